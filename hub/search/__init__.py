@@ -1,0 +1,1 @@
+"""FHIR search: parameter definitions, index extraction, and query building."""

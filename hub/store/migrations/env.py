@@ -1,0 +1,20 @@
+"""Alembic environment: runs on the connection handed in by ``hub.store.migrate``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from hub.store.schema import metadata
+
+connection = context.config.attributes.get("connection")
+if connection is None:  # pragma: no cover - only reached when alembic is run by hand
+    raise RuntimeError("Run migrations with `hub db upgrade`, which passes the connection.")
+
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,179 @@
+"""Tables of the FHIR store (SQLAlchemy Core); Alembic migrations create them.
+
+``resource`` holds the current version of each resource, ``resource_history`` every
+superseded version, and the ``idx_*`` tables one row per indexed search value of the
+current versions, written in the same transaction as the resource.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    cast,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeEngine, UserDefinedType
+
+__all__ = [
+    "INDEX_TABLES",
+    "JsonDocument",
+    "idx_date",
+    "idx_quantity",
+    "idx_reference",
+    "idx_string",
+    "idx_token",
+    "metadata",
+    "resource",
+    "resource_history",
+]
+
+metadata = MetaData()
+
+
+class _Jsonb(UserDefinedType[str]):
+    """PostgreSQL JSONB without SQLAlchemy's JSON (de)serialisation: text in, text out."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "JSONB"
+
+
+class JsonDocument(TypeDecorator[str]):
+    """A JSON document passed in and out as already-serialised text.
+
+    JSONB on PostgreSQL (so SQL-on-FHIR views can query it), TEXT on SQLite. The store
+    serialises each resource once (it needs the bytes for the content hash anyway) and
+    serves stored JSON as bytes without re-parsing it.
+    """
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """JSONB where the database has it."""
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(_Jsonb())
+        return dialect.type_descriptor(Text())
+
+    def bind_expression(self, bindvalue: Any) -> ColumnElement[Any] | None:
+        """Cast the text parameter to the column type (JSONB on PostgreSQL)."""
+        return cast(bindvalue, self)
+
+    def column_expression(self, column: Any) -> ColumnElement[Any] | None:
+        """Read JSONB back as text so the driver does not parse it."""
+        return cast(column, Text)
+
+
+def _key_columns() -> list[Column[Any]]:
+    return [
+        Column("resource_type", String(64), nullable=False),
+        Column("resource_id", String(64), nullable=False),
+    ]
+
+
+resource = Table(
+    "resource",
+    metadata,
+    Column("resource_type", String(64), primary_key=True),
+    Column("resource_id", String(64), primary_key=True),
+    Column("version_id", Integer, nullable=False),
+    Column("last_updated", DateTime(timezone=False), nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("content_hash", String(64), nullable=True),
+    Column("content", JsonDocument(), nullable=True),
+    Index("ix_resource_type_updated", "resource_type", "last_updated"),
+)
+
+resource_history = Table(
+    "resource_history",
+    metadata,
+    Column("resource_type", String(64), primary_key=True),
+    Column("resource_id", String(64), primary_key=True),
+    Column("version_id", Integer, primary_key=True),
+    Column("last_updated", DateTime(timezone=False), nullable=False),
+    Column("deleted", Boolean, nullable=False, default=False),
+    Column("content", JsonDocument(), nullable=True),
+    Index("ix_history_type_updated", "resource_type", "last_updated"),
+)
+
+idx_token = Table(
+    "idx_token",
+    metadata,
+    *_key_columns(),
+    Column("param", String(64), nullable=False),
+    Column("system", String(255), nullable=True),
+    Column("code", String(255), nullable=True),
+    Index("ix_token_lookup", "resource_type", "param", "code", "system"),
+    Index("ix_token_resource", "resource_type", "resource_id"),
+)
+
+idx_string = Table(
+    "idx_string",
+    metadata,
+    *_key_columns(),
+    Column("param", String(64), nullable=False),
+    Column("value", String(255), nullable=False),  # normalised: lower case, no accents
+    Column("exact", String(255), nullable=False),  # as written
+    Index("ix_string_lookup", "resource_type", "param", "value"),
+    Index("ix_string_resource", "resource_type", "resource_id"),
+)
+
+idx_date = Table(
+    "idx_date",
+    metadata,
+    *_key_columns(),
+    Column("param", String(64), nullable=False),
+    Column("low", DateTime(timezone=False), nullable=True),  # naive UTC, inclusive
+    Column("high", DateTime(timezone=False), nullable=True),  # naive UTC, inclusive
+    Index("ix_date_low", "resource_type", "param", "low"),
+    Index("ix_date_high", "resource_type", "param", "high"),
+    Index("ix_date_resource", "resource_type", "resource_id"),
+)
+
+idx_reference = Table(
+    "idx_reference",
+    metadata,
+    *_key_columns(),
+    Column("param", String(64), nullable=False),
+    Column("target_type", String(64), nullable=True),
+    Column("target_id", String(255), nullable=True),
+    Column("target_url", String(512), nullable=True),  # absolute or canonical references
+    Index("ix_reference_lookup", "resource_type", "param", "target_id", "target_type"),
+    Index("ix_reference_target", "target_type", "target_id"),
+    Index("ix_reference_resource", "resource_type", "resource_id"),
+)
+
+idx_quantity = Table(
+    "idx_quantity",
+    metadata,
+    *_key_columns(),
+    Column("param", String(64), nullable=False),
+    Column("value", Float, nullable=False),
+    Column("system", String(255), nullable=True),
+    Column("code", String(64), nullable=True),
+    Index("ix_quantity_lookup", "resource_type", "param", "value"),
+    Index("ix_quantity_resource", "resource_type", "resource_id"),
+)
+
+#: Index tables by search-parameter type.
+INDEX_TABLES: dict[str, Table] = {
+    "token": idx_token,
+    "string": idx_string,
+    "date": idx_date,
+    "reference": idx_reference,
+    "quantity": idx_quantity,
+}
