@@ -73,7 +73,9 @@ class IdentifiedPerson(SourceRecord):
     """Demographics every system keeps about a patient, each in its own spelling."""
 
     name: str | None = None
-    sex: str | None = None  # local code: hospital M/F, station 1/2 (GB/T 2261.1), agency male/female
+    sex: str | None = (
+        None  # local code: hospital M/F, station 1/2 (GB/T 2261.1), agency male/female
+    )
     birth_date: date | None = None
     resident_id: str | None = None  # 18-character GB 11643 number as typed in the source
     phone: str | None = None
@@ -301,7 +303,9 @@ class CareTeamMember(SourceRecord):
 
     member_id: str
     registration_no: str
-    role: str  # local code: prevention_doctor, psychiatrist, neighbourhood, grid, police, civil_affairs, disability, volunteer, family
+    # local code: prevention_doctor, psychiatrist, neighbourhood, grid, police, civil_affairs,
+    # disability, volunteer, family
+    role: str
     name: str
     phone: str | None = None
     organization: str | None = None
@@ -452,7 +456,9 @@ class AgencyIntervention(SourceRecord):
     kind_code: str  # InterventionKind value
     performed_on: date
     description: str | None = None
-    resource_linked: str | None = None  # subsistence_allowance, medical_aid, guardianship_subsidy, disability_card
+    resource_linked: str | None = (
+        None  # subsistence_allowance, medical_aid, guardianship_subsidy, disability_card
+    )
     outcome: str | None = None  # requested, granted, refused, pending
     contact_id: str | None = None
     plan_id: str | None = None

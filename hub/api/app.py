@@ -1,0 +1,28 @@
+"""The FastAPI application: wiring of settings, store, routers and the error handler."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from hub.api.errors import install_error_handlers
+from hub.api.routes import health, rest
+from hub.config import Settings
+from hub.store import FhirStore
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings, store: FhirStore) -> FastAPI:
+    """The hub's HTTP application over an open store."""
+    app = FastAPI(
+        title="carehub",
+        summary="Continuity-of-care hub: FHIR R4B API for community mental-health care",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.store = store
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(rest.router)
+    return app

@@ -1,0 +1,26 @@
+"""FastAPI dependencies as ``Annotated`` aliases: what a route needs, handed in."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from hub.config import Settings
+from hub.store import FhirStore
+
+__all__ = ["SettingsDep", "StoreDep"]
+
+
+def _store(request: Request) -> FhirStore:
+    store: FhirStore = request.app.state.store
+    return store
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+StoreDep = Annotated[FhirStore, Depends(_store)]
+SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -1,0 +1,213 @@
+"""FHIR RESTful interactions: read, vread, create, update, delete, history, metadata."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib.metadata import version
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from hub.api.capability import capability_statement
+from hub.api.deps import SettingsDep, StoreDep
+from hub.api.errors import BadRequest
+from hub.api.fhir_input import (
+    check_structure,
+    parse_body,
+    parse_etag,
+    parse_http_date,
+    require_type,
+)
+from hub.api.responses import FhirResponse, fhir_json, stored_resource_response, version_headers
+from hub.store import StoredResource
+from hub.store.documents import instant
+
+router = APIRouter(prefix="/fhir")
+
+_MAX_HISTORY = 1000
+
+
+@router.get("/metadata")
+def metadata(settings: SettingsDep) -> FhirResponse:
+    """The CapabilityStatement."""
+    statement = capability_statement(
+        base_url=settings.fhir_base_url,
+        software_version=version("carehub"),
+        date=datetime.now(UTC).date().isoformat(),
+    )
+    return fhir_json(statement)
+
+
+def _history_bundle(base: str, entries: list[StoredResource], self_url: str) -> dict[str, Any]:
+    items = []
+    for stored in entries:
+        url = f"{stored.resource_type}/{stored.resource_id}"
+        entry: dict[str, Any] = {"fullUrl": f"{base}/{url}"}
+        if stored.content is not None:
+            entry["resource"] = stored.as_dict()
+        method = "DELETE" if stored.deleted else ("POST" if stored.version_id == 1 else "PUT")
+        entry["request"] = {
+            "method": method,
+            "url": url if method != "POST" else stored.resource_type,
+        }
+        entry["response"] = {
+            "status": "204" if stored.deleted else ("201" if stored.version_id == 1 else "200"),
+            "etag": f'W/"{stored.version_id}"',
+            "lastModified": instant(stored.last_updated),
+        }
+        items.append(entry)
+    return {
+        "resourceType": "Bundle",
+        "type": "history",
+        "total": len(items),
+        "link": [{"relation": "self", "url": self_url}],
+        "entry": items,
+    }
+
+
+def _history(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    resource_type: str | None,
+    resource_id: str | None,
+    since: str | None,
+    count: int,
+) -> FhirResponse:
+    since_at = None
+    if since:
+        from hub.search.dates import parse_fhir_date
+
+        try:
+            since_at = parse_fhir_date(since)[0]
+        except ValueError:
+            raise BadRequest(f"_since {since!r} is not a FHIR instant.") from None
+    with store.reading() as session:
+        if resource_type and resource_id:
+            session.current(resource_type, resource_id) or session.read(resource_type, resource_id)
+        entries = session.history(resource_type, resource_id, since=since_at, limit=count)
+    return fhir_json(_history_bundle(settings.fhir_base_url, entries, str(request.url)))
+
+
+@router.get("/_history")
+def system_history(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    since: Annotated[str | None, Query(alias="_since")] = None,
+    count: Annotated[int, Query(alias="_count", ge=1, le=_MAX_HISTORY)] = 100,
+) -> FhirResponse:
+    """History of the whole system, newest first."""
+    return _history(request, store, settings, None, None, since, count)
+
+
+@router.get("/{resource_type}/_history")
+def type_history(
+    resource_type: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    since: Annotated[str | None, Query(alias="_since")] = None,
+    count: Annotated[int, Query(alias="_count", ge=1, le=_MAX_HISTORY)] = 100,
+) -> FhirResponse:
+    """History of one resource type, newest first."""
+    return _history(request, store, settings, require_type(resource_type), None, since, count)
+
+
+@router.get("/{resource_type}/{resource_id}/_history")
+def instance_history(
+    resource_type: str,
+    resource_id: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    since: Annotated[str | None, Query(alias="_since")] = None,
+    count: Annotated[int, Query(alias="_count", ge=1, le=_MAX_HISTORY)] = 100,
+) -> FhirResponse:
+    """Every version of one resource, newest first."""
+    return _history(
+        request, store, settings, require_type(resource_type), resource_id, since, count
+    )
+
+
+@router.get("/{resource_type}/{resource_id}/_history/{version_id}")
+def vread(resource_type: str, resource_id: str, version_id: int, store: StoreDep) -> FhirResponse:
+    """One version of a resource."""
+    return stored_resource_response(
+        store.vread(require_type(resource_type), resource_id, version_id)
+    )
+
+
+@router.get("/{resource_type}/{resource_id}")
+def read(
+    resource_type: str,
+    resource_id: str,
+    store: StoreDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+    if_modified_since: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The current version; 304 when the client's copy is current."""
+    stored = store.read(require_type(resource_type), resource_id)
+    if if_none_match is not None and parse_etag(if_none_match) == stored.version_id:
+        return Response(status_code=304, headers=version_headers(stored))
+    modified_since = parse_http_date(if_modified_since)
+    if modified_since is not None and stored.last_updated.replace(microsecond=0) <= modified_since:
+        return Response(status_code=304, headers=version_headers(stored))
+    return stored_resource_response(stored)
+
+
+def _written(stored: StoredResource, status: int, prefer: str | None, base: str) -> Response:
+    location = f"{base}/{stored.resource_type}/{stored.resource_id}/_history/{stored.version_id}"
+    if prefer and "return=minimal" in prefer:
+        headers = version_headers(stored) | {"Location": location}
+        return Response(status_code=status, headers=headers)
+    return stored_resource_response(stored, status, location)
+
+
+@router.post("/{resource_type}")
+async def create(
+    resource_type: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    prefer: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Create with a server-assigned id."""
+    document = parse_body(await request.body(), expected_type=require_type(resource_type))
+    check_structure(document)
+    return _written(store.create(document), 201, prefer, settings.fhir_base_url)
+
+
+@router.put("/{resource_type}/{resource_id}")
+async def update(
+    resource_type: str,
+    resource_id: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    if_match: Annotated[str | None, Header()] = None,
+    prefer: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Update (or create with the client's id); If-Match for optimistic locking."""
+    document = parse_body(await request.body(), expected_type=require_type(resource_type))
+    if document.get("id") != resource_id:
+        raise BadRequest(
+            f"The body's id {document.get('id')!r} does not match the URL's id {resource_id!r}."
+        )
+    check_structure(document)
+    with store.begin() as session:
+        existed = session.current(resource_type, resource_id) is not None
+        stored = session.update(document, if_match=parse_etag(if_match))
+    return _written(stored, 200 if existed else 201, prefer, settings.fhir_base_url)
+
+
+@router.delete("/{resource_type}/{resource_id}")
+def delete(
+    resource_type: str,
+    resource_id: str,
+    store: StoreDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Delete (idempotent: deleting what is gone or absent also answers 204)."""
+    store.delete(require_type(resource_type), resource_id, if_match=parse_etag(if_match))
+    return Response(status_code=204)

@@ -1,0 +1,40 @@
+"""The FHIR resource store: versioned resources with search indexes, on SQLite or PostgreSQL."""
+
+from __future__ import annotations
+
+from hub.store.engine import check_connection, make_engine
+from hub.store.errors import (
+    InvalidResource,
+    ResourceGone,
+    ResourceNotFound,
+    StoreError,
+    StoreUnavailable,
+    VersionConflict,
+)
+from hub.store.migrate import is_up_to_date, upgrade
+from hub.store.repository import FhirStore, StoredResource, StoreSession, WriteSummary
+
+__all__ = [
+    "FhirStore",
+    "InvalidResource",
+    "ResourceGone",
+    "ResourceNotFound",
+    "StoreError",
+    "StoreSession",
+    "StoreUnavailable",
+    "StoredResource",
+    "VersionConflict",
+    "WriteSummary",
+    "open_store",
+]
+
+
+def open_store(database_url: str, *, migrate: bool = True) -> FhirStore:
+    """Connect (or say in one sentence why not), bring the schema up to date, and index writes."""
+    from hub.search.extract import index_resource
+
+    engine = make_engine(database_url)
+    check_connection(engine)
+    if migrate and not is_up_to_date(engine):
+        upgrade(engine)
+    return FhirStore(engine, indexer=index_resource)
