@@ -1,0 +1,129 @@
+"""Small builders shared by every mapping module: references, codings, dates, labels."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fhir.resources.R4B import get_fhir_model_class
+
+from hub.domain.codes import CANONICAL_BASE
+from hub.domain.identifiers import stable_id
+from mappings._context import MappingContext
+from mappings._terminology import Coding, own_code
+
+__all__ = [
+    "ACT_CODE",
+    "build",
+    "concept",
+    "day",
+    "extension_url",
+    "instant",
+    "local_ref",
+    "logical_ref",
+    "observation_category",
+    "ours",
+    "prune",
+    "questionnaire_url",
+    "ref",
+]
+
+ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+_CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+_RESTRICTED = {"system": _CONFIDENTIALITY, "code": "R", "display": "restricted"}
+_PSYCHIATRIC = {
+    "system": ACT_CODE,
+    "code": "PSY",
+    "display": "psychiatry disorder information sensitivity",
+}
+# Directory entries say nothing about a patient's psychiatric condition.
+_DIRECTORY_TYPES = frozenset({"Organization", "Practitioner"})
+
+
+def prune(value: Any) -> Any:
+    """Drop None, empty strings, lists and dicts, recursively: FHIR forbids empty elements."""
+    if isinstance(value, dict):
+        kept = {k: prune(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
+    if isinstance(value, list | tuple):
+        items = [prune(v) for v in value]
+        return [v for v in items if v not in (None, "", [], {})]
+    return value
+
+
+def build(data: dict[str, Any]) -> Any:
+    """A validated fhir.resources R4B model from resource JSON, labelled and pruned."""
+    labels = [_RESTRICTED]
+    if data["resourceType"] not in _DIRECTORY_TYPES:
+        labels.append(_PSYCHIATRIC)
+    head = {"resourceType": data["resourceType"], "id": data["id"], "meta": {"security": labels}}
+    body = {k: v for k, v in data.items() if k not in head}
+    return get_fhir_model_class(data["resourceType"]).model_validate(prune(head | body))
+
+
+def ref(ctx: MappingContext, resource_type: str, key: str, display: str | None = None) -> Any:
+    """A literal reference to the resource this source system keys by ``key``."""
+    out = {"reference": f"{resource_type}/{stable_id(ctx.source_system, resource_type, key)}"}
+    if display:
+        out["display"] = display
+    return out
+
+
+def local_ref(resource: dict[str, Any]) -> dict[str, str]:
+    """A reference to a resource built in the same mapping."""
+    return {"reference": f"{resource['resourceType']}/{resource['id']}"}
+
+
+def logical_ref(system: str, value: str, display: str | None = None) -> dict[str, Any]:
+    """A logical reference (identifier only) to something the hub does not hold."""
+    out: dict[str, Any] = prune(
+        {"identifier": {"system": system, "value": value}, "display": display}
+    )
+    return out
+
+
+def instant(value: datetime, ctx: MappingContext) -> str:
+    """FHIR dateTime with an offset; naive source times are local to the district."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ctx.timezone)
+    return value.isoformat()
+
+
+def day(value: date | None) -> str | None:
+    """FHIR date."""
+    return value.isoformat() if value else None
+
+
+def concept(*codings: Coding | None, text: str | None = None) -> dict[str, Any]:
+    """A CodeableConcept from codings (None skipped)."""
+    out: dict[str, Any] = prune({"coding": [c for c in codings if c], "text": text})
+    return out
+
+
+def ours(code_system: str, code: str) -> Coding:
+    """A coding the hub itself chooses in one of our CodeSystems; display from the CodeSystem."""
+    return own_code(code_system, code)
+
+
+_OBSERVATION_CATEGORY = {
+    "survey": "Survey",
+    "exam": "Exam",
+    "social-history": "Social History",
+    "therapy": "Therapy",
+}
+
+
+def observation_category(code: str) -> dict[str, Any]:
+    """Observation.category from the base observation-category CodeSystem."""
+    system = "http://terminology.hl7.org/CodeSystem/observation-category"
+    return concept({"system": system, "code": code, "display": _OBSERVATION_CATEGORY[code]})
+
+
+def extension_url(name: str) -> str:
+    """Canonical URL of one of our extensions."""
+    return f"{CANONICAL_BASE}/StructureDefinition/{name}"
+
+
+def questionnaire_url(name: str) -> str:
+    """Canonical URL of one of our Questionnaires."""
+    return f"{CANONICAL_BASE}/Questionnaire/{name}"

@@ -1,0 +1,73 @@
+"""The explicit registry of mappers by record kind, and ``map_record`` that dispatches on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from hub.domain.records import FollowUpVisit, SourceRecord, StationRegistration
+from mappings import station_follow_up, station_registration
+from mappings._context import MappingContext, MappingResult, MappingWarning
+from mappings._errors import MappingError, UnknownRecordKind
+from mappings._provenance import to_provenance
+from mappings._terminology import canonical_data
+
+__all__ = ["MAPPERS", "MAPPING_VERSIONS", "Mapper", "canonical_resources", "map_record"]
+
+Mapped = tuple[list[Any], list[MappingWarning]]
+
+
+@dataclass(frozen=True)
+class Mapper:
+    """One record kind's mapping function and the module (and version) it lives in."""
+
+    record_type: type[SourceRecord]
+    function: Callable[[Any, MappingContext], Mapped]
+    module: str
+    version: str
+
+
+def _mapper(
+    record_type: type[SourceRecord], function: Callable[[Any, MappingContext], Mapped], module: Any
+) -> Mapper:
+    return Mapper(record_type, function, module.__name__, module.MAPPING_VERSION)
+
+
+#: Record kind -> mapper. An unknown kind raises ``UnknownRecordKind``: no import magic.
+MAPPERS: dict[str, Mapper] = {
+    "station.registration": _mapper(
+        StationRegistration,
+        station_registration.map_registration,
+        station_registration,
+    ),
+    "station.follow_up": _mapper(FollowUpVisit, station_follow_up.map_follow_up, station_follow_up),
+}
+
+#: Mapping module -> version; the version goes into every Provenance the module writes.
+MAPPING_VERSIONS: dict[str, str] = {m.module: m.version for m in MAPPERS.values()}
+
+
+def map_record(record: SourceRecord, ctx: MappingContext) -> MappingResult:
+    """FHIR resources for one parsed source record, its Provenance last."""
+    mapper = MAPPERS.get(record.kind)
+    if mapper is None:
+        raise UnknownRecordKind(record.kind, record.source_key)
+    if not isinstance(record, mapper.record_type):
+        raise MappingError(
+            record.kind,
+            record.source_key,
+            "kind",
+            type(record).__name__,
+            "record type does not match its kind",
+        )
+    resources, warnings = mapper.function(record, ctx)
+    provenance = to_provenance(record, ctx, resources, mapper.module, mapper.version)
+    return MappingResult(resources=[*resources, provenance], warnings=warnings)
+
+
+def canonical_resources() -> list[dict[str, Any]]:
+    """Questionnaires, CodeSystems, ValueSets and ConceptMaps shipped as data, as JSON dicts."""
+    return [orjson.loads(text) for text in canonical_data()]
