@@ -102,7 +102,7 @@ HOSPITAL: list[SourceRecord] = [
         scale="BPRS",
         assessed_at=datetime(2024, 1, 6, 10, 0),
         items={str(i): 1 + (i % 4) for i in range(1, 19)},
-        reported_total=62,
+        reported_total=45,
         rater_id="DR07",
         updated_at=datetime(2024, 1, 6, 10, 30),
     ),
