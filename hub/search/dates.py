@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 __all__ = ["DateRange", "parse_fhir_date"]
 
@@ -27,8 +27,14 @@ def parse_fhir_date(value: str) -> DateRange:
     match = _DATE.match(value.strip())
     if match is None:
         raise ValueError(f"{value!r} is not a FHIR date, dateTime or instant")
-    g = match.groupdict()
-    year = int(g["y"])
+    try:
+        return _range(match.groupdict())
+    except ValueError:
+        raise ValueError(f"{value!r} is not a FHIR date, dateTime or instant") from None
+
+
+def _range(g: dict[str, str | None]) -> DateRange:
+    year = int(g["y"] or 0)
     if g["m"] is None:
         return datetime(year, 1, 1), datetime(year + 1, 1, 1) - _TICK
     month = int(g["m"])
@@ -39,7 +45,7 @@ def parse_fhir_date(value: str) -> DateRange:
     if g["H"] is None:
         start = datetime(year, month, day)
         return start, start + timedelta(days=1) - _TICK
-    start = datetime(year, month, day, int(g["H"]), int(g["M"]))
+    start = datetime(year, month, day, int(g["H"]), int(g["M"] or 0))
     width = timedelta(minutes=1)
     if g["S"] is not None:
         start = start.replace(second=int(g["S"]))
@@ -52,9 +58,4 @@ def parse_fhir_date(value: str) -> DateRange:
         sign = 1 if g["tz"][0] == "+" else -1
         hours, minutes = int(g["tz"][1:3]), int(g["tz"][4:6])
         start -= sign * timedelta(hours=hours, minutes=minutes)
-    start = start.replace(tzinfo=None) if start.tzinfo else start
     return start, start + width - _TICK
-
-
-def _utc_naive(moment: datetime) -> datetime:
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Iterator
+from functools import cache
 from typing import Any
 
 from hub.search.dates import parse_fhir_date
@@ -27,27 +28,53 @@ def normalise_string(value: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def values_at(node: Any, path: str) -> Iterator[Any]:
-    """Every value at a dotted path; ``name[x]`` walks every choice-type variant."""
+Step = tuple[str, bool]  # element name (or choice prefix), is it a choice type
+
+
+@cache
+def _steps(path: str) -> tuple[Step, ...]:
+    return tuple((s[:-3], True) if s.endswith("[x]") else (s, False) for s in path.split("."))
+
+
+def _walk(node: Any, steps: tuple[Step, ...]) -> list[Any]:
     items: list[Any] = [node]
-    for step in path.split("."):
+    for name, choice in steps:
         next_items: list[Any] = []
         for item in items:
             if not isinstance(item, dict):
                 continue
-            if step.endswith("[x]"):
-                prefix = step[:-3]
+            if choice:
                 found = [
                     v
                     for k, v in item.items()
-                    if k.startswith(prefix) and k[len(prefix) :][:1].isupper()
+                    if k.startswith(name) and k[len(name) : len(name) + 1].isupper()
                 ]
+            elif name in item:
+                found = [item[name]]
             else:
-                found = [item[step]] if step in item else []
+                continue
             for value in found:
-                next_items.extend(value if isinstance(value, list) else [value])
+                if isinstance(value, list):
+                    next_items.extend(value)
+                else:
+                    next_items.append(value)
         items = next_items
-    return iter(items)
+    return items
+
+
+def values_at(node: Any, path: str) -> Iterator[Any]:
+    """Every value at a dotted path; ``name[x]`` walks every choice-type variant."""
+    return iter(_walk(node, _steps(path)))
+
+
+@cache
+def _plan(resource_type: str) -> tuple[tuple[SearchParameter, tuple[tuple[Step, ...], ...]], ...]:
+    """The parameters of a type with their paths split once."""
+    return tuple(
+        (param, tuple(_steps(path) for path in param.paths))
+        for param in parameters_for(resource_type).values()
+        if param.alias_of is None
+    )
 
 
 def split_reference(reference: str) -> tuple[str | None, str | None, str | None]:
@@ -71,7 +98,7 @@ def _tokens(value: Any) -> Iterator[tuple[str | None, str | None]]:
     elif isinstance(value, str):
         yield None, value
     elif isinstance(value, dict):
-        if "coding" in value or "text" in value and "system" not in value:
+        if "coding" in value or ("text" in value and "system" not in value):
             for coding in value.get("coding", []):
                 yield coding.get("system"), coding.get("code")
         elif "value" in value and ("system" in value or "use" in value or "type" in value):
@@ -178,8 +205,8 @@ def _reference_rows(param: SearchParameter, value: Any) -> Iterator[IndexRow]:
 def index_resource(resource: dict[str, Any]) -> Iterable[IndexRow]:
     """Every index row of a resource, for every search parameter of its type."""
     rows: list[IndexRow] = []
-    for param in parameters_for(str(resource.get("resourceType"))).values():
-        for path in param.paths:
-            for value in values_at(resource, path):
+    for param, paths in _plan(str(resource.get("resourceType"))):
+        for steps in paths:
+            for value in _walk(resource, steps):
                 rows.extend(_rows(param, value))
     return rows

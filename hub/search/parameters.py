@@ -10,6 +10,7 @@ The CapabilityStatement is generated from this table, so it states exactly what 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 __all__ = ["COMMON_PARAMETERS", "SEARCH_PARAMETERS", "SearchParameter", "parameters_for"]
 
@@ -22,11 +23,19 @@ class SearchParameter:
     type: str  # token | string | date | reference | quantity | uri | number
     paths: tuple[str, ...]
     targets: tuple[str, ...] = ()
-    description: str = ""
+    #: Indexed under another parameter (``patient`` is ``subject`` restricted to Patient):
+    #: no index rows of its own, the query reads the other parameter's rows.
+    alias_of: str | None = None
 
 
-def _p(code: str, type_: str, *paths: str, targets: tuple[str, ...] = ()) -> SearchParameter:
-    return SearchParameter(code, type_, tuple(paths), targets)
+def _p(
+    code: str,
+    type_: str,
+    *paths: str,
+    targets: tuple[str, ...] = (),
+    alias_of: str | None = None,
+) -> SearchParameter:
+    return SearchParameter(code, type_, tuple(paths), targets, alias_of)
 
 
 _PATIENT = ("Patient",)
@@ -44,7 +53,7 @@ def _clinical(subject_path: str, *extra: SearchParameter) -> list[SearchParamete
     """subject + patient, the pair most clinical resources have."""
     return [
         _p("subject", "reference", subject_path),
-        _p("patient", "reference", subject_path, targets=_PATIENT),
+        _p("patient", "reference", subject_path, targets=_PATIENT, alias_of="subject"),
         *extra,
     ]
 
@@ -58,7 +67,7 @@ SEARCH_PARAMETERS: dict[str, list[SearchParameter]] = {
         _p("birthdate", "date", "birthDate"),
         _p("gender", "token", "gender"),
         _p("telecom", "token", "telecom"),
-        _p("phone", "token", "telecom"),
+        _p("phone", "token", "telecom", alias_of="telecom"),
         _p("address", "string", "address"),
         _p("active", "token", "active"),
         _p("link", "reference", "link.other"),
@@ -123,7 +132,13 @@ SEARCH_PARAMETERS: dict[str, list[SearchParameter]] = {
         _p("date", "date", "period"),
         _p("episode-of-care", "reference", "episodeOfCare"),
         _p("participant", "reference", "participant.individual"),
-        _p("practitioner", "reference", "participant.individual", targets=("Practitioner",)),
+        _p(
+            "practitioner",
+            "reference",
+            "participant.individual",
+            targets=("Practitioner",),
+            alias_of="participant",
+        ),
         _p("service-provider", "reference", "serviceProvider"),
         _p("based-on", "reference", "basedOn"),
         _p("part-of", "reference", "partOf"),
@@ -266,7 +281,7 @@ SEARCH_PARAMETERS: dict[str, list[SearchParameter]] = {
         _p("code", "token", "code"),
         _p("priority", "token", "priority"),
         _p("subject", "reference", "for"),
-        _p("patient", "reference", "for", targets=_PATIENT),
+        _p("patient", "reference", "for", targets=_PATIENT, alias_of="subject"),
         _p("focus", "reference", "focus"),
         _p("owner", "reference", "owner"),
         _p("requester", "reference", "requester"),
@@ -290,7 +305,7 @@ SEARCH_PARAMETERS: dict[str, list[SearchParameter]] = {
     ],
     "Provenance": [
         _p("target", "reference", "target"),
-        _p("patient", "reference", "target", targets=_PATIENT),
+        _p("patient", "reference", "target", targets=_PATIENT, alias_of="target"),
         _p("recorded", "date", "recorded"),
         _p("agent", "reference", "agent.who"),
         _p("entity", "reference", "entity.what"),
@@ -304,7 +319,7 @@ SEARCH_PARAMETERS: dict[str, list[SearchParameter]] = {
         _p("outcome", "token", "outcome"),
         _p("agent", "reference", "agent.who"),
         _p("entity", "reference", "entity.what"),
-        _p("patient", "reference", "entity.what", targets=_PATIENT),
+        _p("patient", "reference", "entity.what", targets=_PATIENT, alias_of="entity"),
         _p("source", "reference", "source.observer"),
     ],
     "Measure": [
@@ -343,7 +358,8 @@ for _type in ("CodeSystem", "ValueSet", "ConceptMap", "ViewDefinition"):
     ]
 
 
+@cache
 def parameters_for(resource_type: str) -> dict[str, SearchParameter]:
-    """Every search parameter of a type, common ones included, by code."""
+    """Every search parameter of a type, common ones included, by code (do not mutate)."""
     own = SEARCH_PARAMETERS.get(resource_type, [])
     return {p.code: p for p in (*COMMON_PARAMETERS, *own)}

@@ -12,7 +12,6 @@ from alembic import op
 
 from hub.store.schema import JsonDocument
 
-
 revision = "0001_store"
 down_revision = None
 branch_labels = None
