@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 __all__ = ["CHINA_STANDARD_TIME", "MappingContext", "MappingResult", "MappingWarning"]
@@ -20,6 +20,8 @@ class MappingContext:
     run_id: str
     district_code: str
     organization_name: str | None = None
+    #: When the connector run started; Provenance.recorded when a record keeps no timestamp.
+    run_started_at: datetime | None = None
     #: Offset given to naive source timestamps.
     timezone: tzinfo = CHINA_STANDARD_TIME
     #: SSRS total bands: total <= low_max is low, <= medium_max medium, else high (configurable).

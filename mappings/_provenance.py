@@ -9,6 +9,7 @@ from hub.domain.codes import CANONICAL_BASE, identifier_system
 from hub.domain.identifiers import stable_id
 from hub.domain.records import SourceRecord
 from mappings._context import MappingContext
+from mappings._errors import InvalidValue
 from mappings._fhir import build, concept, instant, logical_ref
 
 __all__ = ["mapping_policy_url", "to_provenance"]
@@ -30,11 +31,15 @@ def _recorded(record: SourceRecord, ctx: MappingContext) -> str:
         value = getattr(record, name, None)
         if isinstance(value, datetime):
             return instant(value, ctx)
+    if ctx.run_started_at is not None:
+        return instant(ctx.run_started_at, ctx)
     for name in ("visit_date", "registered_on", "since"):
         value = getattr(record, name, None)
         if value is not None:
             return instant(datetime(value.year, value.month, value.day), ctx)
-    raise ValueError(f"{record.kind} has no timestamp for Provenance.recorded")
+    raise InvalidValue(
+        record.kind, record.source_key, "updated_at", None, "no timestamp for Provenance.recorded"
+    )
 
 
 def to_provenance(

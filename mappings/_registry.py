@@ -8,8 +8,27 @@ from typing import Any
 
 import orjson
 
-from hub.domain.records import FollowUpVisit, SourceRecord, StationRegistration
-from mappings import station_follow_up, station_registration
+from hub.domain.records import (
+    AdtEvent,
+    CareTeamMember,
+    EmergencyHandling,
+    FollowUpVisit,
+    HospitalAdmission,
+    HospitalDiagnosis,
+    HospitalMedicationOrder,
+    HospitalPatient,
+    HospitalScaleAssessment,
+    SourceRecord,
+    StationRegistration,
+)
+from mappings import (
+    hospital,
+    hospital_adt,
+    hospital_clinical,
+    station_events,
+    station_follow_up,
+    station_registration,
+)
 from mappings._context import MappingContext, MappingResult, MappingWarning
 from mappings._errors import MappingError, UnknownRecordKind
 from mappings._provenance import to_provenance
@@ -38,12 +57,28 @@ def _mapper(
 
 #: Record kind -> mapper. An unknown kind raises ``UnknownRecordKind``: no import magic.
 MAPPERS: dict[str, Mapper] = {
+    "hospital.patient": _mapper(HospitalPatient, hospital.map_hospital_patient, hospital),
+    "hospital.admission": _mapper(HospitalAdmission, hospital.map_admission, hospital),
+    "hospital.diagnosis": _mapper(
+        HospitalDiagnosis, hospital_clinical.map_diagnosis, hospital_clinical
+    ),
+    "hospital.medication_order": _mapper(
+        HospitalMedicationOrder, hospital_clinical.map_medication_order, hospital_clinical
+    ),
+    "hospital.scale_assessment": _mapper(
+        HospitalScaleAssessment, hospital_clinical.map_hospital_scale, hospital_clinical
+    ),
+    "hospital.adt": _mapper(AdtEvent, hospital_adt.map_adt, hospital_adt),
     "station.registration": _mapper(
         StationRegistration,
         station_registration.map_registration,
         station_registration,
     ),
     "station.follow_up": _mapper(FollowUpVisit, station_follow_up.map_follow_up, station_follow_up),
+    "station.emergency": _mapper(EmergencyHandling, station_events.map_emergency, station_events),
+    "station.care_team_member": _mapper(
+        CareTeamMember, station_events.map_care_team_member, station_events
+    ),
 }
 
 #: Mapping module -> version; the version goes into every Provenance the module writes.

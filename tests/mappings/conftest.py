@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ def context_for() -> Callable[[str], MappingContext]:
             run_id=f"run-{source_system}-0001",
             district_code="110105",
             organization_name=f"{source_system} of the test district",
+            run_started_at=datetime(2024, 4, 1, 2, 0, tzinfo=UTC),
         )
 
     return make
