@@ -1,0 +1,1 @@
+"""District statistics: SQL-on-FHIR views, indicators and measure reports."""

@@ -1,0 +1,203 @@
+"""SQL building blocks per engine: DuckDB (JSON, JSON[] lists) and PostgreSQL (jsonb arrays)."""
+
+from __future__ import annotations
+
+__all__ = ["DIALECTS", "Dialect", "DuckDBDialect"]
+
+_INTEGER_TYPES = frozenset({"integer", "positiveInt", "unsignedInt", "integer64"})
+
+
+def _quote(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _json_key(name: str) -> str:
+    """A JSONPath member step with the key quoted."""
+    return '."' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class Dialect:
+    """Primitive operations the expression and view compilers are built from (DuckDB here)."""
+
+    name = "duckdb"
+
+    def string(self, text: str) -> str:
+        """A string literal."""
+        return _quote(text)
+
+    def ident(self, name: str) -> str:
+        """A quoted identifier."""
+        return '"' + name.replace('"', '""') + '"'
+
+    def error(self, message: str) -> str:
+        """An expression that aborts the query with `message` when evaluated."""
+        return f"error({_quote(message)})"
+
+    def empty_list(self) -> str:
+        """The empty collection."""
+        return "[]::JSON[]"
+
+    def one_to_list(self, one: str) -> str:
+        """A single JSON value (NULL = empty) as a collection."""
+        return f"(CASE WHEN {one} IS NULL THEN {self.empty_list()} ELSE [{one}] END)"
+
+    def scalar_to_list(self, scalar: str) -> str:
+        """A SQL scalar (NULL = empty) as a collection."""
+        return f"(CASE WHEN {scalar} IS NULL THEN {self.empty_list()} ELSE [to_json({scalar})] END)"
+
+    def list_len(self, items: str) -> str:
+        """Number of items in a collection."""
+        return f"len({items})"
+
+    def single(self, items: str) -> str:
+        """The only item of a collection, NULL unless it holds exactly one."""
+        return f"(CASE WHEN len({items}) = 1 THEN {items}[1] END)"
+
+    def slice(self, items: str, position: int) -> str:
+        """The item at a 0-based position (negative counts from the end) as a collection."""
+        if position < 0:
+            return f"{items}[{position}:{position}]"
+        return f"{items}[{position + 1}:{position + 1}]"
+
+    def child_of_one(self, one: str, name: str) -> str:
+        """Children named `name` of one JSON value, arrays flattened, nulls dropped."""
+        path = _quote("$" + _json_key(name))
+        many = _quote("$" + _json_key(name) + "[*]")
+        return (
+            f"(CASE coalesce(json_type({one}, {path}), 'NULL') "
+            f"WHEN 'ARRAY' THEN json_extract({one}, {many}) WHEN 'NULL' THEN {self.empty_list()} "
+            f"ELSE [json_extract({one}, {path})] END)"
+        )
+
+    def child_of_list(self, items: str, var: str, name: str) -> str:
+        """Children named `name` of every item of a collection."""
+        return f"flatten(list_transform({items}, lambda {var}: {self.child_of_one(var, name)}))"
+
+    def flat_map(self, items: str, var: str, body: str) -> str:
+        """Concatenate `body` (a collection) evaluated for every item bound to `var`."""
+        return f"flatten(list_transform({items}, lambda {var}: {body}))"
+
+    def list_filter(self, items: str, var: str, cond: str) -> str:
+        """Items for which `cond` holds."""
+        return f"list_filter({items}, lambda {var}: {cond})"
+
+    def list_map(self, items: str, var: str, body: str) -> str:
+        """A SQL list of `body` per item (not a JSON collection)."""
+        return f"list_transform({items}, lambda {var}: {body})"
+
+    def list_contains(self, values: str, needle: str) -> str:
+        """Whether a SQL list (from list_map) contains `needle`."""
+        return f"list_contains({values}, {needle})"
+
+    def list_join(self, values: str, separator: str) -> str:
+        """Join a SQL list of strings."""
+        return f"array_to_string({values}, {_quote(separator)})"
+
+    def list_union(self, left: str, right: str) -> str:
+        """FHIRPath `|`: both collections, duplicates removed."""
+        return f"list_distinct(list_concat({left}, {right}))"
+
+    def list_concat(self, parts: list[str]) -> str:
+        """Concatenate collections, keeping duplicates."""
+        sql = parts[0]
+        for part in parts[1:]:
+            sql = f"list_concat({sql}, {part})"
+        return sql
+
+    def json_scalar(self, one: str, want: str) -> str:
+        """A JSON value as a SQL scalar of kind `want` ("str", "num" or "bool")."""
+        text = f"json_extract_string({one}, '$')"
+        if want == "num":
+            return f"TRY_CAST({text} AS DOUBLE)"
+        if want == "bool":
+            return f"(CASE {text} WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END)"
+        return text
+
+    def cast_scalar(self, sql: str, kind: str, want: str) -> str:
+        """Convert a SQL scalar between kinds for comparison."""
+        if kind == want or (want == "num" and kind == "int"):
+            return sql
+        target = {"str": "VARCHAR", "num": "DOUBLE", "bool": "BOOLEAN"}[want]
+        return f"TRY_CAST({sql} AS {target})"
+
+    def json_truthy(self, one: str) -> str:
+        """Singleton evaluation of one JSON value as Boolean."""
+        return (
+            f"(CASE WHEN {one} IS NULL THEN NULL WHEN json_type({one}) = 'BOOLEAN' "
+            f"THEN json_extract_string({one}, '$') = 'true' ELSE TRUE END)"
+        )
+
+    def list_truthy(self, items: str, message: str) -> str:
+        """Singleton evaluation of a collection as Boolean."""
+        return (
+            f"(CASE {self.list_len(items)} WHEN 0 THEN NULL WHEN 1 THEN "
+            f"{self.json_truthy(self.first(items))} ELSE {self.error(message)} END)"
+        )
+
+    def first(self, items: str) -> str:
+        """The first item (NULL when empty)."""
+        return f"{items}[1]"
+
+    def json_is_boolean(self, one: str) -> str:
+        """Whether a JSON value is a JSON boolean."""
+        return f"(json_type({one}) = 'BOOLEAN')"
+
+    def json_field_text(self, one: str, name: str) -> str:
+        """A member of a JSON object as text."""
+        return f"json_extract_string({one}, {_quote('$' + _json_key(name))})"
+
+    def reference_keys(self, references: str, var: str, type_name: str | None) -> str:
+        """getReferenceKey(): the id part of each reference string, optionally of one type."""
+        kind = type_name or "[A-Za-z]+"
+        pattern = _quote(f"(?:^|/)({kind})/([A-Za-z0-9.-]{{1,64}})(?:/_history/[^/]+)?$")
+        key = f"nullif(regexp_extract(json_extract_string({var}, '$'), {pattern}, 2), '')"
+        mapped = f"list_transform({references}, lambda {var}: to_json({key}))"
+        return f"list_filter({mapped}, lambda {var}: {var} IS NOT NULL)"
+
+    def or_null(self, items: str) -> str:
+        """forEachOrNull: the collection, or one empty focus when it is empty."""
+        return f"(CASE WHEN len({items}) = 0 THEN [NULL::JSON] ELSE {items} END)"
+
+    def unnest_join(self, items: str, alias: str) -> tuple[str, str]:
+        """A lateral join producing one row per item; returns (join SQL, focus column)."""
+        return f"CROSS JOIN LATERAL (SELECT unnest({items}) AS f) AS {alias}", f"{alias}.f"
+
+    def lateral_value(self, sql: str, alias: str) -> tuple[str, str]:
+        """A lateral join computing one value once per row; returns (join SQL, column)."""
+        return f"CROSS JOIN LATERAL (SELECT {sql} AS v) AS {alias}", f"{alias}.v"
+
+    def output(self, one: str, fhir_type: str | None) -> str:
+        """A single JSON value as the column's SQL type (JSON when the type is unknown)."""
+        text = f"json_extract_string({one}, '$')"
+        if fhir_type is None:
+            return one
+        if fhir_type == "boolean":
+            return f"TRY_CAST({text} AS BOOLEAN)"
+        if fhir_type in _INTEGER_TYPES:
+            return f"TRY_CAST({text} AS BIGINT)"
+        if fhir_type == "decimal":
+            return f"TRY_CAST({text} AS DOUBLE)"
+        return text
+
+    def scalar_output(self, sql: str, kind: str, fhir_type: str | None) -> str:
+        """A SQL scalar as the column's SQL type."""
+        if fhir_type is None or (fhir_type == "boolean" and kind == "bool"):
+            return sql
+        target = "BOOLEAN" if fhir_type == "boolean" else "VARCHAR"
+        if fhir_type in _INTEGER_TYPES:
+            target = "BIGINT"
+        elif fhir_type == "decimal":
+            target = "DOUBLE"
+        return f"TRY_CAST({sql} AS {target})"
+
+    def one_row(self) -> str:
+        """A FROM clause with one row, used under unionAll branches."""
+        return "(SELECT 1) AS _one"
+
+
+class DuckDBDialect(Dialect):
+    """DuckDB with its built-in JSON functions (no extension to install)."""
+
+
+DIALECTS: dict[str, Dialect] = {"duckdb": DuckDBDialect()}

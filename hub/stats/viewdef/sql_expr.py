@@ -1,0 +1,330 @@
+"""Translate FHIRPath ASTs into set-based SQL expressions over JSON (DuckDB and PostgreSQL)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hub.stats.viewdef import fhirpath as fp
+from hub.stats.viewdef.definition import ConstantValue
+from hub.stats.viewdef.dialects import Dialect
+from hub.stats.viewdef.errors import NotCompilableError
+
+__all__ = ["Compiled", "ExprCompiler"]
+
+# Kinds: ONE is a single JSON value or NULL (NULL = empty collection); LIST is a JSON
+# collection; BOOL/STR/NUM/INT are SQL scalars where NULL again means empty.
+ONE, LIST, BOOL, STR, NUM, INT = "one", "list", "bool", "str", "num", "int"
+_COMPARISONS = {"=": "=", "!=": "<>", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """A SQL expression with its kind and, when known, its FHIR type."""
+
+    sql: str
+    kind: str
+    fhir_type: str | None = None
+
+
+class ExprCompiler:
+    """Compiles one view's expressions; `error_label` goes into runtime error messages."""
+
+    def __init__(self, dialect: Dialect, constants: dict[str, ConstantValue], root: str) -> None:
+        self.d = dialect
+        self.constants = constants
+        self.root = root
+        self._names = itertools.count()
+
+    def fresh(self) -> str:
+        """A new lambda-variable name."""
+        return f"_v{next(self._names)}"
+
+    # --- conversions between kinds -------------------------------------------------------
+    def to_list(self, c: Compiled) -> str:
+        """The expression as a JSON collection."""
+        if c.kind == LIST:
+            return c.sql
+        if c.kind == ONE:
+            return self.d.one_to_list(c.sql)
+        return self.d.scalar_to_list(c.sql)
+
+    def to_bool(self, c: Compiled, label: str) -> str:
+        """FHIRPath singleton evaluation to Boolean (NULL when empty)."""
+        if c.kind == BOOL:
+            return c.sql
+        if c.kind in (STR, NUM, INT):
+            return f"({c.sql} IS NOT NULL OR NULL)"
+        if c.kind == ONE:
+            return self.d.json_truthy(c.sql)
+        return self.d.list_truthy(c.sql, f"{label}: several values where one Boolean is expected")
+
+    def to_scalar(self, c: Compiled, want: str) -> str:
+        """A singleton as a SQL scalar of kind `want` (STR/NUM/BOOL); NULL when not singleton."""
+        if c.kind in (STR, NUM, INT, BOOL):
+            return self.d.cast_scalar(c.sql, c.kind, want)
+        one = c.sql if c.kind == ONE else self.d.single(c.sql)
+        return self.d.json_scalar(one, want)
+
+    def cardinality_guard(self, c: Compiled) -> str | None:
+        """SQL that is true when the operand holds more than one value, if that can happen."""
+        return self.d.list_len(c.sql) + " > 1" if c.kind == LIST else None
+
+    def is_empty(self, c: Compiled) -> str:
+        """SQL that is true when the operand is empty."""
+        if c.kind == LIST:
+            return f"{self.d.list_len(c.sql)} = 0"
+        return f"{c.sql} IS NULL"
+
+    # --- the walk -----------------------------------------------------------------------
+    def compile(self, node: fp.Node, focus: Compiled, label: str) -> Compiled:
+        """Compile `node` evaluated with `focus` as its input collection."""
+        if isinstance(node, fp.This):
+            return focus
+        if isinstance(node, fp.Literal):
+            return self.literal(node.value, node.kind)
+        if isinstance(node, fp.ConstantRef):
+            return self.constant(node.name)
+        if isinstance(node, fp.Member):
+            base = focus if node.base is None else self.compile(node.base, focus, label)
+            return self.child(base, node.name)
+        if isinstance(node, fp.Index):
+            return self.index(node, focus, label)
+        if isinstance(node, fp.Binary):
+            return self.binary(node, focus, label)
+        if isinstance(node, fp.Unary):
+            operand = self.compile(node.operand, focus, label)
+            value = self.to_scalar(operand, NUM)
+            return Compiled(f"(-{value})" if node.op == "-" else value, NUM)
+        if isinstance(node, fp.Call):
+            return self.call(node, focus, label)
+        raise NotCompilableError(f"{type(node).__name__} has no SQL translation")
+
+    def literal(self, value: object, kind: str) -> Compiled:
+        """A literal as a typed SQL scalar."""
+        if kind == "empty" or value is None:
+            return Compiled(self.d.empty_list(), LIST)
+        if isinstance(value, bool):
+            return Compiled("TRUE" if value else "FALSE", BOOL, "boolean")
+        if isinstance(value, int):
+            return Compiled(str(value), INT, "integer")
+        if isinstance(value, float):
+            return Compiled(repr(value), NUM, "decimal")
+        return Compiled(self.d.string(str(value)), STR, "string")
+
+    def constant(self, name: str) -> Compiled:
+        """A view constant or %resource."""
+        if name in ("resource", "rootResource"):
+            return Compiled(self.root, ONE)
+        if name not in self.constants:
+            raise NotCompilableError(f"environment variable %{name}")
+        value = self.constants[name]
+        return self.literal(value, "string" if isinstance(value, str) else "value")
+
+    def child(self, base: Compiled, name: str) -> Compiled:
+        """Navigation to a child element, flattening arrays."""
+        if base.kind == ONE:
+            return Compiled(self.d.child_of_one(base.sql, name), LIST)
+        if base.kind == LIST:
+            return Compiled(self.d.child_of_list(base.sql, self.fresh(), name), LIST)
+        raise NotCompilableError(f"navigating {name!r} from a scalar")
+
+    def index(self, node: fp.Index, focus: Compiled, label: str) -> Compiled:
+        """`base[n]` with a literal or constant integer index."""
+        base = self.compile(node.base, focus, label)
+        position = self.compile(node.index, focus, label)
+        if position.kind != INT or not position.sql.lstrip("-").isdigit():
+            raise NotCompilableError("indexer needs a constant integer")
+        return Compiled(self.d.slice(self.to_list(base), int(position.sql)), LIST)
+
+    def binary(self, node: fp.Binary, focus: Compiled, label: str) -> Compiled:
+        """Boolean logic, comparisons, union and string concatenation."""
+        left = self.compile(node.left, focus, label)
+        right = self.compile(node.right, focus, label)
+        op = node.op
+        if op in ("and", "or"):
+            return Compiled(
+                f"({self.to_bool(left, label)} {op.upper()} {self.to_bool(right, label)})", BOOL
+            )
+        if op == "xor":
+            return Compiled(f"({self.to_bool(left, label)} <> {self.to_bool(right, label)})", BOOL)
+        if op == "implies":
+            a, b = self.to_bool(left, label), self.to_bool(right, label)
+            return Compiled(
+                f"(CASE WHEN {a} = FALSE THEN TRUE WHEN {b} THEN TRUE WHEN {a} THEN {b} END)", BOOL
+            )
+        if op in _COMPARISONS:
+            return self.compare(op, left, right, label)
+        if op == "|":
+            return Compiled(self.d.list_union(self.to_list(left), self.to_list(right)), LIST)
+        if op == "&":
+            a, b = self.to_scalar(left, STR), self.to_scalar(right, STR)
+            return Compiled(f"(coalesce({a}, '') || coalesce({b}, ''))", STR)
+        if op == "in":
+            return self.membership(left, right)
+        if op == "contains":
+            return self.membership(right, left)
+        raise NotCompilableError(f"operator {op!r}")
+
+    def comparison_kind(self, left: Compiled, right: Compiled) -> str:
+        """Which SQL type the two operands are compared as."""
+        kinds = {left.kind, right.kind}
+        if BOOL in kinds:
+            return BOOL
+        if kinds & {NUM, INT}:
+            return NUM
+        return STR
+
+    def compare(self, op: str, left: Compiled, right: Compiled, label: str) -> Compiled:
+        """FHIRPath (in)equality and ordering with empty-propagation."""
+        want = self.comparison_kind(left, right)
+        a, b = self.to_scalar(left, want), self.to_scalar(right, want)
+        guards = [g for g in (self.cardinality_guard(left), self.cardinality_guard(right)) if g]
+        many = " OR ".join(guards) if guards else "FALSE"
+        empty = f"{self.is_empty(left)} OR {self.is_empty(right)}"
+        if op in ("=", "!="):
+            on_many = "FALSE" if op == "=" else "TRUE"
+        else:
+            on_many = self.d.error(f"{label}: comparison of a collection with several values")
+        sql = (
+            f"(CASE WHEN {empty} THEN NULL WHEN {many} THEN {on_many} "
+            f"ELSE {a} {_COMPARISONS[op]} {b} END)"
+        )
+        return Compiled(sql, BOOL)
+
+    def membership(self, item: Compiled, collection: Compiled) -> Compiled:
+        """`item in collection`, comparing values as text."""
+        var = self.fresh()
+        values = self.d.list_map(self.to_list(collection), var, self.d.json_scalar(var, STR))
+        needle = self.to_scalar(item, STR)
+        return Compiled(
+            f"(CASE WHEN {needle} IS NULL THEN NULL "
+            f"ELSE {self.d.list_contains(values, needle)} END)",
+            BOOL,
+        )
+
+    # --- functions ----------------------------------------------------------------------
+    def call(self, node: fp.Call, focus: Compiled, label: str) -> Compiled:
+        """Dispatch a function call through the explicit registry below."""
+        handler = _FUNCTIONS.get(node.name)
+        if handler is None:
+            raise NotCompilableError(f"function {node.name}()")
+        if node.name == "ofType":
+            return self.of_type(node, focus, label)
+        base = focus if node.base is None else self.compile(node.base, focus, label)
+        return handler(self, base, node.args, label)
+
+    def of_type(self, node: fp.Call, focus: Compiled, label: str) -> Compiled:
+        """`x.ofType(T)` on a choice element reads the JSON key `x` + T."""
+        base = node.base
+        type_arg = node.args[0]
+        assert isinstance(type_arg, fp.Member)
+        type_name = type_arg.name
+        if not isinstance(base, fp.Member):
+            raise NotCompilableError("ofType() on something other than an element")
+        parent = focus if base.base is None else self.compile(base.base, focus, label)
+        key = base.name + type_name[0].upper() + type_name[1:]
+        return Compiled(self.child(parent, key).sql, LIST, type_name)
+
+    def predicate(self, base: Compiled, cond: fp.Node, label: str) -> tuple[str, str]:
+        """(variable, boolean SQL) for a per-item condition such as where()'s argument."""
+        var = self.fresh()
+        result = self.compile(cond, Compiled(var, ONE), label)
+        return var, f"coalesce({self.to_bool(result, label)}, FALSE)"
+
+
+def _where(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    var, cond = c.predicate(base, args[0], label)
+    return Compiled(c.d.list_filter(c.to_list(base), var, cond), LIST, base.fhir_type)
+
+
+def _exists(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    if args:
+        base = _where(c, base, args, label)
+    if base.kind != LIST:
+        return Compiled(f"({base.sql} IS NOT NULL)", BOOL)
+    return Compiled(f"({c.d.list_len(base.sql)} > 0)", BOOL)
+
+
+def _empty(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    return Compiled(f"({c.is_empty(base)})", BOOL)
+
+
+def _first(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    if base.kind != LIST:
+        return base
+    return Compiled(c.d.slice(base.sql, 0), LIST, base.fhir_type)
+
+
+def _last(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    if base.kind != LIST:
+        return base
+    return Compiled(c.d.slice(base.sql, -1), LIST, base.fhir_type)
+
+
+def _count(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    return Compiled(c.d.list_len(c.to_list(base)), INT, "integer")
+
+
+def _not(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    return Compiled(f"(NOT {c.to_bool(base, label)})", BOOL, "boolean")
+
+
+def _join(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    separator = ""
+    if args:
+        arg = args[0]
+        if not (isinstance(arg, fp.Literal) and isinstance(arg.value, str)):
+            raise NotCompilableError("join() needs a literal separator")
+        separator = arg.value
+    var = c.fresh()
+    items = c.to_list(base)
+    texts = c.d.list_map(items, var, c.d.json_scalar(var, STR))
+    joined = c.d.list_join(texts, separator)
+    return Compiled(f"(CASE WHEN {c.d.list_len(items)} = 0 THEN NULL ELSE {joined} END)", STR)
+
+
+def _extension(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    url = c.compile(args[0], base, label)
+    if url.kind != STR:
+        raise NotCompilableError("extension() needs a string url")
+    extensions = c.child(base, "extension")
+    var = c.fresh()
+    cond = f"{c.d.json_field_text(var, 'url')} = {url.sql}"
+    return Compiled(c.d.list_filter(extensions.sql, var, cond), LIST, "Extension")
+
+
+def _resource_key(
+    c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str
+) -> Compiled:
+    return c.child(base, "id")
+
+
+def _reference_key(
+    c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str
+) -> Compiled:
+    type_name = None
+    if args:
+        arg = args[0]
+        assert isinstance(arg, fp.Member)
+        type_name = arg.name
+    references = c.child(base, "reference")
+    return Compiled(c.d.reference_keys(references.sql, c.fresh(), type_name), LIST)
+
+
+_Handler = Callable[[ExprCompiler, Compiled, tuple[fp.Node, ...], str], Compiled]
+_FUNCTIONS: dict[str, _Handler] = {
+    "where": _where,
+    "exists": _exists,
+    "empty": _empty,
+    "first": _first,
+    "last": _last,
+    "count": _count,
+    "not": _not,
+    "join": _join,
+    "ofType": _first,  # dispatched specially in ExprCompiler.call
+    "extension": _extension,
+    "getResourceKey": _resource_key,
+    "getReferenceKey": _reference_key,
+}

@@ -1,0 +1,153 @@
+"""Compile a validated view into one set-based SQL query (lateral unnests, no per-row Python)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from hub.stats.viewdef import fhirpath as fp
+from hub.stats.viewdef.definition import ColumnDef, SelectDef, ViewDef
+from hub.stats.viewdef.dialects import Dialect
+from hub.stats.viewdef.errors import ViewDefinitionError
+from hub.stats.viewdef.sql_expr import BOOL, LIST, ONE, Compiled, ExprCompiler
+
+__all__ = ["REPEAT_DEPTH", "compile_view_sql"]
+
+# repeat is unrolled to this many levels; deeper data aborts the query rather than being cut.
+REPEAT_DEPTH = 12
+
+
+@dataclass
+class _Scope:
+    """Joins collected for one FROM clause."""
+
+    joins: list[str] = field(default_factory=list)
+
+
+class _ViewCompiler:
+    """Turns the select tree into FROM-clause lateral joins and column expressions."""
+
+    def __init__(self, view: ViewDef, dialect: Dialect, root: str) -> None:
+        self.view = view
+        self.d = dialect
+        self.exprs = ExprCompiler(dialect, view.constants, root)
+        self.aliases = itertools.count()
+
+    def alias(self) -> str:
+        return f"_j{next(self.aliases)}"
+
+    def label(self, location: str) -> str:
+        return f"view {self.view.name!r} {location}"
+
+    def collection(self, node: fp.Node, focus: str, location: str) -> str:
+        compiled = self.exprs.compile(node, Compiled(focus, ONE), self.label(location))
+        return self.exprs.to_list(compiled)
+
+    def select(self, node: SelectDef, focus: str, scope: _Scope) -> list[tuple[str, str]]:
+        """Columns (name, SQL) of a select node, adding its joins to `scope`."""
+        if node.for_each is not None:
+            items = self.collection(node.for_each, focus, node.location)
+            if node.or_null:
+                items = self.d.or_null(items)
+            join, focus = self.d.unnest_join(items, self.alias())
+            scope.joins.append(join)
+        elif node.repeat:
+            focus = self.repeat(node, focus, scope)
+        columns = [(c.name, self.column(c, focus)) for c in node.columns]
+        for sub in node.selects:
+            columns.extend(self.select(sub, focus, scope))
+        if node.union_all:
+            columns.extend(self.union(node, focus, scope))
+        return columns
+
+    def repeat(self, node: SelectDef, focus: str, scope: _Scope) -> str:
+        """Unroll `repeat` level by level with lateral joins; each level is computed once."""
+        levels: list[str] = []
+        current = focus
+        for depth in range(REPEAT_DEPTH + 1):
+            if depth == 0:
+                step = self.repeat_step(node, current)
+            else:
+                var = self.exprs.fresh()
+                step = self.d.flat_map(current, var, self.repeat_step(node, var))
+            if depth == REPEAT_DEPTH:
+                message = f"{self.label(node.location)}: repeat deeper than {REPEAT_DEPTH} levels"
+                guard = f"(CASE WHEN {self.d.list_len(step)} > 0 THEN {self.d.error(message)} END)"
+                join, _ = self.d.lateral_value(guard, self.alias())
+                scope.joins.append(join)
+                break
+            join, current = self.d.lateral_value(step, self.alias())
+            scope.joins.append(join)
+            levels.append(current)
+        join, element = self.d.unnest_join(self.d.list_concat(levels), self.alias())
+        scope.joins.append(join)
+        return element
+
+    def repeat_step(self, node: SelectDef, one: str) -> str:
+        parts = [self.collection(path, one, node.location) for path in node.repeat]
+        return self.d.list_concat(parts)
+
+    def union(self, node: SelectDef, focus: str, scope: _Scope) -> list[tuple[str, str]]:
+        """unionAll: each branch is a correlated subquery; their rows are concatenated."""
+        branches = []
+        for branch in node.union_all:
+            inner = _Scope()
+            columns = self.select(branch, focus, inner)
+            select_list = ", ".join(f"{sql} AS {self.d.ident(name)}" for name, sql in columns)
+            branches.append(f"SELECT {select_list} FROM {self.d.one_row()} {' '.join(inner.joins)}")
+        alias = self.alias()
+        scope.joins.append(f"CROSS JOIN LATERAL ({' UNION ALL '.join(branches)}) AS {alias}")
+        names = node.union_all[0].column_names()
+        return [(name, f"{alias}.{self.d.ident(name)}") for name in names]
+
+    def column(self, column: ColumnDef, focus: str) -> str:
+        """A column's value: typed singleton, or a list when `collection` is true."""
+        label = self.label(column.location)
+        compiled = self.exprs.compile(column.expr, Compiled(focus, ONE), label)
+        fhir_type = column.type or compiled.fhir_type
+        if column.collection:
+            items = self.exprs.to_list(compiled)
+            var = self.exprs.fresh()
+            return self.d.list_map(items, var, self.d.output(var, column.type))
+        if compiled.kind == ONE:
+            return self.d.output(compiled.sql, fhir_type)
+        if compiled.kind != LIST:
+            return self.d.scalar_output(compiled.sql, compiled.kind, fhir_type)
+        message = f"{label}: several values but 'collection' is not true"
+        return (
+            f"(CASE WHEN {self.d.list_len(compiled.sql)} > 1 THEN {self.d.error(message)} "
+            f"ELSE {self.d.output(self.d.first(compiled.sql), fhir_type)} END)"
+        )
+
+    def where(self, root: str) -> list[str]:
+        """View-level filters; a non-Boolean result aborts (the specification forbids it)."""
+        conditions = []
+        for item in self.view.where:
+            label = self.label(item.location)
+            compiled = self.exprs.compile(item.expr, Compiled(root, ONE), label)
+            if compiled.kind == BOOL:
+                conditions.append(f"coalesce({compiled.sql}, FALSE)")
+                continue
+            if compiled.kind != LIST and compiled.kind != ONE:
+                raise ViewDefinitionError(self.view.name, item.location, "where is not Boolean")
+            items = self.exprs.to_list(compiled)
+            message = f"{label}: where path {item.path!r} is not Boolean"
+            one = self.d.first(items)
+            conditions.append(
+                f"(CASE WHEN {self.d.list_len(items)} = 0 THEN FALSE "
+                f"WHEN {self.d.list_len(items)} = 1 AND {self.d.json_is_boolean(one)} "
+                f"THEN {self.d.json_truthy(one)} ELSE {self.d.error(message)} END)"
+            )
+        return conditions
+
+
+def compile_view_sql(view: ViewDef, dialect: Dialect, source: str) -> str:
+    """SQL selecting the view's rows from `source` (resource_type, content JSON)."""
+    root = "_r.content"
+    compiler = _ViewCompiler(view, dialect, root)
+    scope = _Scope()
+    columns = compiler.select(view.root, root, scope)
+    select_list = ",\n  ".join(f"{sql} AS {dialect.ident(name)}" for name, sql in columns)
+    filters = [f"_r.resource_type = {dialect.string(view.resource)}", *compiler.where(root)]
+    joins = "\n".join(scope.joins)
+    return f"SELECT\n  {select_list}\nFROM {source} AS _r\n{joins}\nWHERE {' AND '.join(filters)}"
