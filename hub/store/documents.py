@@ -32,8 +32,8 @@ def instant(moment: datetime) -> str:
     return moment.replace(tzinfo=UTC).isoformat(timespec="microseconds")
 
 
-def dumps(resource: dict[str, Any]) -> str:
-    """Serialise a resource for storage (orjson, key order kept)."""
+def dumps(resource: Any) -> str:
+    """Serialise a resource (or any JSON value) for storage (orjson, key order kept)."""
     return orjson.dumps(resource).decode()
 
 

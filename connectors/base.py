@@ -1,0 +1,178 @@
+"""The connector base class: connectors declare what differs, this does the work once.
+
+A concrete connector yields *pages* of raw records from a cursor. The base class drives it:
+it retries transient faults with exponential backoff and jitter (honouring Retry-After),
+hands every page to the landing port *before anything else happens*, and checkpoints the
+cursor after each page through the same port, so a run that is killed resumes where the
+last committed page ended. The landing port is implemented by ``hub.ingest`` (connectors
+never import the store).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, TypeVar
+
+import orjson
+
+from connectors.errors import RecordError, RetryableSourceError, SourceUnavailable
+
+__all__ = [
+    "Connector",
+    "Cursor",
+    "LandingPort",
+    "Page",
+    "RawRecord",
+    "RetryPolicy",
+    "RunStats",
+    "payload_hash",
+]
+
+Cursor = dict[str, Any]
+T = TypeVar("T")
+
+
+def payload_hash(payload: dict[str, Any]) -> str:
+    """SHA-256 of a payload's content (key order ignored): how 'unchanged' is recognised."""
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """One record as pulled: field names in the hub's words, values as the source gave them.
+
+    ``problem`` is set when the unit could not be read at all (a truncated file, a
+    malformed HL7 message, JSON that is not JSON): it is landed as it came and quarantined.
+    """
+
+    record_kind: str  # a key of hub.domain.records.RECORD_KINDS
+    source_key: str | None
+    payload: dict[str, Any]
+    problem: str | None = None
+    origin: str | None = None  # file name, message file, API page: where a person finds it
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of the payload."""
+        return payload_hash(self.payload)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of records and the cursor to resume from once the page is safely landed."""
+
+    records: list[RawRecord]
+    cursor: Cursor
+
+
+@dataclass
+class RunStats:
+    """What the connector itself saw during a run."""
+
+    pages: int = 0
+    records: int = 0
+    retries: int = 0
+    retry_reasons: dict[str, int] = field(default_factory=dict)
+
+
+class LandingPort(Protocol):
+    """What the ingest offers a connector: land a page and checkpoint it, atomically."""
+
+    def land_page(self, page: Page) -> None:
+        """Land the page's records and save its cursor, in one transaction."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter; Retry-After wins when the source sends it."""
+
+    attempts: int = 6
+    base_seconds: float = 0.2
+    max_seconds: float = 10.0
+    sleep: Callable[[float], None] = time.sleep
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait before the given retry (1-based)."""
+        if retry_after is not None:
+            return min(retry_after, self.max_seconds)
+        ceiling = min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1))
+        return self.rng.uniform(0, ceiling)
+
+    def call(self, what: Callable[[], T], stats: RunStats) -> T:
+        """Call, retrying RetryableSourceError; SourceUnavailable once attempts run out."""
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return what()
+            except RetryableSourceError as exc:
+                if attempt == self.attempts:
+                    raise SourceUnavailable(
+                        f"gave up after {self.attempts} attempts: {exc}"
+                    ) from None
+                stats.retries += 1
+                reason = str(exc).split(":", 1)[0]
+                stats.retry_reasons[reason] = stats.retry_reasons.get(reason, 0) + 1
+                self.sleep(self.delay(attempt, exc.retry_after))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+class Connector(ABC):
+    """A source connector. Subclasses declare; ``run`` does paging, retries, landing."""
+
+    #: Connector kind as written in sources.toml (``kind = "station_files"``).
+    kind: ClassVar[str]
+    #: The source system the records come from (hub.domain.codes.SourceSystem value).
+    source_system: ClassVar[str]
+
+    def __init__(self, name: str, *, retry: RetryPolicy | None = None) -> None:
+        self.name = name
+        self.retry = retry or RetryPolicy()
+        self.stats = RunStats()
+
+    @abstractmethod
+    def fetch_page(self, cursor: Cursor) -> Page | None:
+        """The next page after ``cursor``, or None when the source has nothing more.
+
+        Raise RetryableSourceError for transient faults (the base class retries the same
+        cursor), SourceUnavailable to stop. A record that cannot be read is returned as a
+        RawRecord with ``problem`` set, never raised.
+        """
+
+    def close(self) -> None:  # noqa: B027 - an optional hook, not abstract
+        """Release files, connections or clients (default: nothing)."""
+
+    def pages(self, cursor: Cursor | None) -> Iterator[Page]:
+        """Every page after the cursor, each fetched with retries."""
+        current: Cursor = dict(cursor or {})
+        while True:
+            page = self.retry.call(lambda c=current: self.fetch_page(c), self.stats)  # type: ignore[misc]
+            if page is None:
+                return
+            self.stats.pages += 1
+            self.stats.records += len(page.records)
+            yield page
+            if page.cursor == current and not page.records:
+                return
+            current = page.cursor
+
+    def run(self, landing: LandingPort, cursor: Cursor | None) -> RunStats:
+        """Pull everything after the cursor; land and checkpoint each page before the next."""
+        try:
+            for page in self.pages(cursor):
+                landing.land_page(page)
+        finally:
+            self.close()
+        return self.stats
+
+
+def unreadable(record_kind: str, problem: str, *, origin: str, raw: str) -> RawRecord:
+    """A unit that could not be read: landed as it came, with the problem, for quarantine."""
+    return RawRecord(record_kind, None, {"raw": raw}, problem=problem, origin=origin)
+
+
+__all__ += ["RecordError", "unreadable"]

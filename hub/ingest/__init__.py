@@ -1,0 +1,1 @@
+"""The ingest: where connectors, quality checks, mappings, identity and the store meet."""

@@ -1,0 +1,69 @@
+"""The stages other packages fill in: quality checks and identity linkage.
+
+The pipeline's order is fixed (pull and land, raw checks, map, FHIR checks, store, link);
+these protocols are the seams where ``validation`` and ``hub.identity`` plug in. The
+defaults check nothing and link nothing, so the pipeline runs before they exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from hub.domain.records import SourceRecord
+
+__all__ = ["Finding", "Linker", "NoChecks", "NoLinking", "QualityGate"]
+
+Severity = Literal["fatal", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One check's verdict on one record: fatal findings quarantine the record."""
+
+    check: str  # check id, e.g. "station.follow_up.risk_level_range"
+    severity: Severity
+    message: str  # what a person must know to fix it; never a resident ID or phone
+    field: str | None = None
+
+
+class QualityGate(Protocol):
+    """Checks on parsed records (raw checks) and on their FHIR resources (FHIR checks)."""
+
+    def check_records(self, source: str, records: Sequence[SourceRecord]) -> list[list[Finding]]:
+        """Findings per record, in order, for a page of parsed records of one source."""
+
+    def check_resources(
+        self, record: SourceRecord, resources: Sequence[dict[str, Any]]
+    ) -> list[Finding]:
+        """Findings on the FHIR resources one record became."""
+
+
+class NoChecks:
+    """The gate that lets everything through (before the quality layer is configured)."""
+
+    def check_records(self, source: str, records: Sequence[SourceRecord]) -> list[list[Finding]]:
+        """No findings."""
+        return [[] for _ in records]
+
+    def check_resources(
+        self, record: SourceRecord, resources: Sequence[dict[str, Any]]
+    ) -> list[Finding]:
+        """No findings."""
+        return []
+
+
+class Linker(Protocol):
+    """Identity linkage after a sync stored new or changed source Patients."""
+
+    def link(self, patient_ids: Sequence[str]) -> dict[str, int]:
+        """Link these source Patients to golden persons; returns counts for the run report."""
+
+
+class NoLinking:
+    """Leaves source Patients unlinked (before identity resolution is configured)."""
+
+    def link(self, patient_ids: Sequence[str]) -> dict[str, int]:
+        """Nothing linked."""
+        return {}
