@@ -1,0 +1,71 @@
+"""Identity resolution: one person, however many source records.
+
+Deterministic first (a shared valid GB 11643 resident ID links; a failing one is dropped
+and reported), then a Fellegi-Sunter model (Splink 5 on DuckDB) for the rest, then
+clusters formed under cannot-link constraints, so that a reviewer's decision is never
+overturned. Automatic links need a high probability *and* agreeing name and birth date;
+everything uncertain goes to the review queue.
+
+    patients (FHIR JSON) --person_row--> PersonRow --resolve / link_new--> Resolution
+        Resolution.clustering.members: golden id -> member record keys
+        golden_patient(golden id, member Patients) -> golden Patient JSON
+
+Ports: :class:`DecisionLog` (where reviewer decisions are kept; the store implements it,
+tests use :class:`InMemoryDecisionLog`). Settings: :class:`IdentitySettings`.
+"""
+
+from hub.identity.clustering import (
+    Clustering,
+    Link,
+    LinkKind,
+    RefusedLink,
+    form_clusters,
+    golden_person_id,
+)
+from hub.identity.decisions import (
+    DecisionKind,
+    DecisionLog,
+    InMemoryDecisionLog,
+    ReviewDecision,
+    accept,
+    reject,
+    split,
+)
+from hub.identity.engine import Resolution, ReviewItem, link_new, resident_id_links, resolve
+from hub.identity.evaluation import PairwiseScores, pairwise_scores
+from hub.identity.golden import GOLDEN_TAG, golden_patient, source_patient_link
+from hub.identity.person import RESIDENT_ID_SYSTEM, PersonRow, QualityIssue, person_row
+from hub.identity.scoring import LinkageModel
+from hub.identity.settings import IdentitySettings
+
+__all__ = [
+    "GOLDEN_TAG",
+    "RESIDENT_ID_SYSTEM",
+    "Clustering",
+    "DecisionKind",
+    "DecisionLog",
+    "IdentitySettings",
+    "InMemoryDecisionLog",
+    "Link",
+    "LinkKind",
+    "LinkageModel",
+    "PairwiseScores",
+    "PersonRow",
+    "QualityIssue",
+    "RefusedLink",
+    "Resolution",
+    "ReviewDecision",
+    "ReviewItem",
+    "accept",
+    "form_clusters",
+    "golden_patient",
+    "golden_person_id",
+    "link_new",
+    "pairwise_scores",
+    "person_row",
+    "reject",
+    "resident_id_links",
+    "resolve",
+    "source_patient_link",
+    "split",
+]

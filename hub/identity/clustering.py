@@ -1,0 +1,182 @@
+"""Forming clusters (one per person) from links, under cannot-link constraints. Pure.
+
+Links are applied strongest first: reviewer accepts, then shared valid resident IDs, then
+probabilistic links by falling probability. Before two clusters merge, every constraint
+between their members is checked, so a constraint also holds through a chain of records
+(a-b and b-c cannot join a and c when a person said a and c are different people).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from hub.domain.identifiers import stable_id
+from hub.identity.decisions import PairRuling, ReviewDecision
+
+__all__ = [
+    "Clustering",
+    "Link",
+    "LinkKind",
+    "RefusedLink",
+    "form_clusters",
+    "golden_person_id",
+]
+
+
+class LinkKind(StrEnum):
+    """Why two records were linked; the order is the order in which links are applied."""
+
+    REVIEWER = "reviewer"
+    RESIDENT_ID = "resident-id"
+    PROBABILISTIC = "probabilistic"
+
+
+_PRECEDENCE = {LinkKind.REVIEWER: 0, LinkKind.RESIDENT_ID: 1, LinkKind.PROBABILISTIC: 2}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """An edge between two source records that says they are one person."""
+
+    left: str
+    right: str
+    kind: LinkKind
+    probability: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedLink:
+    """A link that was not applied because a constraint forbade the merge."""
+
+    link: Link
+    reason: str  # "reviewer-rejected" or "resident-id-conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    """Clusters of source records: golden person id -> member record keys (sorted)."""
+
+    members: dict[str, tuple[str, ...]]
+    cluster_of: dict[str, str]
+    refused: tuple[RefusedLink, ...] = ()
+    #: Reviewer accepts that contradict a reviewer reject or split (kept apart, reported).
+    conflicts: tuple[ReviewDecision, ...] = ()
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    """A record pair in canonical order (as rulings are keyed)."""
+    return (a, b) if a < b else (b, a)
+
+
+def golden_person_id(member_keys: Iterable[str]) -> str:
+    """Id of the golden person of a cluster: from its smallest member key, so re-runs keep it."""
+    return stable_id("identity", "Patient", min(member_keys))
+
+
+@dataclass(slots=True)
+class _Cluster:
+    """Union-find bookkeeping of one root: its members and what they may not join."""
+
+    members: list[str]
+    forbidden: set[str] = field(default_factory=set)
+    resident_ids: set[str] = field(default_factory=set)
+
+
+class _Forest:
+    """Union-find over record keys with per-cluster constraint sets."""
+
+    def __init__(self, keys: Iterable[str], resident_ids: Mapping[str, str]) -> None:
+        self.parent: dict[str, str] = {}
+        self.roots: dict[str, _Cluster] = {}
+        for key in keys:
+            self.parent[key] = key
+            rid = resident_ids.get(key)
+            self.roots[key] = _Cluster([key], resident_ids={rid} if rid else set())
+
+    def find(self, key: str) -> str:
+        root = key
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[key] != root:  # path compression keeps later finds short
+            self.parent[key], key = root, self.parent[key]
+        return root
+
+    def forbid(self, a: str, b: str) -> None:
+        self.roots[self.find(a)].forbidden.add(b)
+        self.roots[self.find(b)].forbidden.add(a)
+
+    def blocker(self, ra: str, rb: str, check_ids: bool) -> str | None:
+        """Why the clusters rooted at ra and rb may not merge, or None."""
+        a, b = self.roots[ra], self.roots[rb]
+        small, big = (a, b) if len(a.members) <= len(b.members) else (b, a)
+        if any(m in big.forbidden for m in small.members):
+            return "reviewer-rejected"
+        ids_a, ids_b = a.resident_ids, b.resident_ids
+        if check_ids and ids_a and ids_b and ids_a.isdisjoint(ids_b):
+            return "resident-id-conflict"
+        return None
+
+    def merge(self, ra: str, rb: str) -> None:
+        a, b = self.roots[ra], self.roots[rb]
+        if len(a.members) < len(b.members):
+            ra, rb, a, b = rb, ra, b, a
+        self.parent[rb] = ra
+        a.members.extend(b.members)
+        a.forbidden |= b.forbidden
+        a.resident_ids |= b.resident_ids
+        del self.roots[rb]
+
+
+def form_clusters(
+    keys: Iterable[str],
+    links: Iterable[Link],
+    rulings: Mapping[tuple[str, str], PairRuling],
+    resident_ids: Mapping[str, str],
+    *,
+    distinct_resident_ids_cannot_link: bool = True,
+) -> Clustering:
+    """Cluster records by links, never merging across a reviewer's no or conflicting IDs."""
+    forest = _Forest(keys, resident_ids)
+    ordered: list[Link] = []
+    for (a, b), ruling in rulings.items():
+        if a not in forest.parent or b not in forest.parent:
+            continue  # a decision about records not in this run
+        if ruling.same_person:
+            ordered.append(Link(a, b, LinkKind.REVIEWER))
+        else:
+            forest.forbid(a, b)
+    ordered.extend(link for link in links if _pair(link.left, link.right) not in rulings)
+    ordered.sort(key=lambda link: (_PRECEDENCE[link.kind], -link.probability))
+    refused: list[RefusedLink] = []
+    conflicts: list[ReviewDecision] = []
+    for link in ordered:
+        ra, rb = forest.find(link.left), forest.find(link.right)
+        if ra == rb:
+            continue
+        # a reviewer's yes overrides conflicting IDs, but never a reviewer's no
+        check_ids = distinct_resident_ids_cannot_link and link.kind is not LinkKind.REVIEWER
+        reason = forest.blocker(ra, rb, check_ids)
+        if reason is None:
+            forest.merge(ra, rb)
+        elif link.kind is LinkKind.REVIEWER:
+            conflicts.append(rulings[_pair(link.left, link.right)].decision)
+        else:
+            refused.append(RefusedLink(link, reason))
+    return _clustering(forest, refused, conflicts)
+
+
+def _clustering(
+    forest: _Forest, refused: list[RefusedLink], conflicts: list[ReviewDecision]
+) -> Clustering:
+    """Name each cluster by its golden person id and index membership."""
+    members: dict[str, tuple[str, ...]] = {}
+    cluster_of: dict[str, str] = {}
+    for cluster in forest.roots.values():
+        ordered = tuple(sorted(cluster.members))
+        golden = golden_person_id(ordered)
+        members[golden] = ordered
+        for key in ordered:
+            cluster_of[key] = golden
+    return Clustering(members, cluster_of, tuple(refused), tuple(conflicts))
