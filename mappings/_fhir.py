@@ -14,6 +14,7 @@ from mappings._terminology import Coding, own_code
 
 __all__ = [
     "ACT_CODE",
+    "STUB_TAG",
     "build",
     "concept",
     "day",
@@ -51,12 +52,24 @@ def prune(value: Any) -> Any:
     return value
 
 
-def build(data: dict[str, Any]) -> Any:
-    """A validated fhir.resources R4B model from resource JSON, labelled and pruned."""
+STUB_TAG = {
+    "system": f"{CANONICAL_BASE}/CodeSystem/resource-tag",
+    "code": "stub",
+    "display": "Minimal resource emitted so that a reference resolves",
+}
+
+
+def build(data: dict[str, Any], *, stub: bool = False) -> Any:
+    """A validated fhir.resources R4B model from resource JSON, labelled and pruned.
+
+    ``stub`` tags a resource a record emits only so that its reference resolves (a doctor
+    known by id alone); the store must not let it replace a fuller version.
+    """
     labels = [_RESTRICTED]
     if data["resourceType"] not in _DIRECTORY_TYPES:
         labels.append(_PSYCHIATRIC)
-    head = {"resourceType": data["resourceType"], "id": data["id"], "meta": {"security": labels}}
+    meta = {"security": labels, "tag": [STUB_TAG] if stub else None}
+    head = {"resourceType": data["resourceType"], "id": data["id"], "meta": meta}
     body = {k: v for k, v in data.items() if k not in head}
     return get_fhir_model_class(data["resourceType"]).model_validate(prune(head | body))
 

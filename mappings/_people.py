@@ -100,7 +100,7 @@ def to_guardian(person: IdentifiedPerson, ctx: MappingContext, patient_key: str)
 
 
 def to_practitioner(ctx: MappingContext, staff_id: str, name: str | None) -> Any:
-    """Practitioner for a doctor or worker a record names by staff id."""
+    """Practitioner for a doctor or worker a record names by staff id (a stub without a name)."""
     return build(
         {
             "resourceType": "Practitioner",
@@ -109,7 +109,8 @@ def to_practitioner(ctx: MappingContext, staff_id: str, name: str | None) -> Any
                 {"system": identifier_system(f"{ctx.source_system}-staff"), "value": staff_id}
             ],
             "name": [{"text": name}] if name else None,
-        }
+        },
+        stub=name is None,
     )
 
 
@@ -137,5 +138,6 @@ def to_organization(ctx: MappingContext, code: str, name: str | None, kind: str)
                 )
             ],
             "name": name,
-        }
+        },
+        stub=name is None,
     )

@@ -10,6 +10,14 @@ import orjson
 
 from hub.domain.records import (
     AdtEvent,
+    AgencyCareplan,
+    AgencyCase,
+    AgencyClosure,
+    AgencyContact,
+    AgencyIntervention,
+    AgencyNeedsAssessment,
+    AgencyScaleAssessment,
+    AgencySupervision,
     CareTeamMember,
     EmergencyHandling,
     FollowUpVisit,
@@ -22,6 +30,8 @@ from hub.domain.records import (
     StationRegistration,
 )
 from mappings import (
+    agency_case,
+    agency_work,
     hospital,
     hospital_adt,
     hospital_clinical,
@@ -79,6 +89,16 @@ MAPPERS: dict[str, Mapper] = {
     "station.care_team_member": _mapper(
         CareTeamMember, station_events.map_care_team_member, station_events
     ),
+    "agency.case": _mapper(AgencyCase, agency_case.map_case, agency_case),
+    "agency.needs_assessment": _mapper(
+        AgencyNeedsAssessment, agency_case.map_needs_assessment, agency_case
+    ),
+    "agency.scale": _mapper(AgencyScaleAssessment, agency_case.map_agency_scale, agency_case),
+    "agency.closure": _mapper(AgencyClosure, agency_case.map_closure, agency_case),
+    "agency.care_plan": _mapper(AgencyCareplan, agency_work.map_care_plan, agency_work),
+    "agency.contact": _mapper(AgencyContact, agency_work.map_contact, agency_work),
+    "agency.intervention": _mapper(AgencyIntervention, agency_work.map_intervention, agency_work),
+    "agency.supervision": _mapper(AgencySupervision, agency_work.map_supervision, agency_work),
 }
 
 #: Mapping module -> version; the version goes into every Provenance the module writes.

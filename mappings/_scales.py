@@ -52,7 +52,9 @@ class ScaleForm:
 def _answers(value: Answer) -> list[dict[str, Any]]:
     if isinstance(value, int):
         return [{"valueInteger": value}]
-    return [{"valueCoding": ours("ssrs-source", str(source))} for source in value]
+    # An explicit "no source" answer: an item with no answer would be dropped by readers.
+    sources = list(value) or [0]
+    return [{"valueCoding": ours("ssrs-source", str(source))} for source in sources]
 
 
 def _item_order(item_id: str) -> tuple[int, str]:
@@ -70,8 +72,7 @@ def _response_items(form: ScaleForm) -> list[dict[str, Any]]:
                 items.append({"linkId": "5", "item": []})
             items[-1]["item"].append({"linkId": item_id, "answer": _answers(form.items[item_id])})
         else:
-            answers = _answers(form.items[item_id])
-            items.append({"linkId": item_id, "answer": answers} if answers else {"linkId": item_id})
+            items.append({"linkId": item_id, "answer": _answers(form.items[item_id])})
     return items
 
 
