@@ -6,10 +6,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from hub.domain.codes import SupervisionStep
+from hub.domain.codes import SupervisionStep, code_system_url
 from hub.domain.identifiers import stable_id
-from hub.domain.records import AgencyCareplan, AgencyContact, AgencyIntervention, AgencySupervision
+from hub.domain.records import (
+    AgencyCareplan,
+    AgencyContact,
+    AgencyIntervention,
+    AgencySupervision,
+    SupervisionStepRecord,
+)
 from mappings._context import MappingContext, MappingWarning
+from mappings._errors import UnmappedCode
 from mappings._fhir import build, concept, day, instant, local_ref, ours, ref
 from mappings._people import to_practitioner
 from mappings._privacy import redact
@@ -262,6 +269,46 @@ def map_intervention(
     return resources, []
 
 
+def _steps_done(supervision: AgencySupervision, where: Where) -> dict[str, SupervisionStepRecord]:
+    """The recorded steps by name; a step outside the five raises UnmappedCode."""
+    steps = {s.value for s in SupervisionStep}
+    done: dict[str, SupervisionStepRecord] = {}
+    for index, record in enumerate(supervision.steps):
+        if record.step not in steps:
+            raise UnmappedCode(
+                where.kind,
+                where.key,
+                f"steps[{index}].step",
+                record.step,
+                code_system_url("task-code"),
+            )
+        done[record.step] = record
+    return done
+
+
+def _step_task(
+    ctx: MappingContext,
+    common: dict[str, Any],
+    parent_key: str,
+    step: str,
+    record: SupervisionStepRecord | None,
+) -> Any:
+    """Child Task of one step: completed once done, requested until then."""
+    finished = record is not None and record.done_on is not None
+    return build(
+        common
+        | {
+            "resourceType": "Task",
+            "id": stable_id(ctx.source_system, "Task", f"{parent_key}|{step}"),
+            "partOf": [ref(ctx, "Task", parent_key)],
+            "status": "completed" if finished else "requested",
+            "code": concept(ours("task-code", step)),
+            "executionPeriod": {"end": day(record.done_on)} if record and record.done_on else None,
+            "note": [{"text": redact(record.note)}] if record and record.note else None,
+        }
+    )
+
+
 def map_supervision(
     supervision: AgencySupervision, ctx: MappingContext
 ) -> tuple[list[Any], list[MappingWarning]]:
@@ -269,42 +316,20 @@ def map_supervision(
     where = Where(supervision.kind, supervision.source_key)
     status = translate("agency-supervision-status", supervision.status, "status", where)["code"]
     key = f"supervision|{supervision.supervision_id}"
-    done = {}
-    for index, step in enumerate(supervision.steps):
-        local_code("task-code", step.step, f"steps[{index}].step", where)
-        done[step.step] = step
-    warnings: list[MappingWarning] = []
-    common = {
+    done = _steps_done(supervision, where)
+    common: dict[str, Any] = {
         "intent": "order",
         "for": ref(ctx, "Patient", supervision.client_id),
         "focus": ref(ctx, "EpisodeOfCare", case_key(supervision.case_id)),
         "owner": ref(ctx, "Practitioner", supervision.supervisor_id),
     }
     parent_id = stable_id(ctx.source_system, "Task", key)
-    children = []
-    for step in SupervisionStep:
-        record = done.get(step.value)
-        finished = record is not None and record.done_on is not None
-        if status == "completed" and not finished:
-            warnings.append(
-                MappingWarning("steps", f"review completed but step {step.value} not done")
-            )
-        children.append(
-            build(
-                common
-                | {
-                    "resourceType": "Task",
-                    "id": stable_id(ctx.source_system, "Task", f"{key}|{step.value}"),
-                    "partOf": [{"reference": f"Task/{parent_id}"}],
-                    "status": "completed" if finished else "requested",
-                    "code": concept(ours("task-code", step.value)),
-                    "executionPeriod": {"end": day(record.done_on)}
-                    if record and record.done_on
-                    else None,
-                    "note": [{"text": redact(record.note)}] if record and record.note else None,
-                }
-            )
-        )
+    children = [_step_task(ctx, common, key, s.value, done.get(s.value)) for s in SupervisionStep]
+    warnings = [
+        MappingWarning("steps", f"review completed but step {s.value} not done")
+        for s in SupervisionStep
+        if status == "completed" and not (done.get(s.value) and done[s.value].done_on)
+    ]
     ends = [s.done_on for s in supervision.steps if s.done_on]
     parent = build(
         common
