@@ -129,6 +129,16 @@ class Connector(ABC):
     #: The source system the records come from (hub.domain.codes.SourceSystem value).
     source_system: ClassVar[str]
 
+    @classmethod
+    @abstractmethod
+    def from_config(
+        cls, name: str, options: dict[str, Any], *, secret: Callable[[str], str | None]
+    ) -> Connector:
+        """Build from a sources.toml entry; ``secret(env_name)`` reads a secret.
+
+        Raise ValueError naming the option when the configuration is unusable.
+        """
+
     def __init__(self, name: str, *, retry: RetryPolicy | None = None) -> None:
         self.name = name
         self.retry = retry or RetryPolicy()

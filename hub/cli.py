@@ -103,6 +103,14 @@ def demo(
     serve(host=host, port=port)
 
 
+from hub.commands import quarantine as _quarantine  # noqa: E402
+from hub.commands import simulate as _simulate  # noqa: E402
+from hub.commands import sync as _sync  # noqa: E402
+
+for _module in (_simulate, _sync, _quarantine):
+    _module.register(app)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     """Console entry point."""
     app()

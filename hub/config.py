@@ -20,6 +20,7 @@ __all__ = [
     "PrivacySettings",
     "Settings",
     "load_settings",
+    "read_secret",
 ]
 
 SUPPORTED_DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
@@ -132,3 +133,8 @@ def load_settings(**overrides: object) -> Settings:
     _check_database_scheme(settings.effective_database_url)
     _check_data_dir(settings.data_dir)
     return settings
+
+
+def read_secret(variable: str) -> str | None:
+    """A secret named in a sources file (``token_env = "..."``), from the environment."""
+    return os.environ.get(variable)

@@ -28,7 +28,7 @@ from hub.store import FhirStore, StoreSession
 from hub.store.documents import dumps, utc_now
 from mappings import MappingContext, MappingError, map_record
 
-__all__ = ["PagePipeline", "Reason", "load_cursor", "parse_record", "to_json"]
+__all__ = ["PagePipeline", "Reason", "load_cursor", "parse_record", "replay_record", "to_json"]
 
 log = logging.getLogger("hub.ingest")
 
@@ -319,3 +319,25 @@ class PagePipeline:
             "run_id": self.context.run_id,
             "updated_at": self.clock(),
         }
+
+
+def replay_record(
+    pipeline: PagePipeline, session: StoreSession, raw: RawRecord, landing_id: int
+) -> list[Reason]:
+    """Run one landed record through parse, checks and mapping again; store it if it passes.
+
+    Returns the reasons it still fails (empty when it was stored).
+    """
+    work = _PageWork(landed=[(raw, landing_id)])
+    pipeline._known = {}
+    pipeline._check_and_map(work)
+    if work.quarantined:
+        return work.quarantined[0][2]
+    summary = session.write_many(work.resources)
+    pipeline.report.count_resources(summary.by_type)
+    pipeline.patient_ids.extend(
+        str(r["id"]) for r in work.resources if r.get("resourceType") == "Patient"
+    )
+    state = pipeline._state(raw, landing_id, "stored")
+    _upsert(session.conn, source_record, [state], ["source", "record_kind", "source_key"])
+    return []
