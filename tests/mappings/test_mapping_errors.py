@@ -72,7 +72,8 @@ def test_error_messages_never_carry_a_resident_id_or_phone(context_for: ContextF
     message = str(caught.value)
     assert RESIDENT_ID not in message
     assert "13800138000" not in message
-    assert "[ID]" in message and "[PHONE]" in message
+    assert "[ID]" in message
+    assert "[PHONE]" in message
 
 
 def test_impossible_scale_answer_is_an_invalid_value(context_for: ContextFor) -> None:
@@ -109,7 +110,8 @@ def test_total_mismatch_is_a_warning_not_an_error(context_for: ContextFor) -> No
     result = map_record(_with("agency.scale", reported_total=30), context_for("agency"))
     (warning,) = result.warnings
     assert warning.field == "reported_total"
-    assert "24" in warning.message and "30" in warning.message
+    assert "24" in warning.message
+    assert "30" in warning.message
     agrees = map_record(_with("agency.scale", reported_total=24), context_for("agency"))
     assert agrees.warnings == []
 
