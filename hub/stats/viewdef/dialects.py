@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["DIALECTS", "Dialect", "DuckDBDialect"]
+__all__ = ["DIALECTS", "Dialect", "DuckDBDialect", "json_key"]
 
 _INTEGER_TYPES = frozenset({"integer", "positiveInt", "unsignedInt", "integer64"})
 
@@ -12,7 +12,7 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _json_key(name: str) -> str:
+def json_key(name: str) -> str:
     """A JSONPath member step with the key quoted."""
     return '."' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -62,8 +62,8 @@ class Dialect:
 
     def child_of_one(self, one: str, name: str) -> str:
         """Children named `name` of one JSON value, arrays flattened, nulls dropped."""
-        path = _quote("$" + _json_key(name))
-        many = _quote("$" + _json_key(name) + "[*]")
+        path = _quote("$" + json_key(name))
+        many = _quote("$" + json_key(name) + "[*]")
         return (
             f"(CASE coalesce(json_type({one}, {path}), 'NULL') "
             f"WHEN 'ARRAY' THEN json_extract({one}, {many}) WHEN 'NULL' THEN {self.empty_list()} "
@@ -105,9 +105,20 @@ class Dialect:
             sql = f"list_concat({sql}, {part})"
         return sql
 
-    def json_scalar(self, one: str, want: str) -> str:
-        """A JSON value as a SQL scalar of kind `want` ("str", "num" or "bool")."""
-        text = f"json_extract_string({one}, '$')"
+    def extract_one(self, anchor: str, jpath: str) -> str:
+        """The JSON value at a JSONPath without wildcards (NULL when absent)."""
+        return f"json_extract({anchor}, {_quote(jpath)})"
+
+    def extract_many(self, anchor: str, jpath: str) -> str:
+        """All JSON values at a JSONPath with wildcards, as a collection."""
+        return f"coalesce(json_extract({anchor}, {_quote(jpath)}), {self.empty_list()})"
+
+    def text_at(self, anchor: str, jpath: str) -> str:
+        """The JSON value at a JSONPath as text (strings unquoted)."""
+        return f"json_extract_string({anchor}, {_quote(jpath)})"
+
+    def cast_text(self, text: str, want: str) -> str:
+        """JSON text as a SQL scalar of kind `want` ("str", "num" or "bool")."""
         if want == "num":
             return f"TRY_CAST({text} AS DOUBLE)"
         if want == "bool":
@@ -145,13 +156,17 @@ class Dialect:
 
     def json_field_text(self, one: str, name: str) -> str:
         """A member of a JSON object as text."""
-        return f"json_extract_string({one}, {_quote('$' + _json_key(name))})"
+        return f"json_extract_string({one}, {_quote('$' + json_key(name))})"
 
-    def reference_keys(self, references: str, var: str, type_name: str | None) -> str:
-        """getReferenceKey(): the id part of each reference string, optionally of one type."""
+    def reference_key(self, text: str, type_name: str | None) -> str:
+        """getReferenceKey() of one reference string: its id part, optionally of one type."""
         kind = type_name or "[A-Za-z]+"
         pattern = _quote(f"(?:^|/)({kind})/([A-Za-z0-9.-]{{1,64}})(?:/_history/[^/]+)?$")
-        key = f"nullif(regexp_extract(json_extract_string({var}, '$'), {pattern}, 2), '')"
+        return f"nullif(regexp_extract({text}, {pattern}, 2), '')"
+
+    def reference_keys(self, references: str, var: str, type_name: str | None) -> str:
+        """getReferenceKey() of a collection of reference strings, as a collection."""
+        key = self.reference_key(f"json_extract_string({var}, '$')", type_name)
         mapped = f"list_transform({references}, lambda {var}: to_json({key}))"
         return f"list_filter({mapped}, lambda {var}: {var} IS NOT NULL)"
 
@@ -167,11 +182,8 @@ class Dialect:
         """A lateral join computing one value once per row; returns (join SQL, column)."""
         return f"CROSS JOIN LATERAL (SELECT {sql} AS v) AS {alias}", f"{alias}.v"
 
-    def output(self, one: str, fhir_type: str | None) -> str:
-        """A single JSON value as the column's SQL type (JSON when the type is unknown)."""
-        text = f"json_extract_string({one}, '$')"
-        if fhir_type is None:
-            return one
+    def output(self, text: str, fhir_type: str) -> str:
+        """JSON text as the column's SQL type."""
         if fhir_type == "boolean":
             return f"TRY_CAST({text} AS BOOLEAN)"
         if fhir_type in _INTEGER_TYPES:

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from hub.stats.viewdef import fhirpath as fp
+from hub.stats.viewdef import schema
 from hub.stats.viewdef.definition import ConstantValue
-from hub.stats.viewdef.dialects import Dialect
+from hub.stats.viewdef.dialects import Dialect, json_key
 from hub.stats.viewdef.errors import NotCompilableError
 
-__all__ = ["Compiled", "ExprCompiler"]
+__all__ = ["Compiled", "ExprCompiler", "Hoister"]
 
 # Kinds: ONE is a single JSON value or NULL (NULL = empty collection); LIST is a JSON
 # collection; BOOL/STR/NUM/INT are SQL scalars where NULL again means empty.
@@ -21,20 +22,77 @@ _COMPARISONS = {"=": "=", "!=": "<>", "<": "<", ">": ">", "<=": "<=", ">=": ">="
 
 @dataclass(frozen=True)
 class Compiled:
-    """A SQL expression with its kind and, when known, its FHIR type."""
+    """A SQL expression with its kind and, when known, the FHIR type of its items.
+
+    Paths whose cardinality the schema knows keep `anchor` (a single JSON value) and
+    `jpath` (a JSONPath from it), so `a.b.c` becomes one extraction instead of three.
+    """
 
     sql: str
     kind: str
     fhir_type: str | None = None
+    anchor: str | None = None
+    jpath: str | None = None
+
+
+class Hoister:
+    """Collects the JSONPaths read from one document so it is parsed once, not per path.
+
+    DuckDB re-parses a JSON text on every json_extract call; one call with a list of
+    (wildcard-free) paths parses it once. `join()` gives the lateral join that does it.
+    """
+
+    def __init__(self, anchor: str, alias: str) -> None:
+        self.anchor = anchor
+        self.alias = alias
+        self.json_paths: list[str] = []
+        self.text_paths: list[str] = []
+
+    def json(self, jpath: str) -> str:
+        """The JSON value at `jpath` (NULL when absent)."""
+        return f"{self.alias}.j[{_position(self.json_paths, jpath)}]"
+
+    def text(self, jpath: str) -> str:
+        """The value at `jpath` as text."""
+        return f"{self.alias}.s[{_position(self.text_paths, jpath)}]"
+
+    def join(self) -> str | None:
+        """The lateral join computing every collected path, or None if there are none."""
+        parts = []
+        if self.json_paths:
+            parts.append(f"json_extract({self.anchor}, {_path_list(self.json_paths)}) AS j")
+        if self.text_paths:
+            parts.append(f"json_extract_string({self.anchor}, {_path_list(self.text_paths)}) AS s")
+        if not parts:
+            return None
+        return f"CROSS JOIN LATERAL (SELECT {', '.join(parts)}) AS {self.alias}"
+
+
+def _position(paths: list[str], jpath: str) -> int:
+    """1-based position of `jpath` in `paths`, appending it when new."""
+    if jpath not in paths:
+        paths.append(jpath)
+    return paths.index(jpath) + 1
+
+
+def _path_list(paths: list[str]) -> str:
+    return "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths) + "]"
 
 
 class ExprCompiler:
     """Compiles one view's expressions; `error_label` goes into runtime error messages."""
 
-    def __init__(self, dialect: Dialect, constants: dict[str, ConstantValue], root: str) -> None:
+    def __init__(
+        self,
+        dialect: Dialect,
+        constants: dict[str, ConstantValue],
+        root: str,
+        hoister: Hoister | None = None,
+    ) -> None:
         self.d = dialect
         self.constants = constants
         self.root = root
+        self.hoister = hoister
         self._names = itertools.count()
 
     def fresh(self) -> str:
@@ -64,8 +122,14 @@ class ExprCompiler:
         """A singleton as a SQL scalar of kind `want` (STR/NUM/BOOL); NULL when not singleton."""
         if c.kind in (STR, NUM, INT, BOOL):
             return self.d.cast_scalar(c.sql, c.kind, want)
+        return self.d.cast_text(self.text(c), want)
+
+    def text(self, c: Compiled) -> str:
+        """The JSON text of a singleton (NULL when empty or several)."""
+        if c.kind == ONE and c.anchor is not None and c.jpath is not None:
+            return self.at(c.anchor, c.jpath, "text")
         one = c.sql if c.kind == ONE else self.d.single(c.sql)
-        return self.d.json_scalar(one, want)
+        return self.d.text_at(one, "$")
 
     def cardinality_guard(self, c: Compiled) -> str | None:
         """SQL that is true when the operand holds more than one value, if that can happen."""
@@ -124,11 +188,50 @@ class ExprCompiler:
 
     def child(self, base: Compiled, name: str) -> Compiled:
         """Navigation to a child element, flattening arrays."""
+        info = schema.element(base.fhir_type, name)
+        if info is not None and base.kind in (ONE, LIST):
+            return self.typed_child(base, name, *info)
         if base.kind == ONE:
             return Compiled(self.d.child_of_one(base.sql, name), LIST)
         if base.kind == LIST:
             return Compiled(self.d.child_of_list(base.sql, self.fresh(), name), LIST)
         raise NotCompilableError(f"navigating {name!r} from a scalar")
+
+    def typed_child(
+        self, base: Compiled, name: str, repeats: bool, child_type: str | None
+    ) -> Compiled:
+        """Navigation whose cardinality is known: extend the JSONPath, extract once."""
+        step = json_key(name) + ("[*]" if repeats else "")
+        if base.anchor is not None and base.jpath is not None:
+            anchor, jpath, plural = base.anchor, base.jpath + step, base.kind == LIST or repeats
+        elif base.kind == ONE:
+            anchor, jpath, plural = base.sql, "$" + step, repeats
+        else:
+            var = self.fresh()
+            if repeats:
+                body = self.d.extract_many(var, "$" + step)
+                return Compiled(self.d.flat_map(base.sql, var, body), LIST, child_type)
+            values = self.d.list_map(base.sql, var, self.d.extract_one(var, "$" + step))
+            other = self.fresh()
+            return Compiled(
+                self.d.list_filter(values, other, f"{other} IS NOT NULL"), LIST, child_type
+            )
+        if plural:
+            return Compiled(self.at(anchor, jpath, "many"), LIST, child_type, anchor, jpath)
+        return Compiled(self.at(anchor, jpath, "one"), ONE, child_type, anchor, jpath)
+
+    def at(self, anchor: str, jpath: str, mode: str) -> str:
+        """Extract at a JSONPath; root-document paths go through the hoister (one parse)."""
+        if self.hoister is not None and anchor == self.hoister.anchor:
+            prefix, wildcard, rest = jpath.partition("[*]")
+            if not wildcard:
+                return self.hoister.text(prefix) if mode == "text" else self.hoister.json(prefix)
+            anchor, jpath = self.hoister.json(prefix), "$[*]" + rest
+        if mode == "many":
+            return self.d.extract_many(anchor, jpath)
+        if mode == "text":
+            return self.d.text_at(anchor, jpath)
+        return self.d.extract_one(anchor, jpath)
 
     def index(self, node: fp.Index, focus: Compiled, label: str) -> Compiled:
         """`base[n]` with a literal or constant integer index."""
@@ -196,7 +299,7 @@ class ExprCompiler:
     def membership(self, item: Compiled, collection: Compiled) -> Compiled:
         """`item in collection`, comparing values as text."""
         var = self.fresh()
-        values = self.d.list_map(self.to_list(collection), var, self.d.json_scalar(var, STR))
+        values = self.d.list_map(self.to_list(collection), var, self.d.text_at(var, "$"))
         needle = self.to_scalar(item, STR)
         return Compiled(
             f"(CASE WHEN {needle} IS NULL THEN NULL "
@@ -225,7 +328,8 @@ class ExprCompiler:
             raise NotCompilableError("ofType() on something other than an element")
         parent = focus if base.base is None else self.compile(base.base, focus, label)
         key = base.name + type_name[0].upper() + type_name[1:]
-        return Compiled(self.child(parent, key).sql, LIST, type_name)
+        found = self.child(parent, key)
+        return Compiled(found.sql, found.kind, type_name, found.anchor, found.jpath)
 
     def predicate(self, base: Compiled, cond: fp.Node, label: str) -> tuple[str, str]:
         """(variable, boolean SQL) for a per-item condition such as where()'s argument."""
@@ -280,7 +384,7 @@ def _join(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str
         separator = arg.value
     var = c.fresh()
     items = c.to_list(base)
-    texts = c.d.list_map(items, var, c.d.json_scalar(var, STR))
+    texts = c.d.list_map(items, var, c.d.text_at(var, "$"))
     joined = c.d.list_join(texts, separator)
     return Compiled(f"(CASE WHEN {c.d.list_len(items)} = 0 THEN NULL ELSE {joined} END)", STR)
 
@@ -292,7 +396,7 @@ def _extension(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label
     extensions = c.child(base, "extension")
     var = c.fresh()
     cond = f"{c.d.json_field_text(var, 'url')} = {url.sql}"
-    return Compiled(c.d.list_filter(extensions.sql, var, cond), LIST, "Extension")
+    return Compiled(c.d.list_filter(c.to_list(extensions), var, cond), LIST, "Extension")
 
 
 def _resource_key(
@@ -310,7 +414,9 @@ def _reference_key(
         assert isinstance(arg, fp.Member)
         type_name = arg.name
     references = c.child(base, "reference")
-    return Compiled(c.d.reference_keys(references.sql, c.fresh(), type_name), LIST)
+    if references.kind == ONE:  # a single Reference: no list needed
+        return Compiled(c.d.reference_key(c.text(references), type_name), STR)
+    return Compiled(c.d.reference_keys(c.to_list(references), c.fresh(), type_name), LIST)
 
 
 _Handler = Callable[[ExprCompiler, Compiled, tuple[fp.Node, ...], str], Compiled]

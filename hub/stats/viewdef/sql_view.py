@@ -6,10 +6,10 @@ import itertools
 from dataclasses import dataclass, field
 
 from hub.stats.viewdef import fhirpath as fp
-from hub.stats.viewdef.definition import ColumnDef, SelectDef, ViewDef
+from hub.stats.viewdef.definition import PRIMITIVE_TYPES, ColumnDef, SelectDef, ViewDef
 from hub.stats.viewdef.dialects import Dialect
 from hub.stats.viewdef.errors import ViewDefinitionError
-from hub.stats.viewdef.sql_expr import BOOL, LIST, ONE, Compiled, ExprCompiler
+from hub.stats.viewdef.sql_expr import BOOL, LIST, ONE, Compiled, ExprCompiler, Hoister
 
 __all__ = ["REPEAT_DEPTH", "compile_view_sql"]
 
@@ -30,7 +30,8 @@ class _ViewCompiler:
     def __init__(self, view: ViewDef, dialect: Dialect, root: str) -> None:
         self.view = view
         self.d = dialect
-        self.exprs = ExprCompiler(dialect, view.constants, root)
+        self.hoister = Hoister(root, "_x") if dialect.name == "duckdb" else None
+        self.exprs = ExprCompiler(dialect, view.constants, root, self.hoister)
         self.aliases = itertools.count()
 
     def alias(self) -> str:
@@ -39,18 +40,18 @@ class _ViewCompiler:
     def label(self, location: str) -> str:
         return f"view {self.view.name!r} {location}"
 
-    def collection(self, node: fp.Node, focus: str, location: str) -> str:
-        compiled = self.exprs.compile(node, Compiled(focus, ONE), self.label(location))
-        return self.exprs.to_list(compiled)
+    def collection(self, node: fp.Node, focus: Compiled, location: str) -> Compiled:
+        compiled = self.exprs.compile(node, focus, self.label(location))
+        return Compiled(self.exprs.to_list(compiled), LIST, compiled.fhir_type)
 
-    def select(self, node: SelectDef, focus: str, scope: _Scope) -> list[tuple[str, str]]:
+    def select(self, node: SelectDef, focus: Compiled, scope: _Scope) -> list[tuple[str, str]]:
         """Columns (name, SQL) of a select node, adding its joins to `scope`."""
         if node.for_each is not None:
-            items = self.collection(node.for_each, focus, node.location)
-            if node.or_null:
-                items = self.d.or_null(items)
-            join, focus = self.d.unnest_join(items, self.alias())
+            found = self.collection(node.for_each, focus, node.location)
+            items = self.d.or_null(found.sql) if node.or_null else found.sql
+            join, element = self.d.unnest_join(items, self.alias())
             scope.joins.append(join)
+            focus = Compiled(element, ONE, found.fhir_type)
         elif node.repeat:
             focus = self.repeat(node, focus, scope)
         columns = [(c.name, self.column(c, focus)) for c in node.columns]
@@ -60,16 +61,18 @@ class _ViewCompiler:
             columns.extend(self.union(node, focus, scope))
         return columns
 
-    def repeat(self, node: SelectDef, focus: str, scope: _Scope) -> str:
+    def repeat(self, node: SelectDef, focus: Compiled, scope: _Scope) -> Compiled:
         """Unroll `repeat` level by level with lateral joins; each level is computed once."""
         levels: list[str] = []
-        current = focus
+        current = focus.sql
+        item_type = self.repeat_step(node, focus).fhir_type
         for depth in range(REPEAT_DEPTH + 1):
             if depth == 0:
-                step = self.repeat_step(node, current)
+                step = self.repeat_step(node, focus).sql
             else:
                 var = self.exprs.fresh()
-                step = self.d.flat_map(current, var, self.repeat_step(node, var))
+                body = self.repeat_step(node, Compiled(var, ONE, item_type)).sql
+                step = self.d.flat_map(current, var, body)
             if depth == REPEAT_DEPTH:
                 message = f"{self.label(node.location)}: repeat deeper than {REPEAT_DEPTH} levels"
                 guard = f"(CASE WHEN {self.d.list_len(step)} > 0 THEN {self.d.error(message)} END)"
@@ -81,13 +84,16 @@ class _ViewCompiler:
             levels.append(current)
         join, element = self.d.unnest_join(self.d.list_concat(levels), self.alias())
         scope.joins.append(join)
-        return element
+        return Compiled(element, ONE, item_type)
 
-    def repeat_step(self, node: SelectDef, one: str) -> str:
+    def repeat_step(self, node: SelectDef, one: Compiled) -> Compiled:
+        """One level of `repeat`: every path applied to `one`, concatenated."""
         parts = [self.collection(path, one, node.location) for path in node.repeat]
-        return self.d.list_concat(parts)
+        types = {p.fhir_type for p in parts}
+        item_type = types.pop() if len(types) == 1 else None
+        return Compiled(self.d.list_concat([p.sql for p in parts]), LIST, item_type)
 
-    def union(self, node: SelectDef, focus: str, scope: _Scope) -> list[tuple[str, str]]:
+    def union(self, node: SelectDef, focus: Compiled, scope: _Scope) -> list[tuple[str, str]]:
         """unionAll: each branch is a correlated subquery; their rows are concatenated."""
         branches = []
         for branch in node.union_all:
@@ -100,37 +106,45 @@ class _ViewCompiler:
         names = node.union_all[0].column_names()
         return [(name, f"{alias}.{self.d.ident(name)}") for name in names]
 
-    def column(self, column: ColumnDef, focus: str) -> str:
+    def column(self, column: ColumnDef, focus: Compiled) -> str:
         """A column's value: typed singleton, or a list when `collection` is true."""
         label = self.label(column.location)
-        compiled = self.exprs.compile(column.expr, Compiled(focus, ONE), label)
+        compiled = self.exprs.compile(column.expr, focus, label)
         fhir_type = column.type or compiled.fhir_type
+        primitive = fhir_type if fhir_type in PRIMITIVE_TYPES else None
         if column.collection:
             items = self.exprs.to_list(compiled)
             var = self.exprs.fresh()
-            return self.d.list_map(items, var, self.d.output(var, column.type))
+            body = self.d.output(self.d.text_at(var, "$"), primitive) if primitive else var
+            return self.d.list_map(items, var, body)
         if compiled.kind == ONE:
-            return self.d.output(compiled.sql, fhir_type)
+            return (
+                self.d.output(self.exprs.text(compiled), primitive) if primitive else compiled.sql
+            )
         if compiled.kind != LIST:
             return self.d.scalar_output(compiled.sql, compiled.kind, fhir_type)
+        first = self.d.first(compiled.sql)
+        value = self.d.output(self.d.text_at(first, "$"), primitive) if primitive else first
         message = f"{label}: several values but 'collection' is not true"
         return (
             f"(CASE WHEN {self.d.list_len(compiled.sql)} > 1 THEN {self.d.error(message)} "
-            f"ELSE {self.d.output(self.d.first(compiled.sql), fhir_type)} END)"
+            f"ELSE {value} END)"
         )
 
-    def where(self, root: str) -> list[str]:
+    def where(self, root: Compiled) -> list[str]:
         """View-level filters; a non-Boolean result aborts (the specification forbids it)."""
         conditions = []
         for item in self.view.where:
             label = self.label(item.location)
-            compiled = self.exprs.compile(item.expr, Compiled(root, ONE), label)
+            # %resource inside a where clause is the unaliased row of the filtering subquery
+            exprs = ExprCompiler(self.d, self.view.constants, root.sql)
+            compiled = exprs.compile(item.expr, root, label)
             if compiled.kind == BOOL:
                 conditions.append(f"coalesce({compiled.sql}, FALSE)")
                 continue
             if compiled.kind != LIST and compiled.kind != ONE:
                 raise ViewDefinitionError(self.view.name, item.location, "where is not Boolean")
-            items = self.exprs.to_list(compiled)
+            items = exprs.to_list(compiled)
             message = f"{label}: where path {item.path!r} is not Boolean"
             one = self.d.first(items)
             conditions.append(
@@ -143,11 +157,16 @@ class _ViewCompiler:
 
 def compile_view_sql(view: ViewDef, dialect: Dialect, source: str) -> str:
     """SQL selecting the view's rows from `source` (resource_type, content JSON)."""
-    root = "_r.content"
-    compiler = _ViewCompiler(view, dialect, root)
+    root = Compiled("_r.content", ONE, view.resource)
+    compiler = _ViewCompiler(view, dialect, root.sql)
     scope = _Scope()
     columns = compiler.select(view.root, root, scope)
     select_list = ",\n  ".join(f"{sql} AS {dialect.ident(name)}" for name, sql in columns)
-    filters = [f"_r.resource_type = {dialect.string(view.resource)}", *compiler.where(root)]
-    joins = "\n".join(scope.joins)
-    return f"SELECT\n  {select_list}\nFROM {source} AS _r\n{joins}\nWHERE {' AND '.join(filters)}"
+    # Filter inside a subquery: the where checks see only this type's rows, and they run
+    # before the lateral unnests multiply rows.
+    filters = [f"resource_type = {dialect.string(view.resource)}"]
+    filters += compiler.where(Compiled("content", ONE, view.resource))
+    typed = f"(SELECT content FROM {source} WHERE {' AND '.join(filters)})"
+    hoisted = compiler.hoister.join() if compiler.hoister else None
+    joins = "\n".join([hoisted, *scope.joins] if hoisted else scope.joins)
+    return f"SELECT\n  {select_list}\nFROM {typed} AS _r\n{joins}"
