@@ -1,0 +1,289 @@
+"""The entry point: simulate a district and write its three source systems and ground truth."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import tomli_w
+
+from simulators import adt, casework, cohort, hospital, lifecourse, station, truth
+from simulators.agency.store import write_store
+from simulators.config import DefectConfig, NoiseConfig, SimulationSummary, StandardIntervals
+from simulators.dates import day_number, iso_dates
+from simulators.defects import DefectLog, inject_docs, inject_table
+from simulators.district import DISTRICT_CODE, DISTRICT_NAME
+from simulators.noise import apply_noise
+from simulators.writers import (
+    csv_bytes,
+    truncate,
+    with_mojibake,
+    write_bytes,
+    write_his,
+    write_xlsx,
+)
+
+__all__ = ["DEFAULT_START", "simulate"]
+
+DEFAULT_START = date(2023, 1, 1)
+#: Station export kinds written as XLSX; the others are GB18030 CSV.
+XLSX_KINDS = ("基本信息", "关爱帮扶小组")
+
+
+@dataclass
+class _Run:
+    """What a run accumulates while writing."""
+
+    out: Path
+    records: list[pd.DataFrame] = field(default_factory=list)  # system, kind, key, person
+    defects: DefectLog = field(default_factory=DefectLog)
+    noise: list[pd.DataFrame] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    size: int = 0
+
+    def note(self, system: str, kind: str, keys: Any, persons: Any) -> None:
+        """Remember which true person is behind each emitted record."""
+        frame = pd.DataFrame(
+            {
+                "source_key": np.asarray(keys, dtype=object),
+                "person_id": np.asarray(persons, dtype=np.int64),
+            }
+        )
+        frame.insert(0, "record_kind", kind)
+        frame.insert(0, "source_system", system)
+        self.records.append(frame)
+        self.counts[kind] = self.counts.get(kind, 0) + len(frame)
+
+    def wrote(self, data: bytes) -> None:
+        """Count one written file."""
+        self.files += 1
+        self.size += len(data)
+
+
+def _rng(seed: int, part: int) -> np.random.Generator:
+    """An independent stream per part, so adding a part never shifts the others."""
+    return np.random.default_rng([seed, part])
+
+
+def _add_years(d: date, years: int) -> date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
+
+
+def simulate(
+    patients: int,
+    years: int,
+    seed: int,
+    out: Path,
+    *,
+    start: date | None = None,
+    noise: NoiseConfig | None = None,
+    defects: DefectConfig | None = None,
+    rules: StandardIntervals | None = None,
+    agency_faults: str = "",
+) -> SimulationSummary:
+    """Simulate ``patients`` registered patients over ``years`` and write everything to ``out``."""
+    began = time.perf_counter()
+    if not 1 <= patients <= 500_000 or not 1 <= years <= 20:
+        raise ValueError("patients must be 1..500000 and years 1..20")
+    noise, defects = noise or NoiseConfig(), defects or DefectConfig()
+    rules = rules or StandardIntervals()
+    first = start or DEFAULT_START
+    begin, end = day_number(first), day_number(_add_years(first, years))
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    people = cohort.make_cohort(_rng(seed, 1), patients, begin, end)
+    life = lifecourse.simulate_life_course(_rng(seed, 2), people.persons, begin, end, rules)
+    run = _Run(out)
+    _station(run, seed, people, life, noise, defects, rules)
+    _hospital(run, seed, people, life, noise, defects)
+    _agency(run, seed, people, noise, defects)
+    run.size += truth.write_truth(
+        run.out / "truth", people, life, run.records, run.defects, run.noise, rules
+    )
+    _write_sources(out, agency_faults)
+    return SimulationSummary(
+        out=out,
+        seed=seed,
+        patients=patients,
+        start=first,
+        end=_add_years(first, years),
+        records=run.counts,
+        defects=run.defects.counts(),
+        files=run.files,
+        bytes_written=run.size,
+        seconds=round(time.perf_counter() - began, 3),
+    )
+
+
+def _station(
+    run: _Run,
+    seed: int,
+    people: cohort.Cohort,
+    life: lifecourse.LifeCourse,
+    noise: NoiseConfig,
+    defects: DefectConfig,
+    rules: StandardIntervals,
+) -> None:
+    rng = _rng(seed, 10)
+    registrations, ident = station.build_registrations(rng, people, noise)
+    keys = registrations["登记编号"].to_numpy()[: len(people.persons)]
+    run.noise.append(truth.noise_frame("station", "station.registration", keys, ident.log))
+    tables = {
+        "基本信息": registrations,
+        "随访记录": station.build_follow_ups(rng, people, life, rules),
+        "应急处置": station.build_emergencies(rng, people, life),
+        "关爱帮扶小组": station.build_care_team(rng, people),
+    }
+    rng = _rng(seed, 11)
+    for export, table in tables.items():
+        kind, key = station.STATION_KEYS[export]
+        table = inject_table(rng, "station", kind, key, table, defects, run.defects)
+        for month, part in table.groupby("_month", sort=True):
+            _station_file(run, rng, export, str(month), part, defects)
+
+
+def _station_file(
+    run: _Run,
+    rng: np.random.Generator,
+    export: str,
+    month: str,
+    part: pd.DataFrame,
+    defects: DefectConfig,
+) -> None:
+    """One monthly export file; a CSV may come truncated (the rows after the cut are lost)."""
+    kind, key = station.STATION_KEYS[export]
+    folder = run.out / "station" / "exports"
+    if export in XLSX_KINDS:
+        stamp = f"{month[:4]}-{month[4:]}-28T16:00:00Z"
+        path = folder / f"{export}_{month}.xlsx"
+        run.wrote(write_xlsx(path, with_mojibake(part), sheet=export, stamp=stamp))
+    else:
+        path = folder / f"{export}_{month}.csv"
+        data = csv_bytes(part)
+        if rng.random() < defects.truncated_file:
+            data, cut = truncate(data, float(rng.random()))
+            if cut >= 0:
+                part = part.iloc[: cut + 1]
+                run.defects.add(
+                    "station",
+                    kind,
+                    str(part[key].iloc[-1]),
+                    "truncated_file",
+                    None,
+                    file=str(path.relative_to(run.out)),
+                )
+        run.wrote(write_bytes(path, data))
+    run.note("station", kind, part[key].to_numpy(), part["_person"].to_numpy())
+
+
+def _hospital(
+    run: _Run,
+    seed: int,
+    people: cohort.Cohort,
+    life: lifecourse.LifeCourse,
+    noise: NoiseConfig,
+    defects: DefectConfig,
+) -> None:
+    tables = hospital.build_hospital(_rng(seed, 20), people, life, noise)
+    keys = tables.views["v_patient"]["pat_id"].to_numpy()
+    run.noise.append(truth.noise_frame("hospital", "hospital.patient", keys, tables.ident.log))
+    messages = adt.build_adt(_rng(seed, 21), tables)  # from the views before any defect
+    rng = _rng(seed, 22)
+    for view, table in tables.views.items():
+        kind, key = hospital.HIS_KEYS[view]
+        table = inject_table(rng, "hospital", kind, key, table, defects, run.defects)
+        tables.views[view] = with_mojibake(table)
+        run.note("hospital", kind, table[key].to_numpy(), table["_person"].to_numpy())
+    path = run.out / "hospital" / "his.sqlite"
+    write_his(path, tables.views)
+    run.wrote(path.read_bytes())
+    _adt_files(run, rng, messages, defects)
+
+
+def _adt_files(
+    run: _Run, rng: np.random.Generator, messages: list[adt.AdtMessage], defects: DefectConfig
+) -> None:
+    """Daily batch files; some messages malformed, some files cut in the middle of a message."""
+    broken = rng.random(len(messages)) < defects.malformed_segment
+    by_day: dict[str, list[adt.AdtMessage]] = {}
+    for i, message in enumerate(messages):
+        if broken[i]:
+            message, where = adt.malformed(message, int(rng.integers(0, 3)))
+            run.defects.add(
+                "hospital", "hospital.adt", message.control_id, "malformed_segment", where
+            )
+        by_day.setdefault(message.event_time[:8], []).append(message)
+    folder = run.out / "hospital" / "adt"
+    for day, batch in by_day.items():
+        path = folder / day[:4] / f"ADT_{day}.hl7"
+        text = adt.batch_file(day, batch)
+        if len(batch) > 1 and rng.random() < defects.truncated_file:
+            keep = int(rng.integers(0, len(batch)))  # the file ends inside this message
+            head = adt.batch_file(day, batch[: keep + 1])
+            text = head[: head.rindex("MSH|") + 40]
+            batch = batch[: keep + 1]
+            where = str(path.relative_to(run.out))
+            run.defects.add(
+                "hospital", "hospital.adt", batch[-1].control_id, "truncated_file", None, where
+            )
+        run.wrote(write_bytes(path, text.encode("utf-8")))
+        ids, persons = [m.control_id for m in batch], [m.person for m in batch]
+        run.note("hospital", "hospital.adt", ids, persons)
+
+
+def _agency(
+    run: _Run, seed: int, people: cohort.Cohort, noise: NoiseConfig, defects: DefectConfig
+) -> None:
+    rng = _rng(seed, 30)
+    work = casework.make_casework(rng, people.persons, people.workers, people.start, people.end)
+    cases, case_persons = work.docs.get("cases", []), work.persons.get("cases", [])
+    ident = apply_noise(rng, people.persons.iloc[case_persons], noise, pinyin=True)
+    births = iso_dates(ident.birth)
+    for i, doc in enumerate(cases):
+        doc.update(
+            name=ident.name[i],
+            birth_date=births[i],
+            resident_id=ident.resident_id[i] or None,
+            phone=ident.phone[i],
+        )
+    keys = np.array([d["case_id"] for d in cases], dtype=object)
+    run.noise.append(truth.noise_frame("agency", "agency.case", keys, ident.log))
+    for collection, (kind, key) in casework.COLLECTIONS.items():
+        docs, persons = work.docs.get(collection, []), work.persons.get(collection, [])
+        docs, persons = inject_docs(rng, kind, key, docs, persons, defects, run.defects)
+        work.docs[collection] = docs
+        run.note("agency", kind, [d[key] for d in docs], persons)
+    path = run.out / "agency" / "agency.sqlite"
+    write_store(path, work.docs)
+    run.wrote(path.read_bytes())
+
+
+def _write_sources(out: Path, faults: str) -> None:
+    """``sources.toml``: where the hub's connectors find each simulated system."""
+    config = {
+        "district": {"code": DISTRICT_CODE, "name": DISTRICT_NAME},
+        "sources": {
+            "hospital_db": {
+                "kind": "hospital_db",
+                "url": f"sqlite:///{out / 'hospital' / 'his.sqlite'}",
+            },
+            "hospital_adt": {"kind": "hospital_adt", "directory": str(out / "hospital" / "adt")},
+            "station": {"kind": "station_files", "directory": str(out / "station" / "exports")},
+            "agency": {
+                "kind": "agency_api",
+                "base_url": "",
+                "token_env": "HUB_SOURCE_AGENCY_TOKEN",
+                "simulator": {"data": str(out / "agency" / "agency.sqlite"), "faults": faults},
+            },
+        },
+    }
+    (out / "sources.toml").write_text(tomli_w.dumps(config), encoding="utf-8")
