@@ -4,9 +4,12 @@ ApiError                        raised by routers and services for the client's 
 ├── BadRequest          400     malformed request or unsupported parameter
 ├── NotFound            404     unknown type, resource or operation
 ├── Conflict            409     the write collides with the current state
+├── NotAcceptable       406     the client asks for a format other than JSON (XML)
 ├── PreconditionFailed  412     If-Match / If-None-Exist failed
+├── UnsupportedMedia    415     the body is not JSON (XML)
 └── Unprocessable       422     the resource is not valid FHIR for the hub
 StoreError (hub.store.errors)   mapped to 404 / 410 / 412 / 422 / 503
+SearchError (hub.search.errors) mapped to 400
 anything else                   500 with a generic message; details only in the log
 """
 
@@ -20,6 +23,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.api.responses import FhirResponse, fhir_json
+from hub.search.errors import SearchError
 from hub.store.errors import (
     InvalidResource,
     ResourceGone,
@@ -33,9 +37,11 @@ __all__ = [
     "ApiError",
     "BadRequest",
     "Conflict",
+    "NotAcceptable",
     "NotFound",
     "PreconditionFailed",
     "Unprocessable",
+    "UnsupportedMedia",
     "install_error_handlers",
     "operation_outcome",
 ]
@@ -70,6 +76,18 @@ class Conflict(ApiError):
     """409: the write collides with the current state."""
 
     status_code, issue_code = 409, "conflict"
+
+
+class NotAcceptable(ApiError):
+    """406: the client accepts no format the hub produces (the hub speaks JSON only)."""
+
+    status_code, issue_code = 406, "not-supported"
+
+
+class UnsupportedMedia(ApiError):
+    """415: the request body is in a format the hub does not read (XML)."""
+
+    status_code, issue_code = 415, "not-supported"
 
 
 class PreconditionFailed(ApiError):
@@ -124,6 +142,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StoreError)
     async def _store(_request: Request, exc: StoreError) -> FhirResponse:
         return _store_error(exc)
+
+    @app.exception_handler(SearchError)
+    async def _search(_request: Request, exc: SearchError) -> FhirResponse:
+        return _outcome(400, str(exc), "invalid")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> FhirResponse:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from hub.api.capability import capability_statement
 from hub.api.deps import SettingsDep, StoreDep
@@ -18,11 +18,12 @@ from hub.api.fhir_input import (
     parse_http_date,
     require_type,
 )
+from hub.api.negotiation import negotiate
 from hub.api.responses import FhirResponse, fhir_json, stored_resource_response, version_headers
 from hub.store import StoredResource
 from hub.store.documents import instant
 
-router = APIRouter(prefix="/fhir")
+router = APIRouter(prefix="/fhir", dependencies=[Depends(negotiate)])
 
 _MAX_HISTORY = 1000
 

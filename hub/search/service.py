@@ -1,0 +1,168 @@
+"""Running a checked search on a database connection: one page, its total, its includes.
+
+Results carry the stored JSON text, so the API can splice it into a Bundle unparsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from hub.search.request import IncludeSpec, SearchRequest
+from hub.search.sql import QueryContext, criterion_clause, local_reference, sort_key
+from hub.store.schema import idx_reference, resource
+
+__all__ = ["Hit", "SearchResult", "load_resources", "run_search"]
+
+_BATCH = 500
+_MAX_ITERATE = 3
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One resource found: its key and stored JSON text."""
+
+    resource_type: str
+    resource_id: str
+    content: str
+
+
+@dataclass
+class SearchResult:
+    """One page of matches, the included resources, and the total when it was counted."""
+
+    matches: list[Hit]
+    included: list[Hit] = field(default_factory=list)
+    total: int | None = None
+
+
+def _where(request: SearchRequest, ctx: QueryContext) -> list[Any]:
+    r = resource
+    return [
+        r.c.resource_type == request.resource_type,
+        r.c.deleted.is_(False),
+        *(criterion_clause(c, r, ctx) for c in request.criteria),
+    ]
+
+
+def _order(request: SearchRequest) -> list[Any]:
+    order: list[Any] = []
+    for param, descending in request.sort:
+        key = sort_key(request.resource_type, param, resource)
+        order.append(key.desc().nulls_last() if descending else key.asc().nulls_last())
+    order.append(resource.c.resource_id)
+    return order
+
+
+def count_matches(conn: Connection, request: SearchRequest, ctx: QueryContext) -> int:
+    """How many resources meet the request's criteria."""
+    query = select(func.count()).select_from(resource).where(*_where(request, ctx))
+    return int(conn.execute(query).scalar_one())
+
+
+def run_search(conn: Connection, request: SearchRequest, ctx: QueryContext) -> SearchResult:
+    """The page the request asks for, with includes and (unless ``_total=none``) the total."""
+    if request.summary == "count":
+        return SearchResult([], total=count_matches(conn, request, ctx))
+    where = _where(request, ctx)
+    query = (
+        select(resource.c.resource_id, resource.c.content)
+        .where(*where)
+        .order_by(*_order(request))
+        .limit(request.count)
+        .offset(request.offset)
+    )
+    matches = [Hit(request.resource_type, row[0], row[1]) for row in conn.execute(query)]
+    total: int | None = None
+    if request.total != "none":
+        if len(matches) < request.count and (matches or request.offset == 0):
+            total = request.offset + len(matches)
+        else:
+            total = count_matches(conn, request, ctx)
+    result = SearchResult(matches, total=total)
+    if request.include or request.revinclude:
+        result.included = _includes(conn, request, matches, ctx.base_url)
+    return result
+
+
+def load_resources(conn: Connection, keys: Iterable[tuple[str, str]]) -> list[Hit]:
+    """The current, not deleted resources of the given (type, id) keys."""
+    by_type: dict[str, list[str]] = {}
+    for resource_type, resource_id in keys:
+        by_type.setdefault(resource_type, []).append(resource_id)
+    hits: list[Hit] = []
+    for resource_type, ids in sorted(by_type.items()):
+        for start in range(0, len(ids), _BATCH):
+            rows = conn.execute(
+                select(resource.c.resource_id, resource.c.content)
+                .where(
+                    resource.c.resource_type == resource_type,
+                    resource.c.resource_id.in_(ids[start : start + _BATCH]),
+                    resource.c.deleted.is_(False),
+                )
+                .order_by(resource.c.resource_id)
+            )
+            hits.extend(Hit(resource_type, row[0], row[1]) for row in rows)
+    return hits
+
+
+def _include_keys(
+    conn: Connection, spec: IncludeSpec, sources: Sequence[Hit], base_url: str, *, reverse: bool
+) -> set[tuple[str, str]]:
+    ref = idx_reference
+    code = spec.param.alias_of or spec.param.code
+    keys: set[tuple[str, str]] = set()
+    if reverse:
+        targets = [h.resource_id for h in sources]
+        types = {h.resource_type for h in sources}
+        query = select(ref.c.resource_type, ref.c.resource_id).where(
+            ref.c.resource_type == spec.source_type,
+            ref.c.param == code,
+            ref.c.target_type.in_(types),
+            ref.c.target_id.in_(targets),
+        )
+    else:
+        ids = [h.resource_id for h in sources if h.resource_type == spec.source_type]
+        if not ids:
+            return keys
+        query = select(ref.c.target_type, ref.c.target_id).where(
+            ref.c.resource_type == spec.source_type,
+            ref.c.param == code,
+            ref.c.resource_id.in_(ids),
+            ref.c.target_id.is_not(None),
+            ref.c.target_type.is_not(None),
+        )
+        if spec.target_type:
+            query = query.where(ref.c.target_type == spec.target_type)
+    query = query.where(local_reference(ref, base_url))
+    if spec.param.alias_of and spec.param.targets:
+        query = query.where(ref.c.target_type.in_(spec.param.targets))
+    for row in conn.execute(query):
+        keys.add((row[0], row[1]))
+    return keys
+
+
+def _includes(
+    conn: Connection, request: SearchRequest, matches: list[Hit], base_url: str
+) -> list[Hit]:
+    seen = {(h.resource_type, h.resource_id) for h in matches}
+    included: list[Hit] = []
+    sources: list[Hit] = list(matches)
+    for round_ in range(_MAX_ITERATE + 1):
+        keys: set[tuple[str, str]] = set()
+        for spec in request.include:
+            if round_ == 0 or spec.iterate:
+                keys |= _include_keys(conn, spec, sources, base_url, reverse=False)
+        for spec in request.revinclude:
+            if round_ == 0 or spec.iterate:
+                keys |= _include_keys(conn, spec, sources, base_url, reverse=True)
+        new = load_resources(conn, sorted(keys - seen)) if sources else []
+        if not new:
+            break
+        seen |= {(h.resource_type, h.resource_id) for h in new}
+        included.extend(new)
+        sources = new
+    return included
