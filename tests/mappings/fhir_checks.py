@@ -59,7 +59,7 @@ def problems(resource: dict[str, Any]) -> list[str]:
             for coding in codings:
                 if not (isinstance(coding, dict) and coding.get("system") and coding.get("code")):
                     found.append(f"coding without system and code at {path}")
-        if path.endswith(".reference") and not _REFERENCE.match(str(value)):
+        if path.endswith(".reference") and isinstance(value, str) and not _REFERENCE.match(value):
             found.append(f"malformed reference {value} at {path}")
     if resource["resourceType"] == "Observation":
         found += _observation_problems(resource)
