@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from functools import cache
 
-__all__ = ["element"]
+__all__ = ["element", "is_choice"]
 
 _TYPE = re.compile(r"\babc\.(\w+)Type\b")
+_PRIMITIVE = re.compile(r"Annotated\[[\w.]+, (\w+)\(")
 
 
 @cache
@@ -22,9 +23,19 @@ def _elements(type_name: str) -> dict[str, tuple[bool, str | None]] | None:
     elements: dict[str, tuple[bool, str | None]] = {}
     for name, field in model.model_fields.items():
         text = str(field.annotation)
-        match = _TYPE.search(text)
-        elements[field.alias or name] = ("List[" in text, match.group(1) if match else None)
+        elements[field.alias or name] = ("List[" in text, _type_name(text))
     return elements
+
+
+def _type_name(annotation: str) -> str | None:
+    """The FHIR type in a model annotation: `abc.PeriodType` -> Period, `Code()` -> code."""
+    match = _TYPE.search(annotation)
+    if match:
+        return match.group(1)
+    match = _PRIMITIVE.search(annotation)
+    if match:
+        return match.group(1)[0].lower() + match.group(1)[1:]
+    return "boolean" if "bool" in annotation else None
 
 
 def element(type_name: str | None, name: str) -> tuple[bool, str | None] | None:
@@ -35,3 +46,11 @@ def element(type_name: str | None, name: str) -> tuple[bool, str | None] | None:
     if elements is None:
         return None
     return elements.get(name)
+
+
+def is_choice(type_name: str | None, name: str) -> bool:
+    """Whether `name` is a choice element (value[x]) of `type_name`, e.g. Observation.value."""
+    elements = _elements(type_name) if type_name and type_name[:1].isupper() else None
+    if not elements:
+        return False
+    return any(k.startswith(name) and k[len(name) : len(name) + 1].isupper() for k in elements)

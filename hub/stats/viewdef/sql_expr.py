@@ -191,6 +191,9 @@ class ExprCompiler:
         info = schema.element(base.fhir_type, name)
         if info is not None and base.kind in (ONE, LIST):
             return self.typed_child(base, name, *info)
+        if schema.is_choice(base.fhir_type, name):
+            # value[x] without ofType(): the JSON key depends on the data's type
+            raise NotCompilableError(f"choice element {name!r} without ofType()")
         if base.kind == ONE:
             return Compiled(self.d.child_of_one(base.sql, name), LIST)
         if base.kind == LIST:

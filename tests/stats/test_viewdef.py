@@ -1,0 +1,240 @@
+"""ViewDefinition runner: validation messages, sources, fallback, writers, cardinality errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from hub.stats.viewdef import (
+    DuckDBTable,
+    NdjsonFiles,
+    NotCompilableError,
+    ViewDefinitionError,
+    ViewExecutionError,
+    compile_view,
+    evaluate_view_fhirpath,
+    run_view,
+    write_csv,
+    write_ndjson,
+    write_parquet,
+)
+
+PATIENTS: list[dict[str, Any]] = [
+    {
+        "resourceType": "Patient",
+        "id": "p1",
+        "gender": "female",
+        "name": [{"family": "Li", "given": ["Mei", "Hua"]}],
+        "multipleBirthInteger": 2,
+    },
+    {"resourceType": "Patient", "id": "p2", "gender": "male", "name": [{"family": "Wang"}]},
+]
+OBSERVATIONS: list[dict[str, Any]] = [
+    {
+        "resourceType": "Observation",
+        "id": "o1",
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "valueQuantity": {"value": 7.5, "code": "{score}"},
+    }
+]
+
+
+def _view(columns: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {"name": "patients", "resource": "Patient", "select": [{"column": columns}], **extra}
+
+
+def _rows(table: Any) -> list[dict[str, Any]]:
+    return sorted(table.to_pylist(), key=json.dumps)
+
+
+@pytest.mark.parametrize(
+    ("view", "where", "problem"),
+    [
+        (
+            _view([{"name": "x", "path": "name.frobnicate()"}]),
+            "select[0].column[0].path",
+            "unknown function frobnicate()",
+        ),
+        (
+            _view([{"name": "1st", "path": "id"}]),
+            "select[0].column[0].name",
+            "invalid column name '1st'",
+        ),
+        (
+            _view([{"name": "x", "path": "name.where(use = %missing)"}]),
+            "select[0].column[0].path",
+            "undefined environment variable: missing",
+        ),
+        (
+            _view([{"name": "x", "path": "value.ofType(Nonsense)"}]),
+            "select[0].column[0].path",
+            "unknown type 'Nonsense'",
+        ),
+        (
+            _view([{"name": "x", "path": "id", "type": "strnig"}]),
+            "select[0].column[0].type",
+            "unknown FHIR type 'strnig'",
+        ),
+        (_view([{"name": "x", "path": "name.("}]), "select[0].column[0].path", "invalid FHIRPath"),
+        (
+            _view([{"name": "x", "path": "id"}, {"name": "x", "path": "gender"}]),
+            "select",
+            "column name 'x' is used twice",
+        ),
+    ],
+)
+def test_invalid_views_name_the_view_and_the_path(
+    view: dict[str, Any], where: str, problem: str
+) -> None:
+    """Validation errors say which view, which element, and what is wrong."""
+    with pytest.raises(ViewDefinitionError) as caught:
+        run_view(view, PATIENTS)
+    message = str(caught.value)
+    assert "'patients'" in message
+    assert where in message
+    assert problem in message
+
+
+def test_union_branches_must_agree() -> None:
+    """unionAll branches with different columns are rejected with both column lists."""
+    view = {
+        "name": "u",
+        "resource": "Patient",
+        "select": [
+            {
+                "unionAll": [
+                    {"column": [{"name": "a", "path": "id"}]},
+                    {"column": [{"name": "b", "path": "id"}]},
+                ]
+            }
+        ],
+    }
+    with pytest.raises(ViewDefinitionError, match=r"select\[0\]\.unionAll\[1\].*\['a'\]"):
+        compile_view(view)
+
+
+def test_compiled_sql_is_set_based_duckdb_json() -> None:
+    """The compiled query uses DuckDB JSON functions and lateral unnest, nothing to install."""
+    view = _view([{"name": "id", "path": "id"}])
+    view["select"].append({"forEach": "name", "column": [{"name": "family", "path": "family"}]})
+    sql = compile_view(view, source="resources")
+    assert "json_extract" in sql
+    assert "unnest(" in sql
+    assert "INSTALL" not in sql.upper()
+    assert "LOAD " not in sql.upper()
+
+
+def test_engines_agree_on_typed_columns() -> None:
+    """DuckDB and the fhirpathpy reference give the same rows and Python types."""
+    view = _view(
+        [
+            {"name": "id", "path": "getResourceKey()", "type": "id"},
+            {"name": "births", "path": "multipleBirth.ofType(integer)", "type": "integer"},
+            {"name": "given", "path": "name.given", "collection": True, "type": "string"},
+            {"name": "first_given", "path": "name.given.first()", "type": "string"},
+            {"name": "is_female", "path": "gender = 'female'", "type": "boolean"},
+        ]
+    )
+    compiled = _rows(run_view(view, PATIENTS))
+    reference = sorted(evaluate_view_fhirpath(view, PATIENTS), key=json.dumps)
+    assert compiled == reference
+    assert compiled[0] == {
+        "id": "p1",
+        "births": 2,
+        "given": ["Mei", "Hua"],
+        "first_given": "Mei",
+        "is_female": True,
+    }
+
+
+def test_untranslatable_expression_falls_back_to_fhirpath() -> None:
+    """An expression without SQL translation still runs, through the reference evaluator."""
+    view = _view(
+        [
+            {"name": "id", "path": "id"},
+            {"name": "upper_family", "path": "name.family.first().upper()"},
+        ]
+    )
+    with pytest.raises(NotCompilableError):
+        compile_view(view)
+    rows = run_view(view, PATIENTS, output="rows")
+    assert sorted(r["upper_family"] for r in rows) == ["LI", "WANG"]  # type: ignore[index]
+
+
+def test_bare_choice_element_is_not_guessed() -> None:
+    """`value` without ofType() cannot be a fixed JSON key: it falls back, not empties."""
+    view = {
+        "name": "obs",
+        "resource": "Observation",
+        "select": [{"column": [{"name": "v", "path": "value.value", "type": "decimal"}]}],
+    }
+    with pytest.raises(NotCompilableError):
+        compile_view(view)
+    assert run_view(view, OBSERVATIONS, output="rows") == [{"v": 7.5}]
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "fhirpath"])
+def test_several_values_in_a_single_column_is_an_error(engine: str) -> None:
+    """A non-collection column that meets two values stops the run, naming the column."""
+    view = _view([{"name": "given", "path": "name.given"}])
+    with pytest.raises(ViewExecutionError, match=r"select\[0\]\.column\[0\]"):
+        run_view(view, PATIENTS, engine=engine)  # type: ignore[arg-type]
+
+
+def test_ndjson_bulk_export_folder(tmp_path: Path) -> None:
+    """A Bulk $export folder is read per resource type, straight from the files."""
+    for name, items in (("Patient.ndjson", PATIENTS), ("Observation_1.ndjson", OBSERVATIONS)):
+        (tmp_path / name).write_text("\n".join(json.dumps(r) for r in items) + "\n")
+    view = {
+        "name": "obs",
+        "resource": "Observation",
+        "select": [
+            {
+                "column": [
+                    {"name": "patient", "path": "subject.getReferenceKey(Patient)", "type": "id"},
+                    {"name": "score", "path": "value.ofType(Quantity).value", "type": "decimal"},
+                ]
+            }
+        ],
+    }
+    assert run_view(view, NdjsonFiles(tmp_path), output="rows") == [{"patient": "p1", "score": 7.5}]
+    ids = run_view(_view([{"name": "id", "path": "id"}]), tmp_path, output="rows")
+    assert sorted(r["id"] for r in ids) == ["p1", "p2"]  # type: ignore[index]
+
+
+def test_duckdb_table_and_relation_sources() -> None:
+    """A stored table (resource_type, id, content JSON) or a relation is queried in place."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE store (resource_type VARCHAR, id VARCHAR, content JSON)")
+    for r in PATIENTS + OBSERVATIONS:
+        con.execute(
+            "INSERT INTO store VALUES (?, ?, ?)", [r["resourceType"], r["id"], json.dumps(r)]
+        )
+    view = _view([{"name": "id", "path": "id"}], where=[{"path": "gender = 'male'"}])
+    assert run_view(view, DuckDBTable(con, "store"), output="rows") == [{"id": "p2"}]
+    relation = con.sql("SELECT * FROM store")
+    assert run_view(view, relation, output="rows") == [{"id": "p2"}]
+    assert run_view(view, DuckDBTable(con, "store"), engine="fhirpath", output="rows") == [
+        {"id": "p2"}
+    ]
+
+
+def test_writers_round_trip(tmp_path: Path) -> None:
+    """CSV, Parquet and NDJSON outputs hold the same rows."""
+    view = _view(
+        [{"name": "id", "path": "id"}, {"name": "given", "path": "name.given", "collection": True}]
+    )
+    table = run_view(view, PATIENTS)
+    write_csv(table, tmp_path / "v.csv")  # type: ignore[arg-type]
+    write_parquet(table, tmp_path / "v.parquet")  # type: ignore[arg-type]
+    write_ndjson(table, tmp_path / "v.ndjson")  # type: ignore[arg-type]
+    assert (tmp_path / "v.csv").read_text().splitlines()[0] == '"id","given"'
+    assert pq.read_table(tmp_path / "v.parquet").num_rows == 2
+    lines = [json.loads(x) for x in (tmp_path / "v.ndjson").read_text().splitlines()]
+    assert sorted(x["id"] for x in lines) == ["p1", "p2"]
