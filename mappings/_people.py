@@ -39,7 +39,8 @@ def _resident_identifier(
         "type": concept(
             {"system": _V2_0203, "code": "NI", "display": "National unique individual identifier"}
         ),
-        "system": identifier_system("resident-id"),
+        # Shared with hub.identity (RESIDENT_ID_SYSTEM), which links on it.
+        "system": identifier_system("cn-resident-id"),
         "value": value,
     }
 
@@ -62,6 +63,7 @@ def to_patient(
     }
     data: dict[str, Any] = {
         "resourceType": "Patient",
+        "contact": [_guardian_contact(person, where)],
         "id": stable_id(ctx.source_system, "Patient", patient_key),
         "identifier": [local, _resident_identifier(person, warnings)],
         "name": [{"use": "official", "text": person.name}] if person.name else None,
@@ -73,16 +75,31 @@ def to_patient(
     return build(data | (extra or {})), warnings
 
 
+def _relation(person: IdentifiedPerson, where: Where) -> dict[str, str] | None:
+    if not person.guardian_relation:
+        return None
+    return translate("guardian-relation", person.guardian_relation, "guardian_relation", where)
+
+
+def _guardian_contact(person: IdentifiedPerson, where: Where) -> dict[str, Any] | None:
+    """Patient.contact for the guardian, which identity resolution compares."""
+    if not (person.guardian_name or person.guardian_phone):
+        return None
+    guardian = {"system": _ROLE_CLASS, "code": "GUARD", "display": "guardian"}
+    return {
+        "relationship": [concept(_relation(person, where)), concept(guardian)],
+        "name": {"text": person.guardian_name} if person.guardian_name else None,
+        "telecom": [{"system": "phone", "value": person.guardian_phone}]
+        if person.guardian_phone
+        else None,
+    }
+
+
 def to_guardian(person: IdentifiedPerson, ctx: MappingContext, patient_key: str) -> Any | None:
     """RelatedPerson for the guardian or family carer, when the source names one."""
     if not (person.guardian_name or person.guardian_phone):
         return None
-    where = Where(person.kind, person.source_key)
-    relation = (
-        translate("guardian-relation", person.guardian_relation, "guardian_relation", where)
-        if person.guardian_relation
-        else None
-    )
+    relation = _relation(person, Where(person.kind, person.source_key))
     guardian = {"system": _ROLE_CLASS, "code": "GUARD", "display": "guardian"}
     return build(
         {
