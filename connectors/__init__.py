@@ -7,10 +7,21 @@ unknown kind raises KeyError (explicit registry, no import magic).
 from __future__ import annotations
 
 from connectors.base import Connector
+from connectors.hospital import AdtFileConnector, HospitalDatabaseConnector
+from connectors.rehab_station import StationFilesConnector
+from connectors.social_work import AgencyApiConnector
 
 __all__ = ["CONNECTORS", "Connector", "connector_class"]
 
-CONNECTORS: dict[str, type[Connector]] = {}
+CONNECTORS: dict[str, type[Connector]] = {
+    connector.kind: connector
+    for connector in (
+        HospitalDatabaseConnector,
+        AdtFileConnector,
+        StationFilesConnector,
+        AgencyApiConnector,
+    )
+}
 
 
 def connector_class(kind: str) -> type[Connector]:

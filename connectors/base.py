@@ -156,6 +156,9 @@ class Connector(ABC):
     def close(self) -> None:  # noqa: B027 - an optional hook, not abstract
         """Release files, connections or clients (default: nothing)."""
 
+    def after_landed(self, page: Page) -> None:  # noqa: B027 - an optional hook
+        """Called once the page and its cursor are committed (e.g. to acknowledge it)."""
+
     def pages(self, cursor: Cursor | None) -> Iterator[Page]:
         """Every page after the cursor, each fetched with retries."""
         current: Cursor = dict(cursor or {})
@@ -175,6 +178,7 @@ class Connector(ABC):
         try:
             for page in self.pages(cursor):
                 landing.land_page(page)
+                self.after_landed(page)
         finally:
             self.close()
         return self.stats
