@@ -11,7 +11,7 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
 from simulators.dates import iso_dates
 

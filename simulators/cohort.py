@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
 from simulators import ids, names
 from simulators.district import DISTRICT_NAME, STREETS
@@ -107,19 +107,21 @@ def make_cohort(rng: np.random.Generator, n: int, start: int, end: int) -> Cohor
         "registered": registered,
         "street": street,
         "neighbourhood": rng.integers(0, 8, n),
-        "address": [
-            f"{DISTRICT_NAME}{STREETS[s].roads[r]}{a}弄{b}号{c}室"
-            for s, r, a, b, c in zip(
-                street.tolist(),
-                road.tolist(),
-                rng.integers(1, 800, n).tolist(),
-                rng.integers(1, 40, n).tolist(),
-                rng.integers(101, 1202, n).tolist(),
-                strict=True,
-            )
-        ],
+        "address": np.array(
+            [
+                f"{DISTRICT_NAME}{STREETS[s].roads[r]}{a}弄{b}号{c}室"
+                for s, r, a, b, c in zip(
+                    street.tolist(),
+                    road.tolist(),
+                    rng.integers(1, 800, n).tolist(),
+                    rng.integers(1, 40, n).tolist(),
+                    rng.integers(101, 1202, n).tolist(),
+                    strict=True,
+                )
+            ],
+            dtype=object,
+        ),
     }
-    cols["address"] = np.array(cols["address"], dtype=object)
     hard = _hard_negatives(rng, cols, start)
     p = pd.DataFrame(cols)
     p["registered"] = np.maximum(p["registered"].to_numpy(), p["birth"].to_numpy() + 15 * 365)
@@ -158,4 +160,5 @@ def _pick_staff(rng: np.random.Generator, staff: pd.DataFrame, street: np.ndarra
     """Index into staff of a member working in each person's street."""
     counts = np.bincount(staff["street"], minlength=len(STREETS))
     first = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    return first[street] + (rng.random(len(street)) * counts[street]).astype(np.int64)
+    picked: np.ndarray = first[street] + (rng.random(len(street)) * counts[street]).astype(int)
+    return picked

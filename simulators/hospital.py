@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
 from simulators.cohort import Cohort
 from simulators.config import NoiseConfig

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
 from simulators.config import StandardIntervals
 from simulators.dates import day_number, to_date
@@ -185,7 +185,8 @@ def _period_counts(
 
 
 def _any(who: np.ndarray, flag: np.ndarray, n: int) -> np.ndarray:
-    return np.bincount(who[flag], minlength=n) > 0
+    hit: np.ndarray = np.bincount(who[flag], minlength=n) > 0
+    return hit
 
 
 def _regular(
@@ -199,7 +200,7 @@ def _regular(
     every calendar quarter piece of P during which the patient was registered throughout."""
     who, day, adherence = v["person"].to_numpy(), v["day"].to_numpy(), v["adherence"].to_numpy()
     good = (adherence == 1) | (v["hosp"].to_numpy() == 1)
-    result = ~_any(who, np.isin(adherence, (2, 3)), n) & _any(who, good, n)
+    result: np.ndarray = ~_any(who, np.isin(adherence, (2, 3)), n) & _any(who, good, n)
     reg = persons["registered"].to_numpy()
     for first, last in _quarter_pieces(p):
         throughout = (reg <= first) & (gone > last)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 import tomli_w
 
 from simulators import adt, casework, cohort, hospital, lifecourse, station, truth

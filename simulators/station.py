@@ -8,7 +8,7 @@ bookkeeping columns that are never written: ``_person`` (the true person) and ``
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
 from simulators import ids, names
 from simulators.cohort import Cohort

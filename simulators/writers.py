@@ -8,7 +8,7 @@ from contextlib import closing
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
 from simulators.defects import mojibake
 from simulators.xlsx import xlsx_bytes
