@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from hub.api.errors import install_error_handlers
-from hub.api.routes import health, rest, search
+from hub.api.routes import bundle, health, operations, rest, search
 from hub.config import Settings
 from hub.store import FhirStore
 
@@ -26,6 +26,8 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     # Order matters: routes with literal segments ($export, $everything, metadata) come
     # before the generic /fhir/{type} and /fhir/{type}/{id} patterns.
     app.include_router(health.router)
+    app.include_router(operations.router)
+    app.include_router(bundle.router)
     app.include_router(rest.router)
     app.include_router(search.router)
     return app

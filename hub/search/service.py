@@ -15,7 +15,7 @@ from hub.search.request import IncludeSpec, SearchRequest
 from hub.search.sql import QueryContext, criterion_clause, local_reference, sort_key
 from hub.store.schema import idx_reference, resource
 
-__all__ = ["Hit", "SearchResult", "load_resources", "run_search"]
+__all__ = ["Hit", "SearchResult", "load_resources", "matching_ids", "run_search"]
 
 _BATCH = 500
 _MAX_ITERATE = 3
@@ -166,3 +166,16 @@ def _includes(
         included.extend(new)
         sources = new
     return included
+
+
+def matching_ids(
+    conn: Connection, request: SearchRequest, ctx: QueryContext, *, limit: int = 2
+) -> list[str]:
+    """Up to ``limit`` ids that meet the criteria (conditional create, update and delete)."""
+    query = (
+        select(resource.c.resource_id)
+        .where(*_where(request, ctx))
+        .order_by(resource.c.resource_id)
+        .limit(limit)
+    )
+    return [row[0] for row in conn.execute(query)]

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from hub.api.capability import capability_statement
 from hub.api.deps import SettingsDep, StoreDep
@@ -19,13 +20,19 @@ from hub.api.fhir_input import (
     require_type,
 )
 from hub.api.negotiation import negotiate
+from hub.api.openapi_docs import RESOURCE_BODY, SEARCH_QUERY, TYPE_PATH
 from hub.api.responses import FhirResponse, fhir_json, stored_resource_response, version_headers
-from hub.store import StoredResource
+from hub.api.routes.search import query_context
+from hub.api.writes import Written, create_resource, update_resource
+from hub.config import Settings
+from hub.store import FhirStore, StoredResource
 from hub.store.documents import instant
 
 router = APIRouter(prefix="/fhir", dependencies=[Depends(negotiate)])
 
 _MAX_HISTORY = 1000
+
+TypePath = Annotated[str, Path(json_schema_extra=TYPE_PATH)]
 
 
 @router.get("/metadata")
@@ -104,7 +111,7 @@ def system_history(
 
 @router.get("/{resource_type}/_history")
 def type_history(
-    resource_type: str,
+    resource_type: TypePath,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
@@ -117,7 +124,7 @@ def type_history(
 
 @router.get("/{resource_type}/{resource_id}/_history")
 def instance_history(
-    resource_type: str,
+    resource_type: TypePath,
     resource_id: str,
     request: Request,
     store: StoreDep,
@@ -132,7 +139,9 @@ def instance_history(
 
 
 @router.get("/{resource_type}/{resource_id}/_history/{version_id}")
-def vread(resource_type: str, resource_id: str, version_id: int, store: StoreDep) -> FhirResponse:
+def vread(
+    resource_type: TypePath, resource_id: str, version_id: int, store: StoreDep
+) -> FhirResponse:
     """One version of a resource."""
     return stored_resource_response(
         store.vread(require_type(resource_type), resource_id, version_id)
@@ -141,7 +150,7 @@ def vread(resource_type: str, resource_id: str, version_id: int, store: StoreDep
 
 @router.get("/{resource_type}/{resource_id}")
 def read(
-    resource_type: str,
+    resource_type: TypePath,
     resource_id: str,
     store: StoreDep,
     if_none_match: Annotated[str | None, Header()] = None,
@@ -165,23 +174,62 @@ def _written(stored: StoredResource, status: int, prefer: str | None, base: str)
     return stored_resource_response(stored, status, location)
 
 
-@router.post("/{resource_type}")
+@router.post("/{resource_type}", openapi_extra=RESOURCE_BODY)
 async def create(
-    resource_type: str,
+    resource_type: TypePath,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
     prefer: Annotated[str | None, Header()] = None,
+    if_none_exist: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """Create with a server-assigned id."""
+    """Create with a server-assigned id; If-None-Exist makes it conditional."""
     document = parse_body(await request.body(), expected_type=require_type(resource_type))
     check_structure(document)
-    return _written(store.create(document), 201, prefer, settings.fhir_base_url)
+
+    def write() -> Written:
+        with store.begin() as session:
+            return create_resource(
+                session, document, if_none_exist=if_none_exist, ctx=query_context(settings)
+            )
+
+    written = await run_in_threadpool(write)
+    return _written(written.stored, written.status, prefer, settings.fhir_base_url)
 
 
-@router.put("/{resource_type}/{resource_id}")
-async def update(
+async def _update(
+    request: Request,
+    store: FhirStore,
+    settings: Settings,
     resource_type: str,
+    resource_id: str | None,
+    headers: tuple[str | None, str | None],
+) -> Response:
+    if_match, prefer = headers
+    document = parse_body(await request.body(), expected_type=require_type(resource_type))
+    condition = str(request.url.query) if resource_id is None else None
+    if resource_id is None and not condition:
+        raise BadRequest("A conditional update needs search parameters: PUT Type?param=value.")
+    check_structure(document)
+
+    def write() -> Written:
+        with store.begin() as session:
+            return update_resource(
+                session,
+                document,
+                resource_id=resource_id,
+                condition=condition,
+                if_match=parse_etag(if_match),
+                ctx=query_context(settings),
+            )
+
+    written = await run_in_threadpool(write)
+    return _written(written.stored, written.status, prefer, settings.fhir_base_url)
+
+
+@router.put("/{resource_type}/{resource_id}", openapi_extra=RESOURCE_BODY)
+async def update(
+    resource_type: TypePath,
     resource_id: str,
     request: Request,
     store: StoreDep,
@@ -190,21 +238,28 @@ async def update(
     prefer: Annotated[str | None, Header()] = None,
 ) -> Response:
     """Update (or create with the client's id); If-Match for optimistic locking."""
-    document = parse_body(await request.body(), expected_type=require_type(resource_type))
-    if document.get("id") != resource_id:
-        raise BadRequest(
-            f"The body's id {document.get('id')!r} does not match the URL's id {resource_id!r}."
-        )
-    check_structure(document)
-    with store.begin() as session:
-        existed = session.current(resource_type, resource_id) is not None
-        stored = session.update(document, if_match=parse_etag(if_match))
-    return _written(stored, 200 if existed else 201, prefer, settings.fhir_base_url)
+    return await _update(request, store, settings, resource_type, resource_id, (if_match, prefer))
+
+
+@router.put(
+    "/{resource_type}",
+    openapi_extra={**RESOURCE_BODY, "parameters": SEARCH_QUERY},
+)
+async def conditional_update(
+    resource_type: TypePath,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    if_match: Annotated[str | None, Header()] = None,
+    prefer: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Update the one resource the search matches; create if none does; 412 if several."""
+    return await _update(request, store, settings, resource_type, None, (if_match, prefer))
 
 
 @router.delete("/{resource_type}/{resource_id}")
 def delete(
-    resource_type: str,
+    resource_type: TypePath,
     resource_id: str,
     store: StoreDep,
     if_match: Annotated[str | None, Header()] = None,

@@ -1,0 +1,127 @@
+"""The Patient compartment: which resources belong to a patient, and through which parameters.
+
+From the FHIR R4 CompartmentDefinition ``patient``, restricted to the types and reference
+parameters the hub indexes. ``$everything`` and patient-level Bulk export use it. A golden
+Patient made by identity resolution links (``Patient.link``) to the source Patients of the
+same person; the compartment of the golden Patient covers theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import Connection, and_, or_, select
+
+from hub.search.service import Hit
+from hub.search.sql import local_reference
+from hub.store.schema import idx_reference, resource
+
+__all__ = ["PATIENT_COMPARTMENT", "compartment_resources", "linked_patients"]
+
+#: Type -> the (indexed) reference parameters that put a resource in a Patient's compartment.
+PATIENT_COMPARTMENT: dict[str, tuple[str, ...]] = {
+    "Patient": ("link",),
+    "RelatedPerson": ("patient",),
+    "CareTeam": ("subject", "participant"),
+    "Condition": ("subject",),
+    "Encounter": ("subject",),
+    "EpisodeOfCare": ("patient",),
+    "Observation": ("subject", "performer"),
+    "QuestionnaireResponse": ("subject", "author"),
+    "MedicationRequest": ("subject",),
+    "MedicationStatement": ("subject", "source"),
+    "CarePlan": ("subject", "performer"),
+    "Goal": ("subject",),
+    "Procedure": ("subject", "performer"),
+    "ServiceRequest": ("subject", "performer"),
+    "Task": ("subject",),
+    "Consent": ("patient",),
+    "Provenance": ("target",),
+    "AuditEvent": ("entity",),
+    "Group": ("member",),
+    "MeasureReport": ("subject",),
+}
+
+_LINK_DEPTH = 2
+
+
+def linked_patients(conn: Connection, patient_id: str) -> list[str]:
+    """The patient and the Patients it links to (golden record -> source records), in order."""
+    found = [patient_id]
+    frontier = [patient_id]
+    ref = idx_reference
+    for _ in range(_LINK_DEPTH):
+        rows = conn.execute(
+            select(ref.c.target_id).where(
+                ref.c.resource_type == "Patient",
+                ref.c.param == "link",
+                ref.c.resource_id.in_(frontier),
+                ref.c.target_type == "Patient",
+            )
+        )
+        frontier = sorted({r[0] for r in rows} - set(found))
+        if not frontier:
+            break
+        found.extend(frontier)
+    return found
+
+
+def _membership(types: Iterable[str]) -> list[object]:
+    ref = idx_reference
+    return [
+        and_(ref.c.resource_type == t, ref.c.param.in_(PATIENT_COMPARTMENT[t]))
+        for t in sorted(types)
+    ]
+
+
+def compartment_resources(
+    conn: Connection,
+    patient_ids: list[str],
+    *,
+    types: Iterable[str] | None = None,
+    since: datetime | None = None,
+    base_url: str = "",
+) -> list[Hit]:
+    """Current resources in the compartments of the given patients (patients included)."""
+    wanted = set(PATIENT_COMPARTMENT) if types is None else set(types) & set(PATIENT_COMPARTMENT)
+    ref, r = idx_reference, resource
+    hits: dict[tuple[str, str], Hit] = {}
+    conditions = [r.c.deleted.is_(False)] + ([r.c.last_updated >= since] if since else [])
+    if "Patient" in wanted:
+        rows = conn.execute(
+            select(r.c.resource_id, r.c.content).where(
+                r.c.resource_type == "Patient", r.c.resource_id.in_(patient_ids), *conditions
+            )
+        )
+        hits.update({("Patient", row[0]): Hit("Patient", row[0], row[1]) for row in rows})
+    if wanted:
+        query = (
+            select(r.c.resource_type, r.c.resource_id, r.c.content)
+            .join(
+                ref,
+                and_(
+                    ref.c.resource_type == r.c.resource_type,
+                    ref.c.resource_id == r.c.resource_id,
+                ),
+            )
+            .where(
+                ref.c.target_type == "Patient",
+                ref.c.target_id.in_(patient_ids),
+                local_reference(ref, base_url),
+                or_(*_membership(wanted)),  # type: ignore[arg-type]
+                *conditions,
+            )
+        )
+        for row in conn.execute(query):
+            hits.setdefault((row[0], row[1]), Hit(row[0], row[1], row[2]))
+    order = {pid: i for i, pid in enumerate(patient_ids)}
+    return sorted(
+        hits.values(),
+        key=lambda h: (
+            h.resource_type != "Patient",
+            order.get(h.resource_id, len(order)) if h.resource_type == "Patient" else 0,
+            h.resource_type,
+            h.resource_id,
+        ),
+    )
