@@ -1,0 +1,102 @@
+"""A page of records as a pandas frame the raw suites can read, with derived columns.
+
+Records arrive parsed (``SourceRecord``) from the ingest or as landed payload dicts (from the
+landing table); both become the same frame: codes as text, empty text as missing, dates and
+times as sortable integers ``yyyymmddHHMMSS`` (so 2999 and 1899 compare without overflowing
+pandas' timestamp range), and derived truth columns for what no built-in expectation can
+compute (resident ID check digit, scale items and totals, lists of codes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
+
+from hub.domain.identifiers import is_valid_resident_id
+from hub.domain.records import SourceRecord
+from hub.domain.scales import ScaleItemError, score_bprs, score_panss, score_sdss, score_ssrs
+from validation.suites import KindSuite
+
+__all__ = ["derived_column", "page_frame"]
+
+_SCORERS = {"SSRS": score_ssrs, "SDSS": score_sdss, "BPRS": score_bprs, "PANSS": score_panss}
+
+
+def derived_column(name: str) -> str:
+    """Name of a derived column (cannot clash with a source field)."""
+    return f"__{name}"
+
+
+def _rows(records: Sequence[SourceRecord | Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [r.__dict__ if isinstance(r, SourceRecord) else r for r in records]
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    text = column.map(lambda v: None if v is None or v != v else str(v).strip(), na_action=None)
+    return text.where(text != "", None).astype(object)
+
+
+def _as_instant(column: pd.Series) -> pd.Series:
+    digits = column.map(lambda v: None if v is None or v != v else str(v), na_action=None)
+    digits = digits.astype("string").str.replace(r"\D", "", regex=True).str.slice(0, 14)
+    digits = digits.str.pad(14, side="right", fillchar="0").where(digits.str.len() >= 8)
+    return pd.to_numeric(digits, errors="coerce").astype("float64")
+
+
+def _codes_known(values: object, allowed: frozenset[str]) -> bool | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [v for v in values.split(",") if v.strip()]
+    listed = [str(v).strip() for v in values]  # type: ignore[attr-defined]
+    # Numbered entries are the form's tick boxes and must be known; free text (a measure
+    # described in words) is left to the mapping.
+    return all(v in allowed for v in listed if v.isdigit())
+
+
+def _scale_verdicts(scale: object, items: object, reported: object) -> tuple[bool | None, ...]:
+    scorer = _SCORERS.get(str(scale)) if scale is not None else None
+    if scorer is None or not isinstance(items, Mapping):
+        return (None, None)
+    try:
+        score = scorer(items)
+    except (ScaleItemError, TypeError, ValueError):
+        return (False, None)
+    if not isinstance(reported, int | float) or reported != reported or score.total is None:
+        return (True, None)
+    return (True, int(reported) == score.total)
+
+
+def page_frame(
+    suite: KindSuite, records: Sequence[SourceRecord | Mapping[str, Any]]
+) -> pd.DataFrame:
+    """The frame of one page of one record kind, row ``i`` being ``records[i]``."""
+    frame = pd.DataFrame.from_records(_rows(records))
+    for name in (suite.key, *suite.required, *suite.codes, *suite.code_patterns, *suite.text):
+        if name in frame:
+            frame[name] = _as_text(frame[name])
+    for name in suite.dates:
+        if name in frame:
+            frame[name] = _as_instant(frame[name])
+    for name in suite.ranges:
+        if name in frame:
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+    for name, allowed in suite.code_lists.items():
+        if name in frame:
+            known = frozenset(allowed)
+            frame[derived_column(name)] = [_codes_known(v, known) for v in frame[name]]
+    if suite.person and "resident_id" in frame:
+        frame[derived_column("resident_id")] = frame["resident_id"].map(
+            lambda v: None if v is None or v != v or v == "" else is_valid_resident_id(str(v))
+        )
+    if suite.scale and {"scale", "items"} <= set(frame.columns):
+        reported = frame["reported_total"] if "reported_total" in frame else [None] * len(frame)
+        verdicts = [
+            _scale_verdicts(s, i, t)
+            for s, i, t in zip(frame["scale"], frame["items"], reported, strict=True)
+        ]
+        frame[derived_column("scale_items")] = [v[0] for v in verdicts]
+        frame[derived_column("scale_total")] = [v[1] for v in verdicts]
+    return frame.reset_index(drop=True)
