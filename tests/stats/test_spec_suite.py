@@ -10,12 +10,13 @@ a case with no expectation at all is taken as expecting an error, and a view wit
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hub.stats.viewdef import ViewDefinitionError, ViewExecutionError, run_view
+from hub.stats.viewdef import PostgresTable, ViewDefinitionError, ViewExecutionError, run_view
 
 SPEC_DIR = Path(__file__).parent / "spec"
 ENGINES = ("duckdb", "fhirpath")
@@ -31,12 +32,12 @@ UNSUPPORTED: dict[tuple[str, str, str], str] = {
 }
 
 
-def _cases() -> list[Any]:
+def _cases(engines: tuple[str, ...] = ENGINES) -> list[Any]:
     params = []
     for path in sorted(SPEC_DIR.glob("*.json")):
         suite = json.loads(path.read_text(encoding="utf-8"))
         for index, case in enumerate(suite["tests"]):
-            for engine in ENGINES:
+            for engine in engines:
                 reason = UNSUPPORTED.get((engine, path.name, case["title"])) or UNSUPPORTED.get(
                     ("*", path.name, case["title"])
                 )
@@ -84,3 +85,44 @@ def test_spec_case(engine: str, resources: list[dict[str, Any]], case: dict[str,
     decoded = run_view(view, resources, engine=engine, output="rows")  # type: ignore[arg-type]
     assert len(rows) == len(decoded)
     assert _canonical(decoded) == _canonical(case["expect"])  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def postgres_connection(postgres_url: str) -> Iterator[Any]:
+    """A psycopg connection to the run's PostgreSQL test database (skips without one)."""
+    import psycopg
+
+    conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo) as connection:
+        yield connection
+
+
+def _postgres_table(connection: Any, resources: list[dict[str, Any]]) -> PostgresTable:
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS spec_resources")
+        cursor.execute("CREATE TABLE spec_resources (resource_type text, content jsonb)")
+        cursor.executemany(
+            "INSERT INTO spec_resources VALUES (%s, %s::jsonb)",
+            [(r["resourceType"], json.dumps(r)) for r in resources],
+        )
+    connection.commit()
+    return PostgresTable(connection, "spec_resources")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(("engine", "resources", "case"), _cases(("postgres",)))
+def test_spec_case_postgres(
+    engine: str, resources: list[dict[str, Any]], case: dict[str, Any], postgres_connection: Any
+) -> None:
+    """The same specification cases compiled to PostgreSQL over a jsonb table."""
+    source = _postgres_table(postgres_connection, resources)
+    if _expects_error(case):
+        with pytest.raises((ViewDefinitionError, ViewExecutionError)):
+            run_view(case["view"], source, engine="postgres", output="rows")
+        return
+    view = _with_resource(case["view"], resources)
+    table = run_view(view, source, engine="postgres")
+    if "expectColumns" in case:
+        assert table.column_names == case["expectColumns"]  # type: ignore[union-attr]
+    rows = run_view(view, source, engine="postgres", output="rows")
+    assert _canonical(rows) == _canonical(case["expect"])  # type: ignore[arg-type]

@@ -4,13 +4,14 @@ from hub.stats.viewdef.definition import ViewDef, parse_view
 from hub.stats.viewdef.errors import NotCompilableError, ViewDefinitionError, ViewExecutionError
 from hub.stats.viewdef.reference import evaluate_view_fhirpath
 from hub.stats.viewdef.runner import compile_view, run_view
-from hub.stats.viewdef.sources import DuckDBTable, NdjsonFiles
+from hub.stats.viewdef.sources import DuckDBTable, NdjsonFiles, PostgresTable
 from hub.stats.viewdef.writers import write_csv, write_ndjson, write_parquet
 
 __all__ = [
     "DuckDBTable",
     "NdjsonFiles",
     "NotCompilableError",
+    "PostgresTable",
     "ViewDef",
     "ViewDefinitionError",
     "ViewExecutionError",

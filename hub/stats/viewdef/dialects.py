@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-__all__ = ["DIALECTS", "Dialect", "DuckDBDialect", "json_key"]
+__all__ = ["INTEGER_TYPES", "Dialect", "DuckDBDialect", "json_key", "quote"]
 
-_INTEGER_TYPES = frozenset({"integer", "positiveInt", "unsignedInt", "integer64"})
+INTEGER_TYPES = frozenset({"integer", "positiveInt", "unsignedInt", "integer64"})
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
     """A SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
@@ -24,15 +24,23 @@ class Dialect:
 
     def string(self, text: str) -> str:
         """A string literal."""
-        return _quote(text)
+        return quote(text)
 
     def ident(self, name: str) -> str:
         """A quoted identifier."""
         return '"' + name.replace('"', '""') + '"'
 
-    def error(self, message: str) -> str:
-        """An expression that aborts the query with `message` when evaluated."""
-        return f"error({_quote(message)})"
+    def error(self, message: str, sql_type: str = "BOOLEAN") -> str:
+        """An expression of `sql_type` that aborts the query with `message` when evaluated."""
+        return f"error({quote(message)})"
+
+    def sql_type(self, fhir_type: str | None) -> str:
+        """The SQL type a column of this FHIR primitive type gets (JSON when unknown)."""
+        if fhir_type is None:
+            return "JSON"
+        if fhir_type in INTEGER_TYPES:
+            return "BIGINT"
+        return {"boolean": "BOOLEAN", "decimal": "DOUBLE"}.get(fhir_type, "VARCHAR")
 
     def empty_list(self) -> str:
         """The empty collection."""
@@ -62,8 +70,8 @@ class Dialect:
 
     def child_of_one(self, one: str, name: str) -> str:
         """Children named `name` of one JSON value, arrays flattened, nulls dropped."""
-        path = _quote("$" + json_key(name))
-        many = _quote("$" + json_key(name) + "[*]")
+        path = quote("$" + json_key(name))
+        many = quote("$" + json_key(name) + "[*]")
         return (
             f"(CASE coalesce(json_type({one}, {path}), 'NULL') "
             f"WHEN 'ARRAY' THEN json_extract({one}, {many}) WHEN 'NULL' THEN {self.empty_list()} "
@@ -92,7 +100,7 @@ class Dialect:
 
     def list_join(self, values: str, separator: str) -> str:
         """Join a SQL list of strings."""
-        return f"array_to_string({values}, {_quote(separator)})"
+        return f"array_to_string({values}, {quote(separator)})"
 
     def list_union(self, left: str, right: str) -> str:
         """FHIRPath `|`: both collections, duplicates removed."""
@@ -107,15 +115,15 @@ class Dialect:
 
     def extract_one(self, anchor: str, jpath: str) -> str:
         """The JSON value at a JSONPath without wildcards (NULL when absent)."""
-        return f"json_extract({anchor}, {_quote(jpath)})"
+        return f"json_extract({anchor}, {quote(jpath)})"
 
     def extract_many(self, anchor: str, jpath: str) -> str:
         """All JSON values at a JSONPath with wildcards, as a collection."""
-        return f"coalesce(json_extract({anchor}, {_quote(jpath)}), {self.empty_list()})"
+        return f"coalesce(json_extract({anchor}, {quote(jpath)}), {self.empty_list()})"
 
     def text_at(self, anchor: str, jpath: str) -> str:
         """The JSON value at a JSONPath as text (strings unquoted)."""
-        return f"json_extract_string({anchor}, {_quote(jpath)})"
+        return f"json_extract_string({anchor}, {quote(jpath)})"
 
     def cast_text(self, text: str, want: str) -> str:
         """JSON text as a SQL scalar of kind `want` ("str", "num" or "bool")."""
@@ -156,12 +164,12 @@ class Dialect:
 
     def json_field_text(self, one: str, name: str) -> str:
         """A member of a JSON object as text."""
-        return f"json_extract_string({one}, {_quote('$' + json_key(name))})"
+        return f"json_extract_string({one}, {quote('$' + json_key(name))})"
 
     def reference_key(self, text: str, type_name: str | None) -> str:
         """getReferenceKey() of one reference string: its id part, optionally of one type."""
         kind = type_name or "[A-Za-z]+"
-        pattern = _quote(f"(?:^|/)({kind})/([A-Za-z0-9.-]{{1,64}})(?:/_history/[^/]+)?$")
+        pattern = quote(f"(?:^|/)({kind})/([A-Za-z0-9.-]{{1,64}})(?:/_history/[^/]+)?$")
         return f"nullif(regexp_extract({text}, {pattern}, 2), '')"
 
     def reference_keys(self, references: str, var: str, type_name: str | None) -> str:
@@ -186,7 +194,7 @@ class Dialect:
         """JSON text as the column's SQL type."""
         if fhir_type == "boolean":
             return f"TRY_CAST({text} AS BOOLEAN)"
-        if fhir_type in _INTEGER_TYPES:
+        if fhir_type in INTEGER_TYPES:
             return f"TRY_CAST({text} AS BIGINT)"
         if fhir_type == "decimal":
             return f"TRY_CAST({text} AS DOUBLE)"
@@ -197,7 +205,7 @@ class Dialect:
         if fhir_type is None or (fhir_type == "boolean" and kind == "bool"):
             return sql
         target = "BOOLEAN" if fhir_type == "boolean" else "VARCHAR"
-        if fhir_type in _INTEGER_TYPES:
+        if fhir_type in INTEGER_TYPES:
             target = "BIGINT"
         elif fhir_type == "decimal":
             target = "DOUBLE"
@@ -210,6 +218,3 @@ class Dialect:
 
 class DuckDBDialect(Dialect):
     """DuckDB with its built-in JSON functions (no extension to install)."""
-
-
-DIALECTS: dict[str, Dialect] = {"duckdb": DuckDBDialect()}

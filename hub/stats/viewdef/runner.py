@@ -9,16 +9,18 @@ import orjson
 import pyarrow as pa
 
 from hub.stats.viewdef.definition import ViewDef, parse_view
-from hub.stats.viewdef.dialects import DIALECTS
+from hub.stats.viewdef.dialects import Dialect, DuckDBDialect
 from hub.stats.viewdef.errors import NotCompilableError, ViewDefinitionError, ViewExecutionError
+from hub.stats.viewdef.postgres import PostgresDialect
 from hub.stats.viewdef.reference import evaluate_view_fhirpath
-from hub.stats.viewdef.sources import Source, bind_source, iter_resources
+from hub.stats.viewdef.sources import PostgresTable, Source, bind_source, iter_resources
 from hub.stats.viewdef.sql_view import compile_view_sql
 
 __all__ = ["compile_view", "run_view"]
 
 Rows = list[dict[str, Any]]
-Engine = Literal["duckdb", "fhirpath"]
+DIALECTS: dict[str, Dialect] = {"duckdb": DuckDBDialect(), "postgres": PostgresDialect()}
+Engine = Literal["duckdb", "postgres", "fhirpath"]
 
 
 def compile_view(
@@ -45,11 +47,22 @@ def run_view(
 ) -> pa.Table | Rows:
     """Run a ViewDefinition over `source`; an Arrow table, or a list of dicts with output="rows".
 
-    engine="duckdb" compiles to SQL; expressions without a SQL translation fall back to the
-    fhirpathpy evaluator for this view. engine="fhirpath" always uses that evaluator.
+    engine="duckdb" compiles to DuckDB SQL (any source but PostgresTable); engine="postgres"
+    compiles to PostgreSQL over a PostgresTable. Views with an expression that has no SQL
+    translation fall back to the fhirpathpy evaluator; engine="fhirpath" always uses it.
     """
     parsed = parse_view(view)
-    if engine == "duckdb":
+    if engine == "postgres":
+        if not isinstance(source, PostgresTable):
+            raise ValueError("engine='postgres' needs a PostgresTable source")
+        try:
+            sql = compile_view(parsed, "postgres", source.relation())
+        except NotCompilableError:
+            sql = None
+        if sql is not None:
+            rows = _run_postgres(parsed, sql, source)
+            return rows if output == "rows" else rows_to_arrow(rows, parsed.column_names())
+    elif engine == "duckdb":
         try:
             sql = compile_view(parsed, "duckdb", "{source}")
         except NotCompilableError:
@@ -87,6 +100,23 @@ def _run_sql(
         for name in json_columns:
             row[name] = _decode(row[name])
     return rows
+
+
+def _run_postgres(view: ViewDef, sql: str, source: PostgresTable) -> Rows:
+    """Execute on PostgreSQL; psycopg already turns jsonb, arrays and numbers into Python."""
+    import psycopg
+
+    try:
+        with source.connection.cursor() as cursor:
+            cursor.execute(sql)
+            names = [c.name for c in cursor.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    except psycopg.errors.InvalidTextRepresentation as exc:
+        source.connection.rollback()
+        raise ViewExecutionError(str(exc)) from exc
+    except psycopg.Error as exc:
+        source.connection.rollback()
+        raise ViewDefinitionError(view.name, "view", f"the compiled SQL failed: {exc}") from exc
 
 
 def _decode(value: Any) -> Any:

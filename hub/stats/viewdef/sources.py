@@ -11,7 +11,15 @@ import duckdb
 import orjson
 import pyarrow as pa
 
-__all__ = ["DuckDBTable", "NdjsonFiles", "Runner", "Source", "bind_source", "iter_resources"]
+__all__ = [
+    "DuckDBTable",
+    "NdjsonFiles",
+    "PostgresTable",
+    "Runner",
+    "Source",
+    "bind_source",
+    "iter_resources",
+]
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,18 @@ class DuckDBTable:
 
     connection: duckdb.DuckDBPyConnection
     name: str
+
+
+@dataclass(frozen=True)
+class PostgresTable:
+    """A PostgreSQL table with columns resource_type and content (jsonb); psycopg connection."""
+
+    connection: Any
+    name: str
+
+    def relation(self) -> str:
+        """The table as a FROM-able relation."""
+        return f"(SELECT resource_type, content FROM {self.name})"
 
 
 @dataclass(frozen=True)
@@ -42,7 +62,14 @@ class NdjsonFiles:
         return found
 
 
-Source = DuckDBTable | NdjsonFiles | duckdb.DuckDBPyRelation | Iterable[dict[str, Any]] | Path
+Source = (
+    DuckDBTable
+    | PostgresTable
+    | NdjsonFiles
+    | duckdb.DuckDBPyRelation
+    | Iterable[dict[str, Any]]
+    | Path
+)
 
 
 def _sql_string(text: str) -> str:
@@ -75,6 +102,8 @@ def bind_source(
         # The relation lives on its own connection: run the query through it.
         relation = "(SELECT resource_type, content::JSON AS content FROM _hub_source)"
         return _relation_runner(source), relation
+    if isinstance(source, PostgresTable):
+        raise ValueError("a PostgresTable runs with engine='postgres'")
     con = connection or duckdb.connect()
     if isinstance(source, Path):
         source = NdjsonFiles(source)
@@ -109,6 +138,13 @@ def _ndjson_relation(files: list[Path]) -> str:
 
 def iter_resources(source: Source, resource_type: str) -> Iterator[dict[str, Any]]:
     """Resources of one type as dicts (for the FHIRPath evaluator)."""
+    if isinstance(source, PostgresTable):
+        with source.connection.cursor() as cursor:
+            query = f"SELECT content FROM {source.name} WHERE resource_type = %s"
+            cursor.execute(query, [resource_type])
+            for (content,) in cursor:
+                yield content if isinstance(content, dict) else orjson.loads(content)
+        return
     if isinstance(source, DuckDBTable | NdjsonFiles | Path | duckdb.DuckDBPyRelation):
         run, relation = bind_source(source, resource_type, None)
         query = (

@@ -214,11 +214,8 @@ class ExprCompiler:
             if repeats:
                 body = self.d.extract_many(var, "$" + step)
                 return Compiled(self.d.flat_map(base.sql, var, body), LIST, child_type)
-            values = self.d.list_map(base.sql, var, self.d.extract_one(var, "$" + step))
-            other = self.fresh()
-            return Compiled(
-                self.d.list_filter(values, other, f"{other} IS NOT NULL"), LIST, child_type
-            )
+            body = self.d.one_to_list(self.d.extract_one(var, "$" + step))
+            return Compiled(self.d.flat_map(base.sql, var, body), LIST, child_type)
         if plural:
             return Compiled(self.at(anchor, jpath, "many"), LIST, child_type, anchor, jpath)
         return Compiled(self.at(anchor, jpath, "one"), ONE, child_type, anchor, jpath)

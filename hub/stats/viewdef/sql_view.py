@@ -127,7 +127,8 @@ class _ViewCompiler:
         value = self.d.output(self.d.text_at(first, "$"), primitive) if primitive else first
         message = f"{label}: several values but 'collection' is not true"
         return (
-            f"(CASE WHEN {self.d.list_len(compiled.sql)} > 1 THEN {self.d.error(message)} "
+            f"(CASE WHEN {self.d.list_len(compiled.sql)} > 1 "
+            f"THEN {self.d.error(message, self.d.sql_type(primitive))} "
             f"ELSE {value} END)"
         )
 
@@ -166,7 +167,7 @@ def compile_view_sql(view: ViewDef, dialect: Dialect, source: str) -> str:
     # before the lateral unnests multiply rows.
     filters = [f"resource_type = {dialect.string(view.resource)}"]
     filters += compiler.where(Compiled("content", ONE, view.resource))
-    typed = f"(SELECT content FROM {source} WHERE {' AND '.join(filters)})"
+    typed = f"(SELECT content FROM {source} AS _src WHERE {' AND '.join(filters)})"
     hoisted = compiler.hoister.join() if compiler.hoister else None
     joins = "\n".join([hoisted, *scope.joins] if hoisted else scope.joins)
     return f"SELECT\n  {select_list}\nFROM {typed} AS _r\n{joins}"
