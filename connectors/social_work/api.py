@@ -103,10 +103,13 @@ class AgencyApiConnector(Connector):
             if collection in self._run.finished:
                 continue
             state = dict(positions.get(collection) or {"since": None, "next": None})
-            records, state = self._read(collection, state)
-            positions[collection] = state
-            return Page(records, {"collections": positions})
-        return None
+            records, positions[collection] = self._read(collection, state)
+            if records or collection not in self._run.finished:
+                return Page(records, {"collections": positions})
+        # an empty final page would look like 'no progress' to the base class: hand it over
+        return (
+            Page([], {"collections": positions}) if positions != cursor.get("collections") else None
+        )
 
     def _read(
         self, collection: str, state: dict[str, Any]
@@ -114,37 +117,47 @@ class AgencyApiConnector(Connector):
         try:
             body = self._get(collection, state)
         except _PassInvalid:
-            return [], {"since": state.get("since"), "next": None}
+            return [], _restart(state)
         if body is None:  # not JSON twice: quarantined; the watermark stays for the next run
             self._run.finished.add(collection)
             problem = self._problem(collection, state)
-            return [problem], {"since": state.get("since"), "next": None}
+            return [problem], _restart(state)
         snapshot = body.get(self.snapshot_field)
         if state.get("next") and state.get("snapshot") not in (None, snapshot):
             # the data changed under the pagination: read the pass again from its start
-            return [], {"since": state.get("since"), "next": None}
-        records, newest = self._records(collection, body, state.get("high"))
+            return [], _restart(state)
+        records = self._records(collection, body, state)
         following = body.get(self.next_field)
         if following:
-            return records, {**state, "next": following, "high": newest, "snapshot": snapshot}
+            return records, {**state, "next": following, "snapshot": snapshot}
         self._run.finished.add(collection)
-        return records, {"since": newest or state.get("since"), "next": None}
+        if not state.get("high"):
+            return records, _restart(state)
+        # the next pass starts at the newest stamp, skipping the keys already read at it
+        return records, {"since": state["high"], "boundary": state["edge"], "next": None}
 
     def _records(
-        self, collection: str, body: dict[str, Any], high: str | None
-    ) -> tuple[list[RawRecord], str | None]:
+        self, collection: str, body: dict[str, Any], state: dict[str, Any]
+    ) -> list[RawRecord]:
+        """New records of a page; updates the pass's newest stamp and the keys at it."""
         kind, key_field = self.collections[collection]
+        boundary = set(state.get("boundary") or ())
         records = []
         for item in body.get(self.items_field) or []:
             key = str(item.get(key_field) or "") or None
             stamp = str(item.get("updated_at") or "")
-            high = max(high or stamp, stamp)
+            if key is not None and stamp == state.get("since") and key in boundary:
+                continue  # read by the previous pass
             if key is not None and self._run.seen.get((collection, key)) == stamp:
                 continue  # already read in this run (the pagination moved under us)
             if key is not None:
                 self._run.seen[(collection, key)] = stamp
+                if stamp > (state.get("high") or ""):
+                    state["high"], state["edge"] = stamp, [key]
+                elif stamp == state.get("high"):
+                    state["edge"] = [*state.get("edge", []), key]
             records.append(RawRecord(kind, key, item, origin=f"{collection} {key}"))
-        return records, high
+        return records
 
     def _get(self, collection: str, state: dict[str, Any]) -> dict[str, Any] | None:
         params: dict[str, str | int] = {"limit": self.page_size}
@@ -189,6 +202,11 @@ class AgencyApiConnector(Connector):
     def close(self) -> None:
         """Close the HTTP client."""
         self.client.close()
+
+
+def _restart(state: dict[str, Any]) -> dict[str, Any]:
+    """The pass's state when it has to start again from its watermark."""
+    return {"since": state.get("since"), "boundary": state.get("boundary", []), "next": None}
 
 
 def _raise_for_status(response: httpx.Response, collection: str) -> None:

@@ -34,12 +34,24 @@ def simulated_agency(config: SourcesConfig) -> Iterator[dict[str, str]]:
             simulator = options.get("simulator")
             if source.kind != "agency_api" or options.get("base_url") or not simulator:
                 continue
-            from simulators.agency import running_agency  # type: ignore[attr-defined]
-
-            base_url, token = stack.enter_context(running_agency(**simulator))
+            starter = _agency_starter()
+            if starter is None:  # the source then fails set-up, naming the missing base_url
+                continue
+            base_url, token = stack.enter_context(starter(**simulator))
             options["base_url"] = base_url
             secrets[str(options.get("token_env", "HUB_SOURCE_AGENCY_TOKEN"))] = token
         yield secrets
+
+
+def _agency_starter() -> Any:
+    """The simulator's 'run the agency API in the background' context manager, if it has one."""
+    import simulators.agency as agency
+
+    for name in ("running_agency", "serve_in_background", "background_agency"):
+        starter = getattr(agency, name, None)
+        if starter is not None:
+            return starter
+    return None
 
 
 def _report_table(reports: list[SourceReport]) -> Table:
