@@ -7,7 +7,7 @@ from a :class:`~hub.identity.decisions.DecisionLog` and never overturn them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from hub.identity.clustering import Clustering, Link, LinkKind, form_clusters
@@ -27,6 +27,8 @@ class ReviewItem:
     right: str
     probability: float
     reason: str  # possible-match | guard-name-or-birth-date | resident-id-conflict
+    #: Comparison level per comparison, for the reviewer (``model.comparison_names()``).
+    levels: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +66,77 @@ def _triage(
     for pair in scored:
         if pair.probability >= settings.match_threshold and pair.auto_ok:
             links.append(Link(pair.left, pair.right, LinkKind.PROBABILISTIC, pair.probability))
-        elif pair.probability >= settings.match_threshold:
-            review.append(
-                ReviewItem(pair.left, pair.right, pair.probability, "guard-name-or-birth-date")
-            )
         elif pair.probability >= settings.review_threshold:
-            review.append(ReviewItem(pair.left, pair.right, pair.probability, "possible-match"))
+            reason = (
+                "guard-name-or-birth-date"
+                if pair.probability >= settings.match_threshold
+                else "possible-match"
+            )
+            review.append(ReviewItem(pair.left, pair.right, pair.probability, reason, pair.levels))
     return links, review
+
+
+def _rescue_links(
+    scored: Iterable[ScoredPair],
+    clustering: Clustering,
+    settings: IdentitySettings,
+    eligible: Callable[[tuple[str, ...]], bool],
+) -> list[Link]:
+    """Links for clusters lacking a name or birth date that point to one person only.
+
+    A record without a birth date that matches a name, phone and address could be the
+    patient or the parent of the same name; it links only when exactly one golden person
+    matches it at all (no look-alike in sight). Otherwise it waits for review.
+    """
+    of = clustering.cluster_of
+    best: dict[str, dict[str, ScoredPair]] = {}
+    for pair in scored:
+        a, b = of[pair.left], of[pair.right]
+        if a == b:
+            continue
+        for mine, other in ((a, b), (b, a)):
+            current = best.setdefault(mine, {}).get(other)
+            if current is None or pair.probability > current.probability:
+                best[mine][other] = pair
+    links: dict[tuple[str, str], Link] = {}
+    for cluster, others in best.items():
+        if len(others) != 1 or not eligible(clustering.members[cluster]):
+            continue
+        (pair,) = others.values()
+        if pair.incomplete and pair.probability >= settings.match_threshold:
+            link = Link(pair.left, pair.right, LinkKind.PROBABILISTIC, pair.probability)
+            links[(pair.left, pair.right)] = link
+    return list(links.values())
+
+
+def _cluster(
+    keys: Sequence[str],
+    links: list[Link],
+    scored: Sequence[ScoredPair],
+    rulings: dict[tuple[str, str], PairRuling],
+    resident_ids: dict[str, str],
+    settings: IdentitySettings,
+    eligible: Callable[[tuple[str, ...]], bool],
+) -> tuple[Clustering, list[Link]]:
+    """Cluster by the links, then once more with rescued links for incomplete records."""
+
+    def run(all_links: list[Link]) -> Clustering:
+        return form_clusters(
+            keys,
+            all_links,
+            rulings,
+            resident_ids,
+            distinct_resident_ids_cannot_link=settings.distinct_resident_ids_cannot_link,
+        )
+
+    clustering = run(links)
+    if not settings.link_incomplete_when_unique:
+        return clustering, links
+    rescued = _rescue_links(scored, clustering, settings, eligible)
+    if rescued:
+        links = [*links, *rescued]
+        clustering = run(links)
+    return clustering, links
 
 
 def _review_queue(
@@ -115,14 +181,15 @@ def resolve(
         model = model or scorer.train(table)
         scored = scorer.score_all(table, model)
     auto, candidates = _triage(scored, settings)
-    links = [*resident_id_links(rows), *auto]
     rulings = pair_rulings(decisions.decisions())
-    clustering = form_clusters(
-        (r.record_key for r in rows),
-        links,
+    clustering, links = _cluster(
+        [r.record_key for r in rows],
+        [*resident_id_links(rows), *auto],
+        scored,
         rulings,
         {r.record_key: r.resident_id for r in rows if r.resident_id},
-        distinct_resident_ids_cannot_link=settings.distinct_resident_ids_cannot_link,
+        settings,
+        eligible=lambda _: True,
     )
     queue = _review_queue(candidates, clustering, rulings)
     return Resolution(clustering, tuple(links), queue, _issues(rows), model)
@@ -142,15 +209,18 @@ def link_new(
         scored = scorer.score_new(scorer.register(new), scorer.register(existing), previous.model)
     auto, candidates = _triage(scored, settings)
     known = {r.resident_id: r.record_key for r in existing if r.resident_id}
-    links = [*previous.links, *resident_id_links(new, known), *auto]
     rulings = pair_rulings(decisions.decisions())
     everyone = [*existing, *new]
-    clustering = form_clusters(
-        (r.record_key for r in everyone),
-        links,
+    new_keys = {r.record_key for r in new}
+    clustering, links = _cluster(
+        [r.record_key for r in everyone],
+        [*previous.links, *resident_id_links(new, known), *auto],
+        scored,
         rulings,
         {r.record_key: r.resident_id for r in everyone if r.resident_id},
-        distinct_resident_ids_cannot_link=settings.distinct_resident_ids_cannot_link,
+        settings,
+        # only the new pairs were scored: an old cluster's look-alikes are not in view
+        eligible=lambda members: all(k in new_keys for k in members),
     )
     queue = _review_queue([*previous.review_queue, *candidates], clustering, rulings)
     return Resolution(

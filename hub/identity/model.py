@@ -14,8 +14,10 @@ __all__ = [
     "AUTO_LINK_GUARD_SQL",
     "BLOCKING_RULES",
     "COMPARISONS",
+    "INCOMPLETE_SQL",
     "PRIOR_RULES",
     "comparison_columns",
+    "comparison_names",
 ]
 
 
@@ -109,6 +111,7 @@ _ADDRESS = _comparison(
     [
         _null("address_tokens"),
         _exact("address"),
+        _level("address_house_l = address_house_r", "same house number, building and room"),
         _level(_overlap(0.75), "most tokens shared"),
         _level(_overlap(0.4), "some tokens shared"),
     ],
@@ -151,6 +154,18 @@ PRIOR_RULES: list[str] = [
 #: date, so a record missing either can only be linked by a resident ID or a person.
 AUTO_LINK_GUARD_SQL = "(gamma_name >= 2 AND gamma_birth_date >= 2)"
 
+#: SQL: the guard failed only because one side lacks the name or the birth date (the other
+#: agrees), not because they disagree. Such a pair may still link when its record has one
+#: candidate person and no look-alike (see ``hub.identity.engine``).
+INCOMPLETE_SQL = (
+    "((gamma_name = -1 AND gamma_birth_date >= 2) OR (gamma_name >= 2 AND gamma_birth_date = -1))"
+)
+
+
+def comparison_names() -> list[str]:
+    """Names of the comparisons, in order (their gamma columns are ``gamma_<name>``)."""
+    return [str(c["output_column_name"]) for c in COMPARISONS]
+
 
 def comparison_columns() -> list[str]:
     """The person-row columns the model reads (besides the record key)."""
@@ -166,5 +181,6 @@ def comparison_columns() -> list[str]:
         "phone",
         "address",
         "address_tokens",
+        "address_house",
         "guardian_pinyin",
     ]

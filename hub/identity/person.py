@@ -22,6 +22,8 @@ _ADDRESS_NOISE = re.compile(r"[\s,，.。、;；:：()（）\-—#]+")
 _ADDRESS_TOKEN = re.compile(
     r".+?(?:省|市|区|县|镇|乡|村|街道|街|路|巷|弄|号|栋|幢|楼|单元|室|组)|.+$"
 )
+# the part of an address below the road: house number, building, unit, room
+_HOUSE_SUFFIXES = ("号", "栋", "幢", "单元", "室", "组")
 _GENDERS = frozenset({"male", "female"})
 
 
@@ -50,6 +52,8 @@ class PersonRow:
     phone: str | None = None
     address: str | None = None
     address_tokens: tuple[str, ...] = ()
+    #: House number, building and room: survives the city and street being left out.
+    address_house: str | None = None
     guardian_pinyin: str | None = None
     issues: tuple[QualityIssue, ...] = ()
 
@@ -168,6 +172,7 @@ def person_row(patient: Mapping[str, Any]) -> PersonRow:
     resident_id, issues = _resident_id(patient, key)
     birth, sex = _birth_and_sex(patient, resident_id, key, issues)
     address, tokens = normalise_address(_address(patient))
+    house = "".join(t for t in tokens if t.endswith(_HOUSE_SUFFIXES))
     return PersonRow(
         record_key=key,
         name_hanzi=keys.hanzi,
@@ -181,6 +186,7 @@ def person_row(patient: Mapping[str, Any]) -> PersonRow:
         phone=_phone(patient),
         address=address,
         address_tokens=tokens,
+        address_house=house or None,
         guardian_pinyin=name_keys(_guardian_name(patient)).pinyin,
         issues=tuple(issues),
     )

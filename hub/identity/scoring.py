@@ -22,8 +22,10 @@ from hub.identity.model import (
     AUTO_LINK_GUARD_SQL,
     BLOCKING_RULES,
     COMPARISONS,
+    INCOMPLETE_SQL,
     PRIOR_RULES,
     comparison_columns,
+    comparison_names,
 )
 from hub.identity.person import PersonRow
 from hub.identity.settings import IdentitySettings
@@ -59,7 +61,12 @@ class ScoredPair:
     right: str
     probability: float
     weight: float
+    #: Name and birth date agree: the pair may link without a person looking.
     auto_ok: bool
+    #: Name or birth date is missing on one side, the other agrees.
+    incomplete: bool = False
+    #: Comparison level per comparison (``comparison_names()`` order; -1 = missing).
+    levels: tuple[int, ...] = ()
 
 
 def rows_table(rows: Sequence[PersonRow]) -> pa.Table:
@@ -171,13 +178,17 @@ class SplinkScorer:
 
     def _fetch(self, predictions: Any) -> list[ScoredPair]:
         """Read scored pairs out of a Splink predictions table."""
+        gammas = ", ".join(f"gamma_{name}" for name in comparison_names())
         sql = (
             f"SELECT {_KEY}_l, {_KEY}_r, match_probability, match_weight, "
-            f"{AUTO_LINK_GUARD_SQL} FROM {predictions.physical_name}"
+            f"{AUTO_LINK_GUARD_SQL}, {INCOMPLETE_SQL}, {gammas} "
+            f"FROM {predictions.physical_name}"
         )
         result = [
-            ScoredPair(min(a, b), max(a, b), float(p), float(w), bool(ok))
-            for a, b, p, w, ok in self._con.execute(sql).fetchall()
+            ScoredPair(
+                min(a, b), max(a, b), float(p), float(w), bool(ok), bool(part), tuple(levels)
+            )
+            for a, b, p, w, ok, part, *levels in self._con.execute(sql).fetchall()
         ]
         predictions.drop_table_from_database_and_remove_from_cache()
         return result

@@ -17,6 +17,10 @@ class IdentitySettings:
     review_threshold: float = 0.5
     #: Two valid resident IDs that differ keep their records apart (a cannot-link).
     distinct_resident_ids_cannot_link: bool = True
+    #: Link a record lacking its name or birth date when it matches exactly one golden
+    #: person and nothing else (more recall; but a same-named parent whose only record
+    #: lacks a birth date would be merged with the child, so off by default).
+    link_incomplete_when_unique: bool = False
     #: Pairs sampled to estimate u (chance agreement); more is steadier but slower.
     u_sample_pairs: float = 2e6
     #: Seed of the u sampling, so that a model trained twice on the same rows is the same.

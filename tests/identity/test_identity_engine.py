@@ -74,6 +74,17 @@ def test_no_planted_look_alike_is_merged(
     assert merged == []
 
 
+def test_linking_unique_incomplete_records_adds_recall(
+    first_run: Resolution, rows: list[PersonRow], district: SyntheticDistrict
+) -> None:
+    bolder = replace(SETTINGS, link_incomplete_when_unique=True)
+    again = resolve(rows, decisions=InMemoryDecisionLog(), settings=bolder, model=first_run.model)
+    before = pairwise_scores(first_run.clustering.cluster_of, district.truth)
+    after = pairwise_scores(again.clustering.cluster_of, district.truth)
+    assert after.recall > before.recall
+    assert after.precision >= 0.999
+
+
 def test_uncertain_pairs_wait_in_the_review_queue(first_run: Resolution) -> None:
     queue = first_run.review_queue
     assert queue, "a noisy district always leaves something to review"
