@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from hub.stats.viewdef import DuckDBTable, evaluate_view_fhirpath, run_view
+from hub.stats.viewdef import DuckDBTable, NdjsonFiles, evaluate_view_fhirpath, run_view
 
 DISTRICT_VIEWS: list[dict[str, Any]] = [
     {
@@ -202,12 +204,29 @@ def main(patients: int) -> dict[str, Any]:
             "fhirpath_est_s": round(estimate),
         }
     print(f"all views on DuckDB: {all_views:.1f} s for {total} resources")
+    ndjson_s = _ndjson_run(con)
+    print(f"all views on Bulk-export NDJSON files: {ndjson_s:.1f} s")
     return {
         "patients": patients,
         "resources": total,
         "all_views_s": round(all_views, 2),
+        "all_views_ndjson_s": round(ndjson_s, 2),
         "views": timings,
     }
+
+
+def _ndjson_run(con: duckdb.DuckDBPyConnection) -> float:
+    """Export the district as Bulk-export NDJSON (one file per type), then time all views."""
+    with tempfile.TemporaryDirectory() as folder:
+        types = con.sql("SELECT DISTINCT resource_type FROM resources").fetchall()
+        for (resource_type,) in types:
+            query = "SELECT content::VARCHAR AS c FROM resources WHERE resource_type = ?"
+            lines = [c for (c,) in con.execute(query, [resource_type]).fetchall()]
+            Path(folder, f"{resource_type}.ndjson").write_text("\n".join(lines) + "\n")
+        started = time.perf_counter()
+        for view in DISTRICT_VIEWS:
+            run_view(view, NdjsonFiles(Path(folder)))
+        return time.perf_counter() - started
 
 
 if __name__ == "__main__":

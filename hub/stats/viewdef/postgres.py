@@ -93,7 +93,10 @@ class PostgresDialect(Dialect):
         return f"({needle} = ANY({values}))"
 
     def list_union(self, left: str, right: str) -> str:
-        return f"({left} || {right})"
+        return (
+            "(SELECT coalesce(jsonb_agg(DISTINCT _u.value), '[]'::jsonb) "
+            f"FROM jsonb_array_elements({left} || {right}) AS _u)"
+        )
 
     def list_concat(self, parts: list[str]) -> str:
         return "(" + " || ".join(parts) + ")"

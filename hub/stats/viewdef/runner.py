@@ -19,6 +19,7 @@ from hub.stats.viewdef.sql_view import compile_view_sql
 __all__ = ["compile_view", "run_view"]
 
 Rows = list[dict[str, Any]]
+_SOURCE = "__hub_view_source__"  # placeholder for the relation, bound per source
 DIALECTS: dict[str, Dialect] = {"duckdb": DuckDBDialect(), "postgres": PostgresDialect()}
 Engine = Literal["duckdb", "postgres", "fhirpath"]
 
@@ -64,7 +65,7 @@ def run_view(
             return rows if output == "rows" else rows_to_arrow(rows, parsed.column_names())
     elif engine == "duckdb":
         try:
-            sql = compile_view(parsed, "duckdb", "{source}")
+            sql = compile_view(parsed, "duckdb", _SOURCE)
         except NotCompilableError:
             sql = None
         if sql is not None:
@@ -85,7 +86,7 @@ def _run_sql(
     """Execute compiled SQL; JSON-typed (untyped) columns are decoded for row output."""
     run, relation = bind_source(source, view.resource, connection)
     try:
-        result = run(sql.replace("{source}", relation))
+        result = run(sql.replace(_SOURCE, relation))
         table = result.to_arrow_table()
         types = [str(t) for t in result.types]
     except duckdb.InvalidInputException as exc:

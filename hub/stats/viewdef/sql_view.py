@@ -9,7 +9,8 @@ from hub.stats.viewdef import fhirpath as fp
 from hub.stats.viewdef.definition import PRIMITIVE_TYPES, ColumnDef, SelectDef, ViewDef
 from hub.stats.viewdef.dialects import Dialect
 from hub.stats.viewdef.errors import ViewDefinitionError
-from hub.stats.viewdef.sql_expr import BOOL, LIST, ONE, Compiled, ExprCompiler, Hoister
+from hub.stats.viewdef.hoist import Hoister
+from hub.stats.viewdef.sql_expr import BOOL, LIST, ONE, Compiled, ExprCompiler
 
 __all__ = ["REPEAT_DEPTH", "compile_view_sql"]
 
