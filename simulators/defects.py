@@ -143,6 +143,14 @@ class DefectLog:
             }
         )
 
+    def forget(self, kind: str, keys: set[str]) -> None:
+        """Drop the labels of records that never reached the bytes (lost to a truncation)."""
+        self.rows = [
+            r
+            for r in self.rows
+            if r["record_kind"] != kind or r["source_key"] not in keys or r["file"] is not None
+        ]
+
     def counts(self) -> dict[str, int]:
         """Number of defects by kind."""
         out: dict[str, int] = {}

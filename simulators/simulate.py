@@ -172,6 +172,7 @@ def _station_file(
         if rng.random() < defects.truncated_file:
             data, cut = truncate(data, float(rng.random()))
             if cut >= 0:
+                run.defects.forget(kind, {str(k) for k in part[key].iloc[cut + 1 :]})
                 part = part.iloc[: cut + 1]
                 run.defects.add(
                     "station",
@@ -229,7 +230,8 @@ def _adt_files(
         if len(batch) > 1 and rng.random() < defects.truncated_file:
             keep = int(rng.integers(0, len(batch)))  # the file ends inside this message
             head = adt.batch_file(day, batch[: keep + 1])
-            text = head[: head.rindex("MSH|") + 40]
+            text = head[: head.rindex("\rPID|") + 20]  # MSH and EVN whole, PID cut short
+            run.defects.forget("hospital.adt", {m.control_id for m in batch[keep + 1 :]})
             batch = batch[: keep + 1]
             where = str(path.relative_to(run.out))
             run.defects.add(

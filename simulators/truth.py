@@ -31,7 +31,9 @@ def noise_frame(system: str, kind: str, keys: np.ndarray, log: pd.DataFrame) -> 
         {
             "source_system": system,
             "record_kind": kind,
-            "source_key": np.asarray(keys, dtype=object)[log["row"].to_numpy()].astype(str),
+            "source_key": np.asarray(keys, dtype=object)[
+                log["row"].to_numpy(dtype=np.int64)
+            ].astype(str),
             "field": log["field"].to_numpy(),
             "noise": log["noise"].to_numpy(),
         }

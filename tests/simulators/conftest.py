@@ -1,0 +1,28 @@
+"""Small simulated districts shared by the simulator tests (built once per session)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulators import DefectConfig, NoiseConfig, SimulationSummary, simulate
+
+
+@pytest.fixture(scope="session")
+def clean_run(tmp_path_factory: pytest.TempPathFactory) -> SimulationSummary:
+    """No noise, no defects: every record is exactly the truth."""
+    out = tmp_path_factory.mktemp("clean")
+    return simulate(150, 2, 11, out, noise=NoiseConfig.clean(), defects=DefectConfig.clean())
+
+
+@pytest.fixture(scope="session")
+def noisy_run(tmp_path_factory: pytest.TempPathFactory) -> SimulationSummary:
+    """Default noise and defect rates scaled up, so that a small district has every kind."""
+    out = tmp_path_factory.mktemp("noisy")
+    return simulate(150, 2, 12, out, defects=DefectConfig().scaled(6))
+
+
+def out_of(run: SimulationSummary) -> Path:
+    """The output directory of a run."""
+    return run.out
