@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import sqlite3
 import sys
+import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,98 @@ from hub.identity import (  # noqa: E402
     resolve,
 )
 from tests.identity.identity_synthetic import SyntheticDistrict, generate  # noqa: E402
+
+_SEX = {"M": "male", "F": "female", "1": "male", "2": "female", "male": "male", "female": "female"}
+
+
+def _patient(system: str, key: str, person: Mapping[str, Any]) -> dict[str, Any]:
+    """A source Patient as the mappings shape one (name text, resident ID, guardian)."""
+    ident = [{"system": f"https://carehub.org/fhir/sid/{system}-patient", "value": key}]
+    if person.get("resident_id"):
+        ident.append({"system": RESIDENT_ID_SYSTEM, "value": person["resident_id"]})
+    fields = {
+        "name": [{"use": "official", "text": person["name"]}] if person.get("name") else None,
+        "gender": _SEX.get(str(person.get("sex"))),
+        "birthDate": person.get("birth_date") or None,
+        "telecom": [{"system": "phone", "value": person["phone"]}] if person.get("phone") else None,
+        "address": [{"text": person["address"]}] if person.get("address") else None,
+        "contact": [{"name": {"text": person["guardian_name"]}}]
+        if person.get("guardian_name")
+        else None,
+    }
+    patient = {"resourceType": "Patient", "id": f"{system}-{key}", "identifier": ident}
+    return patient | {k: v for k, v in fields.items() if v}
+
+
+def _hospital(out: Path) -> Iterator[dict[str, Any]]:
+    sql = (
+        "SELECT pat_id, pat_name, sex_code, birth_dt, id_card_no, phone, address, "
+        "guardian_name FROM v_patient"
+    )
+    names = ("name", "sex", "birth_date", "resident_id", "phone", "address", "guardian_name")
+    with sqlite3.connect(out / "hospital" / "his.sqlite") as con:
+        for key, *values in con.execute(sql):
+            yield _patient("hospital", key, dict(zip(names, values, strict=True)))
+
+
+def _station(out: Path) -> Iterator[dict[str, Any]]:
+    from openpyxl import load_workbook
+
+    headers = {
+        "姓名": "name",
+        "性别": "sex",
+        "出生日期": "birth_date",
+        "身份证号": "resident_id",
+        "联系电话": "phone",
+        "现住址": "address",
+        "监护人姓名": "guardian_name",
+    }
+    latest: dict[str, dict[str, Any]] = {}  # a later row supersedes an earlier one
+    for path in sorted((out / "station" / "exports").glob("基本信息_*.xlsx")):
+        rows = load_workbook(path, read_only=True).worksheets[0].iter_rows(values_only=True)
+        header = [str(h) for h in next(rows)]
+        for row in rows:
+            record = dict(zip(header, row, strict=False))
+            person = {headers[h]: record.get(h) for h in headers}
+            latest[str(record["登记编号"])] = person
+    for key, person in latest.items():
+        yield _patient("station", key, person)
+
+
+def _agency(out: Path) -> Iterator[dict[str, Any]]:
+    with sqlite3.connect(out / "agency" / "agency.sqlite") as con:
+        for key, doc in con.execute("SELECT id, doc FROM cases"):
+            yield _patient("agency", key, json.loads(doc))
+
+
+def simulated_district(patients: int, seed: int) -> SyntheticDistrict:
+    """Patients from the district simulator (simulators/), with its ground truth."""
+    import pandas as pd
+
+    from simulators import simulate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        simulate(patients, 1, seed, out)
+        records = [*_hospital(out), *_station(out), *_agency(out)]
+        truth_rows = pd.read_parquet(out / "truth" / "record_persons.parquet")
+        negatives = pd.read_parquet(out / "truth" / "hard_negatives.parquet")
+    truth = {
+        f"{system}-{key}": person
+        for system, key, person in truth_rows[
+            ["source_system", "source_key", "person_id"]
+        ].itertuples(index=False)
+    }
+    district = SyntheticDistrict(patients=[p for p in records if p["id"] in truth])
+    district.truth = {p["id"]: truth[p["id"]] for p in district.patients}
+    by_person: dict[str, list[str]] = {}
+    for key, person in district.truth.items():
+        by_person.setdefault(person, []).append(key)
+    for a, b in negatives[["person_a", "person_b"]].itertuples(index=False):
+        district.hard_negatives += [
+            (x, y) for x in by_person.get(a, []) for y in by_person.get(b, [])
+        ]
+    return district
 
 
 def exact_id_clusters(patients: list[dict[str, Any]]) -> dict[str, str]:
@@ -56,9 +150,8 @@ def _hard_negatives_merged(cluster_of: Mapping[str, str], district: SyntheticDis
     return sum(cluster_of[a] == cluster_of[b] for a, b in district.hard_negatives)
 
 
-def run(size: int, noise: float, settings: IdentitySettings) -> dict[str, Any]:
-    """Generate, resolve and score one population size."""
-    district = generate(size, seed=size, noise=noise)
+def run(district: SyntheticDistrict, settings: IdentitySettings) -> dict[str, Any]:
+    """Resolve and score one district."""
     started = time.perf_counter()
     rows = [person_row(p) for p in district.patients]
     rows_s = time.perf_counter() - started
@@ -83,7 +176,7 @@ def run(size: int, noise: float, settings: IdentitySettings) -> dict[str, Any]:
 
 def _table(results: list[dict[str, Any]]) -> str:
     head = (
-        f"{'records':>8} {'method':<9} {'precision':>9} {'recall':>7} {'F1':>7} "
+        f"{'data':<9} {'records':>8} {'method':<9} {'precision':>9} {'recall':>7} {'F1':>7} "
         f"{'seconds':>8} {'review':>7} {'hard-neg merged':>16}"
     )
     lines = [head, "-" * len(head)]
@@ -91,11 +184,12 @@ def _table(results: list[dict[str, Any]]) -> str:
         e, b = r["engine"], r["exact_id"]
         hn = f"{r['hard_negatives_merged']}/{r['hard_negative_pairs']}"
         lines.append(
-            f"{r['records']:>8} {'engine':<9} {e['precision']:>9.5f} {e['recall']:>7.4f} "
-            f"{e['f1']:>7.4f} {e['seconds']:>8.1f} {r['review_queue']:>7} {hn:>16}"
+            f"{r['data']:<9} {r['records']:>8} {'engine':<9} {e['precision']:>9.5f} "
+            f"{e['recall']:>7.4f} {e['f1']:>7.4f} {e['seconds']:>8.1f} "
+            f"{r['review_queue']:>7} {hn:>16}"
         )
         lines.append(
-            f"{'':>8} {'exact ID':<9} {b['precision']:>9.5f} {b['recall']:>7.4f} "
+            f"{'':<9} {'':>8} {'exact ID':<9} {b['precision']:>9.5f} {b['recall']:>7.4f} "
             f"{b['f1']:>7.4f} {b['seconds']:>8.1f} {'-':>7} {'-':>16}"
         )
     return "\n".join(lines)
@@ -104,8 +198,16 @@ def _table(results: list[dict[str, Any]]) -> str:
 def main() -> None:
     """Run the sizes asked for and print the table and the RESULT line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 500_000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 500_000])
     parser.add_argument("--noise", type=float, default=1.0, help="error-rate multiplier")
+    parser.add_argument(
+        "--simulator",
+        type=int,
+        nargs="*",
+        default=[],
+        metavar="PATIENTS",
+        help="also run on the district simulator with this many registered patients",
+    )
     parser.add_argument(
         "--link-incomplete",
         action="store_true",
@@ -115,8 +217,13 @@ def main() -> None:
     settings = IdentitySettings(link_incomplete_when_unique=args.link_incomplete)
     results = []
     for size in args.sizes:
-        results.append(run(size, args.noise, settings))
+        results.append(run(generate(size, seed=size, noise=args.noise), settings))
+        results[-1]["data"] = "generator"
         print(f"done {size} records in {results[-1]['engine']['seconds']:.1f} s", flush=True)
+    for patients in args.simulator:
+        results.append(run(simulated_district(patients, seed=patients), settings))
+        results[-1]["data"] = "simulator"
+        print(f"done simulator, {patients} patients", flush=True)
     print()
     print(
         f"identity resolution, synthetic district, noise x{args.noise}, "
