@@ -23,7 +23,14 @@ ENGINES = ("duckdb", "fhirpath")
 
 # (engine or "*", file, title) -> why this case is not supported yet. strict xfail: a case
 # that starts passing fails the suite until it is removed from here.
+_DECIMAL_BOUNDARY = (
+    "decimal lowBoundary()/highBoundary() is not implemented (only date, dateTime, instant "
+    "and time are); the vendored expectations are not one rule either (15.080 -> 15.0809999 "
+    "but 1.0 -> 1.09999999, and 123456789123.1234 -> null)"
+)
 UNSUPPORTED: dict[tuple[str, str, str], str] = {
+    ("*", "fn_boundary.json", "decimal lowBoundary"): _DECIMAL_BOUNDARY,
+    ("*", "fn_boundary.json", "decimal highBoundary"): _DECIMAL_BOUNDARY,
     ("*", "constant.json", "constant in where element"): (
         "this vendored case filters on a non-Boolean path (HumanName objects); the later "
         "validate.json case 'where with path resolving to not boolean' requires an error, "

@@ -238,3 +238,37 @@ def test_writers_round_trip(tmp_path: Path) -> None:
     assert pq.read_table(tmp_path / "v.parquet").num_rows == 2
     lines = [json.loads(x) for x in (tmp_path / "v.ndjson").read_text().splitlines()]
     assert sorted(x["id"] for x in lines) == ["p1", "p2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "fhir_type", "low", "high"),
+    [
+        ("2024-02", "date", "2024-02-01", "2024-02-29"),
+        ("1900-02", "date", "1900-02-01", "1900-02-28"),
+        (
+            "2005",
+            "dateTime",
+            "2005-01-01T00:00:00.000000000+14:00",
+            "2005-12-31T23:59:59.999999999-12:00",
+        ),
+        (
+            "2018-03-15T21:43-05:00",
+            "dateTime",
+            "2018-03-15T21:43:00.000000000-05:00",
+            "2018-03-15T21:43:59.999999999-05:00",
+        ),
+        ("12:34", "time", "12:34:00.000000000", "12:34:59.999999999"),
+    ],
+)
+def test_boundaries_agree_between_python_and_sql(
+    text: str, fhir_type: str, low: str, high: str
+) -> None:
+    """The Python boundaries (reference engine) and the DuckDB SQL ones give the same text."""
+    from hub.stats.viewdef.boundary import boundary, boundary_sql
+    from hub.stats.viewdef.dialects import DuckDBDialect
+
+    assert (boundary(text, fhir_type, False), boundary(text, fhir_type, True)) == (low, high)
+    dialect = DuckDBDialect()
+    sql = [boundary_sql(dialect, "t", fhir_type, h) for h in (False, True)]
+    got = duckdb.sql(f"SELECT {sql[0]}, {sql[1]} FROM (SELECT ? AS t)", params=[text]).fetchall()
+    assert got == [(low, high)]

@@ -211,6 +211,14 @@ class Dialect:
             target = "DOUBLE"
         return f"TRY_CAST({sql} AS {target})"
 
+    def last_day_of_month(self, year_month: str) -> str:
+        """'YYYY-MM' text -> the month's last day as 'YYYY-MM-DD'."""
+        return f"strftime(last_day(CAST({year_month} || '-01' AS DATE)), '%Y-%m-%d')"
+
+    def regex_group(self, text: str, pattern: str) -> str:
+        """The first capture group of `pattern` in `text`, '' when it does not match."""
+        return f"regexp_extract({text}, {quote(pattern)}, 1)"
+
     def one_row(self) -> str:
         """A FROM clause with one row, used under unionAll branches."""
         return "(SELECT 1) AS _one"

@@ -165,3 +165,10 @@ class PostgresDialect(Dialect):
         if fhir_type is None or (fhir_type == "boolean" and kind == "bool"):
             return sql
         return f"CAST({sql} AS {self.sql_type(fhir_type)})"
+
+    def last_day_of_month(self, year_month: str) -> str:
+        first = f"(({year_month} || '-01')::date)"
+        return f"to_char(({first} + interval '1 month - 1 day')::date, 'YYYY-MM-DD')"
+
+    def regex_group(self, text: str, pattern: str) -> str:
+        return f"coalesce(substring({text} from {quote(pattern)}), '')"

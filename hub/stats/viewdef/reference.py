@@ -11,6 +11,7 @@ from fhirpathpy import evaluate
 from fhirpathpy.engine.util import get_data
 from fhirpathpy.models import models
 
+from hub.stats.viewdef.boundary import BOUNDARY_TYPES, boundary
 from hub.stats.viewdef.definition import ColumnDef, SelectDef, ViewDef, parse_view
 from hub.stats.viewdef.errors import ViewExecutionError
 
@@ -18,6 +19,7 @@ __all__ = ["evaluate_view_fhirpath"]
 
 Row = dict[str, Any]
 _REFERENCE = re.compile(r"(?:^|/)([A-Za-z]+)/([A-Za-z0-9.\-]{1,64})(?:/_history/[^/]+)?$")
+_BOUNDARY_CALL = re.compile(r"^(.*)\.(low|high)Boundary\(\s*\)\s*$", re.DOTALL)
 _INTEGER_TYPES = frozenset({"integer", "positiveInt", "unsignedInt", "integer64"})
 
 
@@ -65,7 +67,12 @@ class _Evaluator:
         expression = expression.removeprefix("$this.")
         env = {**self.env, "resource": resource, "rootResource": resource}
         options = {**_OPTIONS, "returnRawData": nodes}
-        result = evaluate(node, expression, env, self.model, options=options)
+        try:
+            result = evaluate(node, expression, env, self.model, options=options)
+        except Exception as exc:  # fhirpathpy raises bare Exception for unsupported features
+            raise ViewExecutionError(
+                f"view {self.view.name!r}: FHIRPath {expression!r} failed in fhirpathpy: {exc}"
+            ) from exc
         return result if nodes else [_plain(v) for v in result]
 
     def keep(self, resource: dict[str, Any]) -> bool:
@@ -113,7 +120,7 @@ class _Evaluator:
         return out
 
     def value(self, column: ColumnDef, focus: Any, resource: Any) -> Any:
-        values = self.path(focus, column.path, resource)
+        values = self.column_values(column, focus, resource)
         if column.collection:
             return [_convert(v, column.type) for v in values]
         if len(values) > 1:
@@ -122,6 +129,23 @@ class _Evaluator:
                 "but 'collection' is not true"
             )
         return _convert(values[0], column.type) if values else None
+
+    def column_values(self, column: ColumnDef, focus: Any, resource: Any) -> list[Any]:
+        """Evaluate a column; a trailing low/highBoundary() is done here (fhirpathpy lacks it)."""
+        match = _BOUNDARY_CALL.match(column.path)
+        if match is None:
+            return self.path(focus, column.path, resource)
+        values = self.path(focus, match.group(1), resource)
+        kind = column.type if column.type in BOUNDARY_TYPES else None
+        high = match.group(2) == "high"
+        return [boundary(str(v), kind or _shape(str(v)), high) for v in values]
+
+
+def _shape(text: str) -> str:
+    """Guess date, dateTime or time from a value's text."""
+    if "T" in text:
+        return "dateTime"
+    return "time" if ":" in text else "date"
 
 
 def _plain(value: Any) -> Any:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from hub.stats.viewdef import fhirpath as fp
 from hub.stats.viewdef import schema
+from hub.stats.viewdef.boundary import BOUNDARY_TYPES, boundary_sql
 from hub.stats.viewdef.definition import ConstantValue
 from hub.stats.viewdef.dialects import Dialect, json_key
 from hub.stats.viewdef.errors import NotCompilableError
@@ -376,6 +377,17 @@ def _reference_key(
     return Compiled(c.d.reference_keys(c.to_list(references), c.fresh(), type_name), LIST)
 
 
+def _boundary(high: bool) -> _Handler:
+    def handler(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+        if args or base.fhir_type not in BOUNDARY_TYPES:
+            raise NotCompilableError("boundary of a decimal or of an untyped value")
+        assert base.fhir_type is not None
+        sql = boundary_sql(c.d, c.text(base), base.fhir_type, high)
+        return Compiled(sql, STR, base.fhir_type)
+
+    return handler
+
+
 _Handler = Callable[[ExprCompiler, Compiled, tuple[fp.Node, ...], str], Compiled]
 _FUNCTIONS: dict[str, _Handler] = {
     "where": _where,
@@ -390,4 +402,6 @@ _FUNCTIONS: dict[str, _Handler] = {
     "extension": _extension,
     "getResourceKey": _resource_key,
     "getReferenceKey": _reference_key,
+    "lowBoundary": _boundary(high=False),
+    "highBoundary": _boundary(high=True),
 }
