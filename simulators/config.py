@@ -85,3 +85,4 @@ class SimulationSummary:
     files: int = 0
     bytes_written: int = 0
     seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # phase -> seconds

@@ -66,6 +66,19 @@ class _Run:
         self.size += len(data)
 
 
+class _Clock:
+    """Seconds spent per phase (reported, never written to the output)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(now - self._last, 3)
+        self._last = now
+
+
 def _rng(seed: int, part: int) -> np.random.Generator:
     """An independent stream per part, so adding a part never shifts the others."""
     return np.random.default_rng([seed, part])
@@ -100,16 +113,22 @@ def simulate(
     begin, end = day_number(first), day_number(_add_years(first, years))
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    clock = _Clock()
     people = cohort.make_cohort(_rng(seed, 1), patients, begin, end)
     life = lifecourse.simulate_life_course(_rng(seed, 2), people.persons, begin, end, rules)
+    clock.lap("cohort_and_life_course")
     run = _Run(out)
     _station(run, seed, people, life, noise, defects, rules)
+    clock.lap("station")
     _hospital(run, seed, people, life, noise, defects)
+    clock.lap("hospital")
     _agency(run, seed, people, noise, defects)
+    clock.lap("agency")
     run.size += truth.write_truth(
         run.out / "truth", people, life, run.records, run.defects, run.noise, rules
     )
     _write_sources(out, agency_faults)
+    clock.lap("truth")
     return SimulationSummary(
         out=out,
         seed=seed,
@@ -121,6 +140,7 @@ def simulate(
         files=run.files,
         bytes_written=run.size,
         seconds=round(time.perf_counter() - began, 3),
+        timings=clock.laps,
     )
 
 
@@ -147,8 +167,11 @@ def _station(
     for export, table in tables.items():
         kind, key = station.STATION_KEYS[export]
         table = inject_table(rng, "station", kind, key, table, defects, run.defects)
-        for month, part in table.groupby("_month", sort=True):
-            _station_file(run, rng, export, str(month), part, defects)
+        months = table["_month"].to_numpy(dtype=object).astype(str)
+        order = np.argsort(months, kind="stable")
+        labels, starts = np.unique(months[order], return_index=True)
+        for month, idx in zip(labels, np.split(order, starts[1:]), strict=True):
+            _station_file(run, rng, export, str(month), table.iloc[idx], defects)
 
 
 def _station_file(

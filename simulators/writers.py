@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from contextlib import closing
 from pathlib import Path
 
@@ -44,10 +46,6 @@ def _sql_type(column: str) -> str:
     return "INTEGER" if column in _INTEGER else "REAL" if column in _REAL else "TEXT"
 
 
-def _sql_value(value: object) -> object:
-    return None if value == "" else value
-
-
 def write_his(path: Path, views: dict[str, pd.DataFrame]) -> None:
     """The HIS as a SQLite file: base tables plus the read-only ``v_*`` views the hub reads.
 
@@ -60,27 +58,20 @@ def write_his(path: Path, views: dict[str, pd.DataFrame]) -> None:
             table, cols = HIS_TABLES[view], public_columns(frame)
             db.execute(f"CREATE TABLE {table} ({', '.join(f'{c} {_sql_type(c)}' for c in cols)})")
             rows = zip(*(frame[c].tolist() for c in cols), strict=True)
-            marks = ", ".join("?" * len(cols))
-            db.executemany(
-                f"INSERT INTO {table} VALUES ({marks})",
-                (tuple(_sql_value(v) for v in row) for row in rows),
-            )
+            db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(cols))})", rows)
+            texts = [c for c in cols if _sql_type(c) == "TEXT"]  # '' is NULL in a database
+            nulls = ", ".join(f"{c} = NULLIF({c}, '')" for c in texts)
+            db.execute(f"UPDATE {table} SET {nulls}")
             db.execute(f"CREATE VIEW {view} AS SELECT {', '.join(cols)} FROM {table}")
             db.execute(f"CREATE INDEX ix_{table}_updated ON {table} (updated_at)")
         db.commit()
 
 
-def _csv_field(value: str) -> str:
-    if any(c in value for c in ',"\r\n'):
-        return '"' + value.replace('"', '""') + '"'
-    return value
-
-
-def csv_lines(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
-    """CSV lines (RFC 4180 quoting, no line terminator)."""
-    out = [",".join(_csv_field(h) for h in header)]
-    out.extend(",".join(_csv_field(v) for v in row) for row in rows)
-    return out
+def _csv_text(rows: Iterable[Sequence[object]]) -> str:
+    """CSV text with RFC 4180 minimal quoting and CRLF line ends (the C csv writer)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    return buffer.getvalue()
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -90,28 +81,17 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     mixed encoding a copy-paste from another program leaves behind.
     """
     cols = public_columns(frame)
-    lines = csv_lines(cols, zip(*(frame[c].tolist() for c in cols), strict=True))
-    damage = frame["_damage"].tolist() if "_damage" in frame else []
-    bad = [i for i, d in enumerate(damage) if d]
-    if not bad:
-        return ("\r\n".join(lines) + "\r\n").encode("gb18030")
-    chunks, at = [], 0
-    for i in bad:
-        line = i + 1  # after the header
-        chunks.append(
-            ("\r\n".join(lines[at:line]) + "\r\n").encode("gb18030") if line > at else b""
-        )
-        value = str(frame[damage[i]].iloc[i])
-        text = lines[line]
-        head, _, tail = text.partition(_csv_field(value)) if value else (text, "", "")
-        chunks.append(
-            head.encode("gb18030")
-            + _csv_field(value).encode("utf-8")
-            + tail.encode("gb18030")
-            + b"\r\n"
-        )
-        at = line + 1
-    chunks.append(("\r\n".join(lines[at:]) + "\r\n").encode("gb18030") if at < len(lines) else b"")
+    rows = list(zip(*(frame[c].tolist() for c in cols), strict=True))
+    damage = frame["_damage"].tolist() if "_damage" in frame else [""] * len(rows)
+    chunks, at = [_csv_text([cols]).encode("gb18030")], 0
+    for i in [i for i, d in enumerate(damage) if d]:
+        chunks.append(_csv_text(rows[at:i]).encode("gb18030"))
+        value = str(rows[i][cols.index(damage[i])])
+        line = _csv_text([rows[i]])
+        head, found, tail = line.partition(value) if value else (line, "", "")
+        chunks.append(head.encode("gb18030") + found.encode("utf-8") + tail.encode("gb18030"))
+        at = i + 1
+    chunks.append(_csv_text(rows[at:]).encode("gb18030"))
     return b"".join(chunks)
 
 
@@ -153,10 +133,13 @@ def write_xlsx(path: Path, frame: pd.DataFrame, *, sheet: str, stamp: str) -> by
 
 def with_mojibake(frame: pd.DataFrame) -> pd.DataFrame:
     """Encoding damage where the file is UTF-8 anyway: the field shows as mojibake."""
-    if "_damage" not in frame or not frame["_damage"].astype(bool).any():
+    flagged = (
+        np.flatnonzero(frame["_damage"].to_numpy(dtype=object) != "") if "_damage" in frame else []
+    )
+    if not len(flagged):
         return frame
     frame = frame.copy()
-    for i in np.flatnonzero(frame["_damage"].astype(bool).to_numpy()).tolist():
+    for i in flagged.tolist():
         column = frame.columns.get_loc(frame["_damage"].iloc[i])
         frame.iloc[i, column] = mojibake(str(frame.iloc[i, column]))
     return frame
