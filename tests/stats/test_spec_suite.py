@@ -28,7 +28,18 @@ _DECIMAL_BOUNDARY = (
     "and time are); the vendored expectations are not one rule either (15.080 -> 15.0809999 "
     "but 1.0 -> 1.09999999, and 123456789123.1234 -> null)"
 )
+_EMPTY_JOIN = (
+    "this older vendored file expects join() of an empty collection to give ''; both engines "
+    "(and fhirpathpy) give an empty result (null), and the newer fn_join.json does not test it"
+)
 UNSUPPORTED: dict[tuple[str, str, str], str] = {
+    ("*", "fhirpath.json", "string join"): _EMPTY_JOIN,
+    ("*", "fhirpath.json", "string join: default separator"): _EMPTY_JOIN,
+    ("*", "fhirpath.json", "getResourceKey()"): (
+        "this older vendored case wants getResourceKey() = 'Patient/pt1' while the same file's "
+        "getReferenceKey() gives 'o1'; fn_reference_keys.json requires the two to match, so "
+        "keys here are the bare id"
+    ),
     ("*", "fn_boundary.json", "decimal lowBoundary"): _DECIMAL_BOUNDARY,
     ("*", "fn_boundary.json", "decimal highBoundary"): _DECIMAL_BOUNDARY,
     ("*", "constant.json", "constant in where element"): (

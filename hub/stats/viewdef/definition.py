@@ -318,7 +318,7 @@ class _Validator:
 
     def check_node(self, node: fp.Node, location: str) -> None:
         """Reject unknown functions, bad arities, unknown types and undefined constants."""
-        builtin = ("resource", "rootResource", "context")
+        builtin = ("resource", "rootResource", "context", "rowIndex")
         if isinstance(node, fp.ConstantRef) and node.name not in (*self.constants, *builtin):
             raise self.fail(location, f"undefined environment variable: {node.name}")
         if isinstance(node, fp.TypeOp) and not is_known_type(node.type_name):

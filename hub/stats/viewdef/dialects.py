@@ -182,9 +182,11 @@ class Dialect:
         """forEachOrNull: the collection, or one empty focus when it is empty."""
         return f"(CASE WHEN len({items}) = 0 THEN [NULL::JSON] ELSE {items} END)"
 
-    def unnest_join(self, items: str, alias: str) -> tuple[str, str]:
-        """A lateral join producing one row per item; returns (join SQL, focus column)."""
-        return f"CROSS JOIN LATERAL (SELECT unnest({items}) AS f) AS {alias}", f"{alias}.f"
+    def unnest_join(self, items: str, alias: str) -> tuple[str, str, str]:
+        """A lateral join with one row per item: (join SQL, item column, 0-based position)."""
+        unnest = "SELECT unnest(_l) AS f, unnest(range(len(_l))) AS i"
+        join = f"CROSS JOIN LATERAL ({unnest} FROM (SELECT {items} AS _l) AS _s) AS {alias}"
+        return join, f"{alias}.f", f"{alias}.i"
 
     def lateral_value(self, sql: str, alias: str) -> tuple[str, str]:
         """A lateral join computing one value once per row; returns (join SQL, column)."""

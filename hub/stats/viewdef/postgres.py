@@ -154,8 +154,9 @@ class PostgresDialect(Dialect):
     def or_null(self, items: str) -> str:
         return f"(CASE WHEN jsonb_array_length({items}) = 0 THEN '[null]'::jsonb ELSE {items} END)"
 
-    def unnest_join(self, items: str, alias: str) -> tuple[str, str]:
-        return f"CROSS JOIN LATERAL jsonb_array_elements({items}) AS {alias}(f)", f"{alias}.f"
+    def unnest_join(self, items: str, alias: str) -> tuple[str, str, str]:
+        join = f"CROSS JOIN LATERAL jsonb_array_elements({items}) WITH ORDINALITY AS {alias}(f, n)"
+        return join, f"{alias}.f", f"({alias}.n - 1)"
 
     def output(self, text: str, fhir_type: str) -> str:
         sql_type = self.sql_type(fhir_type)

@@ -56,16 +56,18 @@ class _Evaluator:
         self.env = dict(view.constants)
         self.model = models["r4"]
 
-    def path(self, node: Any, expression: str, resource: Any, *, nodes: bool = False) -> list[Any]:
+    def path(
+        self, node: Any, expression: str, resource: Any, *, nodes: bool = False, index: int = 0
+    ) -> list[Any]:
         """Evaluate; with nodes=True keep fhirpathpy's typed nodes (for later navigation)."""
-        if node is None:
-            return []
+        if node is None:  # the empty focus of a forEachOrNull row: only constants resolve
+            node = {}
         expression = expression.strip()
         # fhirpathpy has no $this outside a function argument; it is the input itself.
         if expression == "$this":
             return [node] if nodes else [_plain(node)]
         expression = expression.removeprefix("$this.")
-        env = {**self.env, "resource": resource, "rootResource": resource}
+        env = {**self.env, "resource": resource, "rootResource": resource, "rowIndex": index}
         options = {**_OPTIONS, "returnRawData": nodes}
         try:
             result = evaluate(node, expression, env, self.model, options=options)
@@ -87,16 +89,19 @@ class _Evaluator:
                 return False
         return True
 
-    def rows(self, select: SelectDef, node: Any, resource: Any) -> list[Row]:
+    def rows(self, select: SelectDef, node: Any, resource: Any, index: int = 0) -> list[Row]:
         """Rows of a select node for one focus node (the specification's algorithm)."""
         out: list[Row] = []
-        for focus in self.foci(select, node, resource):
+        iterates = select.for_each is not None or bool(select.repeat)
+        for position, focus in enumerate(self.foci(select, node, resource)):
+            at = position if iterates else index  # %rowIndex: position in the iteration
             parts: list[list[Row]] = [
-                [{c.name: self.value(c, focus, resource) for c in select.columns}]
+                [{c.name: self.value(c, focus, resource, at) for c in select.columns}]
             ]
-            parts.extend(self.rows(sub, focus, resource) for sub in select.selects)
+            parts.extend(self.rows(sub, focus, resource, at) for sub in select.selects)
             if select.union_all:
-                parts.append([r for b in select.union_all for r in self.rows(b, focus, resource)])
+                branches = select.union_all
+                parts.append([r for b in branches for r in self.rows(b, focus, resource, at)])
             out.extend(_product(parts))
         return out
 
@@ -109,18 +114,20 @@ class _Evaluator:
         return [node]
 
     def repeated(self, select: SelectDef, node: Any, resource: Any) -> list[Any]:
-        texts = select.paths
+        """repeat: every descendant reached through the paths, depth-first pre-order."""
         out: list[Any] = []
-        pending = [node]
-        while pending:
-            current = pending.pop(0)
-            children = [c for t in texts for c in self.path(current, t, resource, nodes=True)]
-            out.extend(children)
-            pending.extend(children)
+
+        def visit(current: Any) -> None:
+            for path in select.paths:
+                for child in self.path(current, path, resource, nodes=True):
+                    out.append(child)
+                    visit(child)
+
+        visit(node)
         return out
 
-    def value(self, column: ColumnDef, focus: Any, resource: Any) -> Any:
-        values = self.column_values(column, focus, resource)
+    def value(self, column: ColumnDef, focus: Any, resource: Any, index: int) -> Any:
+        values = self.column_values(column, focus, resource, index)
         if column.collection:
             return [_convert(v, column.type) for v in values]
         if len(values) > 1:
@@ -130,12 +137,12 @@ class _Evaluator:
             )
         return _convert(values[0], column.type) if values else None
 
-    def column_values(self, column: ColumnDef, focus: Any, resource: Any) -> list[Any]:
+    def column_values(self, column: ColumnDef, focus: Any, resource: Any, index: int) -> list[Any]:
         """Evaluate a column; a trailing low/highBoundary() is done here (fhirpathpy lacks it)."""
         match = _BOUNDARY_CALL.match(column.path)
         if match is None:
-            return self.path(focus, column.path, resource)
-        values = self.path(focus, match.group(1), resource)
+            return self.path(focus, column.path, resource, index=index)
+        values = self.path(focus, match.group(1), resource, index=index)
         kind = column.type if column.type in BOUNDARY_TYPES else None
         high = match.group(2) == "high"
         return [boundary(str(v), kind or _shape(str(v)), high) for v in values]

@@ -47,19 +47,24 @@ class _ViewCompiler:
 
     def select(self, node: SelectDef, focus: Compiled, scope: _Scope) -> list[tuple[str, str]]:
         """Columns (name, SQL) of a select node, adding its joins to `scope`."""
+        outer_index = self.exprs.row_index
         if node.for_each is not None:
             found = self.collection(node.for_each, focus, node.location)
             items = self.d.or_null(found.sql) if node.or_null else found.sql
-            join, element = self.d.unnest_join(items, self.alias())
+            join, element, index = self.d.unnest_join(items, self.alias())
             scope.joins.append(join)
             focus = Compiled(element, ONE, found.fhir_type)
+            self.exprs.row_index = index
         elif node.repeat:
             focus = self.repeat(node, focus, scope)
+            # repeat is unrolled level by level, not in the depth-first order %rowIndex counts
+            self.exprs.row_index = None
         columns = [(c.name, self.column(c, focus)) for c in node.columns]
         for sub in node.selects:
             columns.extend(self.select(sub, focus, scope))
         if node.union_all:
             columns.extend(self.union(node, focus, scope))
+        self.exprs.row_index = outer_index
         return columns
 
     def repeat(self, node: SelectDef, focus: Compiled, scope: _Scope) -> Compiled:
@@ -83,7 +88,7 @@ class _ViewCompiler:
             join, current = self.d.lateral_value(step, self.alias())
             scope.joins.append(join)
             levels.append(current)
-        join, element = self.d.unnest_join(self.d.list_concat(levels), self.alias())
+        join, element, _ = self.d.unnest_join(self.d.list_concat(levels), self.alias())
         scope.joins.append(join)
         return Compiled(element, ONE, item_type)
 
