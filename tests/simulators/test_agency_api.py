@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -178,3 +181,28 @@ def test_fault_strings_are_checked() -> None:
         parse_faults("teapot:0.1")
     with pytest.raises(ValueError, match="between 0 and 1"):
         parse_faults("500:2")
+
+
+def test_runs_as_its_own_process(data: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "simulators.agency", str(data), "--token", "t0k"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        base_url = process.stdout.readline().split(" on ")[1].strip()
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base_url}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        reply = httpx.get(f"{base_url}/api/v1/closures", headers={"Authorization": "Bearer t0k"})
+        assert reply.status_code == 200
+        assert "next_cursor" in reply.json()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
