@@ -133,13 +133,13 @@ def write_xlsx(path: Path, frame: pd.DataFrame, *, sheet: str, stamp: str) -> by
 
 def with_mojibake(frame: pd.DataFrame) -> pd.DataFrame:
     """Encoding damage where the file is UTF-8 anyway: the field shows as mojibake."""
-    flagged = (
-        np.flatnonzero(frame["_damage"].to_numpy(dtype=object) != "") if "_damage" in frame else []
-    )
-    if not len(flagged):
+    if "_damage" not in frame:
+        return frame
+    flagged = np.flatnonzero(frame["_damage"].to_numpy(dtype=object) != "").tolist()
+    if not flagged:
         return frame
     frame = frame.copy()
-    for i in flagged.tolist():
+    for i in flagged:
         column = frame.columns.get_loc(frame["_damage"].iloc[i])
         frame.iloc[i, column] = mojibake(str(frame.iloc[i, column]))
     return frame
