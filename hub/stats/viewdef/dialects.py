@@ -213,6 +213,14 @@ class Dialect:
             target = "DOUBLE"
         return f"TRY_CAST({sql} AS {target})"
 
+    def integer_division(self, left: str, right: str) -> str:
+        """FHIRPath `div`: truncated integer division, empty on division by zero."""
+        return f"CAST(trunc({left} / nullif({right}, 0)) AS BIGINT)"
+
+    def modulo(self, left: str, right: str) -> str:
+        """FHIRPath `mod`, empty on division by zero."""
+        return f"fmod({left}, nullif({right}, 0))"
+
     def last_day_of_month(self, year_month: str) -> str:
         """'YYYY-MM' text -> the month's last day as 'YYYY-MM-DD'."""
         return f"strftime(last_day(CAST({year_month} || '-01' AS DATE)), '%Y-%m-%d')"

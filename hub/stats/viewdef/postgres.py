@@ -173,3 +173,10 @@ class PostgresDialect(Dialect):
 
     def regex_group(self, text: str, pattern: str) -> str:
         return f"coalesce(substring({text} from {quote(pattern)}), '')"
+
+    def integer_division(self, left: str, right: str) -> str:
+        return f"CAST(trunc({left} / nullif({right}, 0)) AS bigint)"
+
+    def modulo(self, left: str, right: str) -> str:
+        left_n, right_n = f"({left})::numeric", f"nullif({right}, 0)::numeric"
+        return f"(mod({left_n}, {right_n}))::double precision"

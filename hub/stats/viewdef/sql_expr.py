@@ -228,6 +228,8 @@ class ExprCompiler:
         if op == "&":
             a, b = self.to_scalar(left, STR), self.to_scalar(right, STR)
             return Compiled(f"(coalesce({a}, '') || coalesce({b}, ''))", STR)
+        if op in ("+", "-", "*", "/", "div", "mod"):
+            return self.arithmetic(op, left, right)
         if op == "in":
             return self.membership(left, right)
         if op == "contains":
@@ -235,13 +237,29 @@ class ExprCompiler:
         raise NotCompilableError(f"operator {op!r}")
 
     def comparison_kind(self, left: Compiled, right: Compiled) -> str:
-        """Which SQL type the two operands are compared as."""
-        kinds = {left.kind, right.kind}
+        """Which SQL type the two operands are compared as (from kinds and FHIR types)."""
+        kinds = {_value_kind(left), _value_kind(right)}
         if BOOL in kinds:
             return BOOL
         if kinds & {NUM, INT}:
             return NUM
         return STR
+
+    def arithmetic(self, op: str, left: Compiled, right: Compiled) -> Compiled:
+        """+ - * / div mod on numbers, + on strings; empty operands give empty."""
+        kinds = {_value_kind(left), _value_kind(right)}
+        if op == "+" and kinds == {STR}:
+            a, b = self.to_scalar(left, STR), self.to_scalar(right, STR)
+            return Compiled(f"({a} || {b})", STR, "string")
+        if not kinds <= {NUM, INT}:
+            raise NotCompilableError(f"operator {op!r} on operands of unknown type")
+        a, b = self.to_scalar(left, NUM), self.to_scalar(right, NUM)
+        if op == "div":
+            return Compiled(self.d.integer_division(a, b), INT, "integer")
+        if op == "mod":
+            return Compiled(self.d.modulo(a, b), NUM, "decimal")
+        sql = f"({a} {op} nullif({b}, 0))" if op == "/" else f"({a} {op} {b})"
+        return Compiled(sql, NUM, "decimal")
 
     def compare(self, op: str, left: Compiled, right: Compiled, label: str) -> Compiled:
         """FHIRPath (in)equality and ordering with empty-propagation."""
@@ -300,6 +318,22 @@ class ExprCompiler:
         var = self.fresh()
         result = self.compile(cond, Compiled(var, ONE), label)
         return var, f"coalesce({self.to_bool(result, label)}, FALSE)"
+
+
+_NUMERIC_TYPES = frozenset({"decimal", "integer", "integer64", "positiveInt", "unsignedInt"})
+
+
+def _value_kind(c: Compiled) -> str:
+    """The scalar kind a value has: its SQL kind, or for JSON its FHIR primitive type."""
+    if c.kind not in (ONE, LIST):
+        return c.kind
+    if c.fhir_type in _NUMERIC_TYPES:
+        return NUM
+    if c.fhir_type == "boolean":
+        return BOOL
+    if c.fhir_type is not None and c.fhir_type[:1].islower():
+        return STR
+    return "json"
 
 
 def _where(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
