@@ -101,7 +101,8 @@ def simulate_life_course(
     first = np.where(registered >= start, registered + rng.integers(0, 14, n), start)
     nxt = first + np.where(registered >= start, 0, rng.integers(0, 80, n))
     lapser = rng.random(n) < 0.10
-    propensity = rng.beta(5, 2, n)
+    # most patients take their medication reliably; a minority drift in and out of it
+    propensity = np.where(rng.random(n) < 0.7, rng.beta(30, 1.5, n), rng.beta(3, 2, n))
     no_drugs = rng.random(n) < 0.03
     last_discharge = np.full(n, NO_DAY, dtype=np.int64)
     seen_discharge = np.full(n, NO_DAY, dtype=np.int64)
@@ -116,7 +117,7 @@ def simulate_life_course(
         cls[active] = new_cls
         adherence = np.where(no_drugs[active], 4, _adherence(rng, propensity[active], new_cls))
         propensity[active] = np.clip(
-            propensity[active] + rng.normal(0, 0.05, len(active)), 0.05, 0.98
+            propensity[active] + rng.normal(0, 0.02, len(active)), 0.05, 0.995
         )
         ld = last_discharge[active]
         hosp = np.where(ld > seen_discharge[active], 2, 0)
