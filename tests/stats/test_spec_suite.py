@@ -10,13 +10,13 @@ a case with no expectation at all is taken as expecting an error, and a view wit
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from hub.stats.viewdef import PostgresTable, ViewDefinitionError, ViewExecutionError, run_view
+from hub.stats.viewdef import ViewDefinitionError, ViewExecutionError, run_view
+from tests.stats.conftest import postgres_table
 
 SPEC_DIR = Path(__file__).parent / "spec"
 ENGINES = ("duckdb", "fhirpath")
@@ -118,35 +118,13 @@ def test_spec_case(engine: str, resources: list[dict[str, Any]], case: dict[str,
     assert _canonical(decoded) == _canonical(case["expect"])  # type: ignore[arg-type]
 
 
-@pytest.fixture(scope="module")
-def postgres_connection(postgres_url: str) -> Iterator[Any]:
-    """A psycopg connection to the run's PostgreSQL test database (skips without one)."""
-    import psycopg
-
-    conninfo = postgres_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(conninfo) as connection:
-        yield connection
-
-
-def _postgres_table(connection: Any, resources: list[dict[str, Any]]) -> PostgresTable:
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS spec_resources")
-        cursor.execute("CREATE TABLE spec_resources (resource_type text, content jsonb)")
-        cursor.executemany(
-            "INSERT INTO spec_resources VALUES (%s, %s::jsonb)",
-            [(r["resourceType"], json.dumps(r)) for r in resources],
-        )
-    connection.commit()
-    return PostgresTable(connection, "spec_resources")
-
-
 @pytest.mark.postgres
 @pytest.mark.parametrize(("engine", "resources", "case"), _cases(("postgres",)))
 def test_spec_case_postgres(
     engine: str, resources: list[dict[str, Any]], case: dict[str, Any], postgres_connection: Any
 ) -> None:
     """The same specification cases compiled to PostgreSQL over a jsonb table."""
-    source = _postgres_table(postgres_connection, resources)
+    source = postgres_table(postgres_connection, resources)
     if _expects_error(case):
         with pytest.raises((ViewDefinitionError, ViewExecutionError)):
             run_view(case["view"], source, engine="postgres", output="rows")

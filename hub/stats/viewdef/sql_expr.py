@@ -203,7 +203,7 @@ class ExprCompiler:
         position = self.compile(node.index, focus, label)
         if position.kind != INT or not position.sql.lstrip("-").isdigit():
             raise NotCompilableError("indexer needs a constant integer")
-        return Compiled(self.d.slice(self.to_list(base), int(position.sql)), LIST)
+        return Compiled(self.d.slice(self.to_list(base), int(position.sql)), LIST, base.fhir_type)
 
     def binary(self, node: fp.Binary, focus: Compiled, label: str) -> Compiled:
         """Boolean logic, comparisons, union and string concatenation."""
@@ -414,7 +414,8 @@ def _reference_key(
     references = c.child(base, "reference")
     if references.kind == ONE:  # a single Reference: no list needed
         return Compiled(c.d.reference_key(c.text(references), type_name), STR)
-    return Compiled(c.d.reference_keys(c.to_list(references), c.fresh(), type_name), LIST)
+    keys = c.d.reference_keys(c.to_list(references), c.fresh(), type_name)
+    return Compiled(keys, LIST, "string")
 
 
 def _boundary(high: bool) -> _Handler:
