@@ -51,7 +51,7 @@ class RefusedLink:
     """A link that was not applied because a constraint forbade the merge."""
 
     link: Link
-    reason: str  # "reviewer-rejected" or "resident-id-conflict"
+    reason: str  # "reviewer-rejected", "resident-id-conflict" or "name-conflict"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,18 +82,30 @@ class _Cluster:
     members: list[str]
     forbidden: set[str] = field(default_factory=set)
     resident_ids: set[str] = field(default_factory=set)
+    character_names: set[str] = field(default_factory=set)
+
+
+def _conflict(a: set[str], b: set[str]) -> bool:
+    """Both clusters know the attribute and share no value of it."""
+    return bool(a) and bool(b) and a.isdisjoint(b)
 
 
 class _Forest:
     """Union-find over record keys with per-cluster constraint sets."""
 
-    def __init__(self, keys: Iterable[str], resident_ids: Mapping[str, str]) -> None:
+    def __init__(
+        self, keys: Iterable[str], resident_ids: Mapping[str, str], names: Mapping[str, str]
+    ) -> None:
         self.parent: dict[str, str] = {}
         self.roots: dict[str, _Cluster] = {}
         for key in keys:
             self.parent[key] = key
-            rid = resident_ids.get(key)
-            self.roots[key] = _Cluster([key], resident_ids={rid} if rid else set())
+            rid, name = resident_ids.get(key), names.get(key)
+            self.roots[key] = _Cluster(
+                [key],
+                resident_ids={rid} if rid else set(),
+                character_names={name} if name else set(),
+            )
 
     def find(self, key: str) -> str:
         root = key
@@ -107,15 +119,18 @@ class _Forest:
         self.roots[self.find(a)].forbidden.add(b)
         self.roots[self.find(b)].forbidden.add(a)
 
-    def blocker(self, ra: str, rb: str, check_ids: bool) -> str | None:
+    def blocker(self, ra: str, rb: str, automatic: bool) -> str | None:
         """Why the clusters rooted at ra and rb may not merge, or None."""
         a, b = self.roots[ra], self.roots[rb]
         small, big = (a, b) if len(a.members) <= len(b.members) else (b, a)
         if any(m in big.forbidden for m in small.members):
             return "reviewer-rejected"
-        ids_a, ids_b = a.resident_ids, b.resident_ids
-        if check_ids and ids_a and ids_b and ids_a.isdisjoint(ids_b):
+        if not automatic:
+            return None
+        if _conflict(a.resident_ids, b.resident_ids):
             return "resident-id-conflict"
+        if _conflict(a.character_names, b.character_names):
+            return "name-conflict"
         return None
 
     def merge(self, ra: str, rb: str) -> None:
@@ -126,6 +141,7 @@ class _Forest:
         a.members.extend(b.members)
         a.forbidden |= b.forbidden
         a.resident_ids |= b.resident_ids
+        a.character_names |= b.character_names
         del self.roots[rb]
 
 
@@ -135,10 +151,18 @@ def form_clusters(
     rulings: Mapping[tuple[str, str], PairRuling],
     resident_ids: Mapping[str, str],
     *,
+    character_names: Mapping[str, str] | None = None,
     distinct_resident_ids_cannot_link: bool = True,
 ) -> Clustering:
-    """Cluster records by links, never merging across a reviewer's no or conflicting IDs."""
-    forest = _Forest(keys, resident_ids)
+    """Cluster records by links, never merging across a reviewer's no or conflicting IDs.
+
+    ``character_names`` (record -> pinyin of a name written in characters) stops a chain
+    through a pinyin record from joining 周佳 and 周侠: characters typed with an input
+    method differ only by homophones, so two clusters whose character names share no
+    pinyin are different people unless a resident ID or a person says otherwise.
+    """
+    ids = resident_ids if distinct_resident_ids_cannot_link else {}
+    forest = _Forest(keys, ids, character_names or {})
     ordered: list[Link] = []
     for (a, b), ruling in rulings.items():
         if a not in forest.parent or b not in forest.parent:
@@ -155,9 +179,9 @@ def form_clusters(
         ra, rb = forest.find(link.left), forest.find(link.right)
         if ra == rb:
             continue
-        # a reviewer's yes overrides conflicting IDs, but never a reviewer's no
-        check_ids = distinct_resident_ids_cannot_link and link.kind is not LinkKind.REVIEWER
-        reason = forest.blocker(ra, rb, check_ids)
+        # a reviewer's yes overrides conflicting IDs, but never a reviewer's no; a shared
+        # resident ID overrides a name conflict (the characters were mistyped)
+        reason = forest.blocker(ra, rb, automatic=link.kind is LinkKind.PROBABILISTIC)
         if reason is None:
             forest.merge(ra, rb)
         elif link.kind is LinkKind.REVIEWER:

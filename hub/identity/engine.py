@@ -26,7 +26,8 @@ class ReviewItem:
     left: str
     right: str
     probability: float
-    reason: str  # possible-match | guard-name-or-birth-date | resident-id-conflict
+    #: possible-match | guard-name-or-birth-date | resident-id-conflict | name-conflict
+    reason: str
     #: Comparison level per comparison, for the reviewer (``model.comparison_names()``).
     levels: tuple[int, ...] = ()
 
@@ -110,15 +111,18 @@ def _rescue_links(
 
 
 def _cluster(
-    keys: Sequence[str],
+    rows: Sequence[PersonRow],
     links: list[Link],
     scored: Sequence[ScoredPair],
     rulings: dict[tuple[str, str], PairRuling],
-    resident_ids: dict[str, str],
     settings: IdentitySettings,
     eligible: Callable[[tuple[str, ...]], bool],
 ) -> tuple[Clustering, list[Link]]:
     """Cluster by the links, then once more with rescued links for incomplete records."""
+
+    keys = [r.record_key for r in rows]
+    resident_ids = {r.record_key: r.resident_id for r in rows if r.resident_id}
+    names = {r.record_key: r.name_pinyin for r in rows if r.name_hanzi and r.name_pinyin}
 
     def run(all_links: list[Link]) -> Clustering:
         return form_clusters(
@@ -126,6 +130,7 @@ def _cluster(
             all_links,
             rulings,
             resident_ids,
+            character_names=names,
             distinct_resident_ids_cannot_link=settings.distinct_resident_ids_cannot_link,
         )
 
@@ -148,7 +153,7 @@ def _review_queue(
     refused = [
         ReviewItem(r.link.left, r.link.right, r.link.probability, r.reason)
         for r in clustering.refused
-        if r.reason == "resident-id-conflict" and r.link.kind is LinkKind.PROBABILISTIC
+        if r.reason != "reviewer-rejected" and r.link.kind is LinkKind.PROBABILISTIC
     ]
     seen: set[tuple[str, str]] = set()
     queue: list[ReviewItem] = []
@@ -183,11 +188,10 @@ def resolve(
     auto, candidates = _triage(scored, settings)
     rulings = pair_rulings(decisions.decisions())
     clustering, links = _cluster(
-        [r.record_key for r in rows],
+        rows,
         [*resident_id_links(rows), *auto],
         scored,
         rulings,
-        {r.record_key: r.resident_id for r in rows if r.resident_id},
         settings,
         eligible=lambda _: True,
     )
@@ -213,11 +217,10 @@ def link_new(
     everyone = [*existing, *new]
     new_keys = {r.record_key for r in new}
     clustering, links = _cluster(
-        [r.record_key for r in everyone],
+        everyone,
         [*previous.links, *resident_id_links(new, known), *auto],
         scored,
         rulings,
-        {r.record_key: r.resident_id for r in everyone if r.resident_id},
         settings,
         # only the new pairs were scored: an old cluster's look-alikes are not in view
         eligible=lambda members: all(k in new_keys for k in members),

@@ -62,8 +62,10 @@ _NAME = _comparison(
         _null("name_pinyin"),
         _exact("name_hanzi"),  # gamma 5
         _level("name_pinyin_l = name_pinyin_r", "same pinyin (homophone or romanised)"),
+        # western order only happens in pinyin: 芳伟 and 玮方 are two names, not one reversed
         _level(
-            "name_fuzzy_l = name_fuzzy_r OR name_sorted_l = name_sorted_r",
+            "name_fuzzy_l = name_fuzzy_r OR ((name_hanzi_l IS NULL OR name_hanzi_r IS NULL) "
+            "AND name_sorted_l = name_sorted_r)",
             "fuzzy pinyin or reversed order",
         ),
         # a one-letter slip is only a typing variant when one side was typed in pinyin;

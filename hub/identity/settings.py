@@ -12,7 +12,7 @@ class IdentitySettings:
     """Thresholds and training knobs of the identity engine; defaults favour precision."""
 
     #: Match probability at or above which a pair is linked without a person looking.
-    match_threshold: float = 0.99
+    match_threshold: float = 0.95
     #: Match probability at or above which a pair goes to the review queue.
     review_threshold: float = 0.5
     #: Two valid resident IDs that differ keep their records apart (a cannot-link).

@@ -110,7 +110,7 @@ class SyntheticDistrict:
     hard_negatives: list[tuple[str, str]] = field(default_factory=list)
 
 
-_ISSUED: set[str] = set()
+_ISSUED: set[str] = set()  # cleared by generate(): each district issues its own
 
 
 def _resident_id(rng: random.Random, birth: date, sex: str) -> str:
@@ -326,6 +326,7 @@ def generate(
 ) -> SyntheticDistrict:
     """About n_records source Patients of a synthetic district, with the truth."""
     rng = random.Random(seed)
+    _ISSUED.clear()  # the same seed gives the same district, whatever ran before
     district = SyntheticDistrict()
     counter = 0
     n_person = 0

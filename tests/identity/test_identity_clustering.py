@@ -114,3 +114,19 @@ def test_malformed_decisions_are_refused(
 def test_golden_id_is_stable_across_runs_and_member_order() -> None:
     assert golden_person_id(["b", "a", "c"]) == golden_person_id(["a", "c"])
     assert golden_person_id(["b"]) != golden_person_id(["a"])
+
+
+def test_a_chain_through_pinyin_does_not_join_two_character_names() -> None:
+    # 周佳 (zhoujia) - "Jia Zhou" typed with a typo - 周侠 (zhouxia): twins, not one person
+    names = {"a": "zhoujia", "c": "zhouxia"}
+    links = [_prob("a", "b"), _prob("b", "c")]
+    c = form_clusters("abc", links, {}, {}, character_names=names)
+    assert not _together(c, "a", "c")
+    assert [r.reason for r in c.refused] == ["name-conflict"]
+
+
+def test_a_shared_resident_id_overrides_a_name_conflict() -> None:
+    ids = {"a": "ID1", "c": "ID1"}
+    names = {"a": "lijianguo", "c": "lijiantu"}  # 李建国 / 李建图: a mistyped character
+    c = form_clusters("ac", [Link("a", "c", LinkKind.RESIDENT_ID)], {}, ids, character_names=names)
+    assert _together(c, "a", "c")
