@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from hub.api.errors import install_error_handlers
-from hub.api.routes import bundle, health, operations, rest, search
+from hub.api.export import ExportManager
+from hub.api.routes import bundle, export, health, operations, rest, search
 from hub.config import Settings
 from hub.store import FhirStore
 
@@ -22,10 +23,12 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.exports = ExportManager(store, settings.data_dir)
     install_error_handlers(app)
     # Order matters: routes with literal segments ($export, $everything, metadata) come
     # before the generic /fhir/{type} and /fhir/{type}/{id} patterns.
     app.include_router(health.router)
+    app.include_router(export.router)
     app.include_router(operations.router)
     app.include_router(bundle.router)
     app.include_router(rest.router)

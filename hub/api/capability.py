@@ -1,23 +1,75 @@
-"""The CapabilityStatement, generated from what the hub really implements."""
+"""The CapabilityStatement, generated from what the hub really implements.
+
+Search parameters come from the registry the indexer and the query builder use; the
+interactions and operations listed here are the routes in ``hub/api/routes``. A test
+checks every advertised parameter and operation against the running API.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from hub.search.compartment import PATIENT_COMPARTMENT
 from hub.search.parameters import SEARCH_PARAMETERS, parameters_for
 
 __all__ = ["INTERACTIONS", "capability_statement", "supported_types"]
 
 #: Interactions implemented for every supported resource type.
-INTERACTIONS = ("read", "vread", "update", "delete", "history-instance", "history-type", "create")
+INTERACTIONS = (
+    "read",
+    "vread",
+    "update",
+    "delete",
+    "history-instance",
+    "history-type",
+    "create",
+    "search-type",
+)
 
-#: Types served read-only (canonical definitions and generated results).
-_READ_ONLY: frozenset[str] = frozenset()
+_VALIDATE = {
+    "name": "validate",
+    "definition": "http://hl7.org/fhir/OperationDefinition/Resource-validate",
+}
+_TYPE_OPERATIONS: dict[str, list[dict[str, str]]] = {
+    "Patient": [
+        {
+            "name": "everything",
+            "definition": "http://hl7.org/fhir/OperationDefinition/Patient-everything",
+        },
+        {
+            "name": "export",
+            "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+        },
+    ],
+    "Group": [
+        {
+            "name": "export",
+            "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export",
+        }
+    ],
+}
+_SYSTEM_OPERATIONS = [
+    {"name": "export", "definition": "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
+]
 
 
 def supported_types() -> list[str]:
     """Every resource type the hub stores and serves."""
     return sorted(SEARCH_PARAMETERS)
+
+
+def _references(resource_type: str) -> list[str]:
+    return [p.code for p in parameters_for(resource_type).values() if p.type == "reference"]
+
+
+def _revincludes(resource_type: str) -> list[str]:
+    return [
+        f"{source}:{code}"
+        for source in supported_types()
+        for code in _references(source)
+        if not parameters_for(source)[code].targets
+        or resource_type in parameters_for(source)[code].targets
+    ]
 
 
 def _resource_entry(resource_type: str) -> dict[str, Any]:
@@ -26,18 +78,24 @@ def _resource_entry(resource_type: str) -> dict[str, Any]:
         {"name": "_lastUpdated", "type": "date"},
     ]
     params += [{"name": p.code, "type": p.type} for p in parameters_for(resource_type).values()]
-    interactions = INTERACTIONS if resource_type not in _READ_ONLY else ("read", "vread")
-    return {
+    entry: dict[str, Any] = {
         "type": resource_type,
-        "interaction": [{"code": code} for code in interactions],
+        "interaction": [{"code": code} for code in INTERACTIONS],
         "versioning": "versioned-update",
         "readHistory": True,
         "updateCreate": True,
-        "conditionalCreate": False,
-        "conditionalUpdate": False,
+        "conditionalCreate": True,
+        "conditionalRead": "modified-since",
+        "conditionalUpdate": True,
         "conditionalDelete": "not-supported",
+        "searchInclude": [f"{resource_type}:{code}" for code in _references(resource_type)],
+        "searchRevInclude": _revincludes(resource_type),
         "searchParam": params,
+        "operation": [*_TYPE_OPERATIONS.get(resource_type, []), _VALIDATE],
     }
+    if resource_type in PATIENT_COMPARTMENT:
+        entry["documentation"] = "In the Patient compartment."
+    return entry
 
 
 def capability_statement(*, base_url: str, software_version: str, date: str) -> dict[str, Any]:
@@ -48,6 +106,7 @@ def capability_statement(*, base_url: str, software_version: str, date: str) -> 
         "date": date,
         "publisher": "carehub",
         "kind": "instance",
+        "instantiates": ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
         "software": {"name": "carehub", "version": software_version},
         "implementation": {
             "description": "Continuity-of-care hub for community mental-health care",
@@ -59,7 +118,12 @@ def capability_statement(*, base_url: str, software_version: str, date: str) -> 
             {
                 "mode": "server",
                 "resource": [_resource_entry(t) for t in supported_types()],
-                "interaction": [{"code": "history-system"}],
+                "interaction": [
+                    {"code": "transaction"},
+                    {"code": "batch"},
+                    {"code": "history-system"},
+                ],
+                "operation": _SYSTEM_OPERATIONS,
             }
         ],
     }

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from hub.api.export import ExportManager
 from hub.config import Settings
 from hub.store import FhirStore
 
-__all__ = ["SettingsDep", "StoreDep"]
+__all__ = ["ExportsDep", "SettingsDep", "StoreDep"]
 
 
 def _store(request: Request) -> FhirStore:
@@ -24,3 +25,11 @@ def _settings(request: Request) -> Settings:
 
 StoreDep = Annotated[FhirStore, Depends(_store)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def _exports(request: Request) -> ExportManager:
+    exports: ExportManager = request.app.state.exports
+    return exports
+
+
+ExportsDep = Annotated[ExportManager, Depends(_exports)]
