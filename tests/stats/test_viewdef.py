@@ -334,3 +334,48 @@ def test_postgres_sql_matches_the_fhirpath_reference(path: str, postgres_connect
     compiled = sorted(run_view(view, source, engine="postgres", output="rows"), key=json.dumps)
     reference = sorted(evaluate_view_fhirpath(view, DIFFERENTIAL_PATIENTS), key=json.dumps)
     assert compiled == reference
+
+
+def _nested_items(depth: int) -> dict[str, Any]:
+    item: dict[str, Any] = {"linkId": str(depth)}
+    for level in range(depth - 1, 0, -1):
+        item = {"linkId": str(level), "item": [item, {"linkId": f"{level}b"}]}
+    return {"resourceType": "QuestionnaireResponse", "id": "q", "item": [item]}
+
+
+def test_repeat_is_depth_first_with_row_index_in_sql() -> None:
+    """repeat compiles to SQL, numbering items in depth-first pre-order like the reference."""
+    view = {
+        "name": "items",
+        "resource": "QuestionnaireResponse",
+        "select": [
+            {
+                "repeat": ["item"],
+                "column": [
+                    {"name": "i", "path": "%rowIndex", "type": "integer"},
+                    {"name": "link", "path": "linkId", "type": "string"},
+                ],
+            }
+        ],
+    }
+    compile_view(view)
+    resources = [_nested_items(4)]
+    rows = sorted(run_view(view, resources, output="rows"), key=lambda r: r["i"])  # type: ignore[arg-type, index, return-value]
+    assert [r["link"] for r in rows] == ["1", "2", "3", "4", "3b", "2b", "1b"]  # type: ignore[index]
+    assert rows == evaluate_view_fhirpath(view, resources)
+
+
+def test_repeat_deeper_than_the_unrolled_levels_stops() -> None:
+    """Data nested deeper than the compiled levels aborts instead of silently cutting rows."""
+    from hub.stats.viewdef.sql_view import REPEAT_DEPTH
+
+    view = {
+        "name": "items",
+        "resource": "QuestionnaireResponse",
+        "select": [
+            {"repeat": ["item"], "column": [{"name": "link", "path": "linkId", "type": "string"}]}
+        ],
+    }
+    assert len(run_view(view, [_nested_items(REPEAT_DEPTH)])) == 2 * REPEAT_DEPTH - 1  # type: ignore[arg-type]
+    with pytest.raises(ViewExecutionError, match="repeat deeper than"):
+        run_view(view, [_nested_items(REPEAT_DEPTH + 1)])

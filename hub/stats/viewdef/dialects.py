@@ -31,7 +31,7 @@ class Dialect:
         return '"' + name.replace('"', '""') + '"'
 
     def error(self, message: str, sql_type: str = "BOOLEAN") -> str:
-        """An expression of `sql_type` that aborts the query with `message` when evaluated."""
+        """An expression of `sql_type` ("list" for a collection) that aborts with `message`."""
         return f"error({quote(message)})"
 
     def sql_type(self, fhir_type: str | None) -> str:
@@ -177,6 +177,27 @@ class Dialect:
         key = self.reference_key(f"json_extract_string({var}, '$')", type_name)
         mapped = f"list_transform({references}, lambda {var}: to_json({key}))"
         return f"list_filter({mapped}, lambda {var}: {var} IS NOT NULL)"
+
+    # repeat: items carry a text key of zero-padded positions ("000001.000000") so that
+    # sorting the keys gives the depth-first pre-order the specification uses.
+    def keyed_start(self, items: str, var: str) -> str:
+        """The first repeat level: each item keyed by its position."""
+        key = f"lpad(CAST({var}_p - 1 AS VARCHAR), 6, '0')"
+        return f"list_transform({items}, lambda {var}, {var}_p: {{'k': {key}, 'v': {var}}})"
+
+    def keyed_next(self, keyed: str, var: str, children: str) -> str:
+        """The next level: `children` (SQL over keyed_value(var)) keyed under their parent."""
+        key = f"{var}.k || '.' || lpad(CAST({var}_p - 1 AS VARCHAR), 6, '0')"
+        inner = f"list_transform({children}, lambda {var}_e, {var}_p: {{'k': {key}, 'v': {var}_e}})"
+        return f"flatten(list_transform({keyed}, lambda {var}: {inner}))"
+
+    def keyed_value(self, var: str) -> str:
+        """The JSON value of a keyed item."""
+        return f"struct_extract({var}, 'v')"
+
+    def keyed_sorted(self, levels: list[str]) -> str:
+        """All levels in depth-first pre-order."""
+        return f"list_sort({self.list_concat(levels)})"
 
     def or_null(self, items: str) -> str:
         """forEachOrNull: the collection, or one empty focus when it is empty."""

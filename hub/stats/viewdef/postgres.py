@@ -27,7 +27,7 @@ class PostgresDialect(Dialect):
         # Plain SQL has no raise(): a failing cast whose input is the message aborts the query.
         # clock_timestamp() keeps the planner from folding (and raising) it at plan time.
         failing = f"CAST({quote(message)} || left(clock_timestamp()::text, 0) AS integer)"
-        if sql_type == "jsonb":
+        if sql_type in ("jsonb", "list"):
             return f"to_jsonb({failing})"
         return f"CAST({failing} AS {sql_type})"
 
@@ -180,3 +180,29 @@ class PostgresDialect(Dialect):
     def modulo(self, left: str, right: str) -> str:
         left_n, right_n = f"({left})::numeric", f"nullif({right}, 0)::numeric"
         return f"(mod({left_n}, {right_n}))::double precision"
+
+    def keyed_start(self, items: str, var: str) -> str:
+        key = f"lpad(({var}_o - 1)::text, 6, '0')"
+        return (
+            f"(SELECT coalesce(jsonb_agg(jsonb_build_object('k', {key}, 'v', {var}) "
+            f"ORDER BY {var}_o), '[]'::jsonb) FROM {self._elements(items, var)})"
+        )
+
+    def keyed_next(self, keyed: str, var: str, children: str) -> str:
+        key = f"({var} ->> 'k') || '.' || lpad(({var}_p - 1)::text, 6, '0')"
+        inner = f"jsonb_array_elements({children}) WITH ORDINALITY AS {var}_u({var}_e, {var}_p)"
+        return (
+            f"(SELECT coalesce(jsonb_agg(jsonb_build_object('k', {key}, 'v', {var}_e) "
+            f"ORDER BY {var}_o, {var}_p), '[]'::jsonb) "
+            f"FROM {self._elements(keyed, var)} CROSS JOIN LATERAL {inner})"
+        )
+
+    def keyed_value(self, var: str) -> str:
+        return f"({var} -> 'v')"
+
+    def keyed_sorted(self, levels: list[str]) -> str:
+        # COLLATE "C": byte order, so '.' sorts before digits whatever the database locale
+        return (
+            "(SELECT coalesce(jsonb_agg(_k.value ORDER BY _k.value ->> 'k' COLLATE \"C\"), "
+            f"'[]'::jsonb) FROM jsonb_array_elements({self.list_concat(levels)}) AS _k)"
+        )

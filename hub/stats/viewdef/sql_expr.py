@@ -51,8 +51,8 @@ class ExprCompiler:
         self.constants = constants
         self.root = root
         self.hoister = hoister
-        # %rowIndex: SQL for the current element's position; None where it has no translation.
-        self.row_index: str | None = "0"
+        # %rowIndex: SQL for the current element's position, set by the view compiler.
+        self.row_index = "0"
         self._names = itertools.count()
 
     def fresh(self) -> str:
@@ -142,8 +142,6 @@ class ExprCompiler:
         if name in ("resource", "rootResource"):
             return Compiled(self.root, ONE)
         if name == "rowIndex":
-            if self.row_index is None:
-                raise NotCompilableError("%rowIndex inside repeat")
             return Compiled(self.row_index, INT, "integer")
         if name not in self.constants:
             raise NotCompilableError(f"environment variable %{name}")

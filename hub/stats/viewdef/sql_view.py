@@ -56,9 +56,7 @@ class _ViewCompiler:
             focus = Compiled(element, ONE, found.fhir_type)
             self.exprs.row_index = index
         elif node.repeat:
-            focus = self.repeat(node, focus, scope)
-            # repeat is unrolled level by level, not in the depth-first order %rowIndex counts
-            self.exprs.row_index = None
+            focus, self.exprs.row_index = self.repeat(node, focus, scope)
         columns = [(c.name, self.column(c, focus)) for c in node.columns]
         for sub in node.selects:
             columns.extend(self.select(sub, focus, scope))
@@ -67,30 +65,36 @@ class _ViewCompiler:
         self.exprs.row_index = outer_index
         return columns
 
-    def repeat(self, node: SelectDef, focus: Compiled, scope: _Scope) -> Compiled:
-        """Unroll `repeat` level by level with lateral joins; each level is computed once."""
-        levels: list[str] = []
-        current = focus.sql
-        item_type = self.repeat_step(node, focus).fhir_type
-        for depth in range(REPEAT_DEPTH + 1):
-            if depth == 0:
-                step = self.repeat_step(node, focus).sql
-            else:
-                var = self.exprs.fresh()
-                body = self.repeat_step(node, Compiled(var, ONE, item_type)).sql
-                step = self.d.flat_map(current, var, body)
+    def repeat(self, node: SelectDef, focus: Compiled, scope: _Scope) -> tuple[Compiled, str]:
+        """Unroll `repeat` level by level (one lateral join per level), then order depth-first.
+
+        Returns the element focus and its position (for %rowIndex).
+        """
+        first = self.repeat_step(node, focus)
+        item_type = first.fhir_type
+        join, current = self.d.lateral_value(
+            self.d.keyed_start(first.sql, self.exprs.fresh()), self.alias()
+        )
+        scope.joins.append(join)
+        levels = [current]
+        for depth in range(1, REPEAT_DEPTH + 1):
+            var = self.exprs.fresh()
+            element = Compiled(self.d.keyed_value(var), ONE, item_type)
+            step = self.d.keyed_next(current, var, self.repeat_step(node, element).sql)
             if depth == REPEAT_DEPTH:
-                message = f"{self.label(node.location)}: repeat deeper than {REPEAT_DEPTH} levels"
-                guard = f"(CASE WHEN {self.d.list_len(step)} > 0 THEN {self.d.error(message)} END)"
-                join, _ = self.d.lateral_value(guard, self.alias())
-                scope.joins.append(join)
                 break
             join, current = self.d.lateral_value(step, self.alias())
             scope.joins.append(join)
             levels.append(current)
-        join, element, _ = self.d.unnest_join(self.d.list_concat(levels), self.alias())
+        # The guard sits in the unnested expression itself: an unused lateral would be pruned.
+        message = f"{self.label(node.location)}: repeat deeper than {REPEAT_DEPTH} levels"
+        items = (
+            f"(CASE WHEN {self.d.list_len(step)} > 0 THEN {self.d.error(message, 'list')} "
+            f"ELSE {self.d.keyed_sorted(levels)} END)"
+        )
+        join, keyed, index = self.d.unnest_join(items, self.alias())
         scope.joins.append(join)
-        return Compiled(element, ONE, item_type)
+        return Compiled(self.d.keyed_value(keyed), ONE, item_type), index
 
     def repeat_step(self, node: SelectDef, one: Compiled) -> Compiled:
         """One level of `repeat`: every path applied to `one`, concatenated."""
