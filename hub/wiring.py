@@ -14,7 +14,9 @@ __all__ = ["identity_linker", "quality_gate"]
 
 def quality_gate(store: FhirStore) -> QualityGate:
     """The quality checks a sync applies."""
-    return NoChecks()
+    from hub.quality.gate import CheckingGate  # starts Great Expectations lazily, on first page
+
+    return CheckingGate()
 
 
 def identity_linker(store: FhirStore) -> Linker:

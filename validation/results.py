@@ -44,6 +44,14 @@ class CheckTally:
         if room > 0:
             self.examples.extend(k for k in failed_keys[:room] if k not in self.examples)
 
+    def merge(self, other: CheckTally) -> None:
+        """Add another batch's tally of the same check."""
+        self.checked += other.checked
+        self.failed += other.failed
+        self.errors += other.errors
+        room = EXAMPLES - len(self.examples)
+        self.examples.extend(k for k in other.examples[:room] if k not in self.examples)
+
 
 @dataclass(frozen=True)
 class CheckResult:

@@ -1,0 +1,100 @@
+"""The ingest's quality gate: raw suites per page, FHIR checks per record, tallies per run."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from hub.domain.records import SourceRecord
+from hub.ingest.seams import Finding
+from validation.catalogue import Catalogue, load_catalogue
+from validation.fhir import FhirChecks
+from validation.raw import RawChecks
+from validation.results import CheckResult, CheckTally, Issue, summarise
+
+__all__ = ["CheckingGate", "load_bindings"]
+
+_FHIR_CHECKS = (
+    "fhir.structure",
+    "fhir.required",
+    "fhir.binding",
+    "fhir.reference",
+    "fhir.orphan_questionnaire_response",
+)
+
+
+def _codes(concepts: list[dict[str, Any]]) -> set[str]:
+    out: set[str] = set()
+    for concept in concepts:
+        out.add(str(concept["code"]))
+        out |= _codes(concept.get("concept", []))
+    return out
+
+
+@cache
+def load_bindings() -> Mapping[str, frozenset[str]]:
+    """Our code systems (URL -> codes), read from the mappings' terminology files."""
+    folder = resources.files("mappings").joinpath("data", "codesystems")
+    bindings: dict[str, frozenset[str]] = {}
+    for entry in folder.iterdir():
+        if entry.name.endswith(".json"):
+            data = json.loads(entry.read_text(encoding="utf-8"))
+            if data.get("content", "complete") == "complete":
+                bindings[data["url"]] = frozenset(_codes(data.get("concept", [])))
+    return bindings
+
+
+def _finding(issue: Issue) -> Finding:
+    return Finding(issue.check, issue.severity, issue.message, issue.field)
+
+
+class CheckingGate:
+    """A ``QualityGate`` that runs the validation suites and keeps the run's tallies."""
+
+    def __init__(
+        self,
+        *,
+        bindings: Mapping[str, frozenset[str]] | None = None,
+        catalogue: Catalogue | None = None,
+    ) -> None:
+        self.catalogue = catalogue or load_catalogue()
+        self.raw = RawChecks(self.catalogue)
+        self.fhir = FhirChecks(load_bindings() if bindings is None else bindings, self.catalogue)
+        self.tallies: dict[tuple[str, str], CheckTally] = {}
+        self._source_of: dict[int, str] = {}
+
+    def _tally(self, source: str, check: str) -> CheckTally:
+        return self.tallies.setdefault((source, check), CheckTally(source, check))
+
+    def check_records(self, source: str, records: Sequence[SourceRecord]) -> list[list[Finding]]:
+        """Findings per record, in order; one Great Expectations validation per record kind."""
+        by_kind: dict[str, list[int]] = {}
+        for i, record in enumerate(records):
+            by_kind.setdefault(record.kind, []).append(i)
+            self._source_of[id(record)] = source
+        findings: list[list[Finding]] = [[] for _ in records]
+        for kind, positions in by_kind.items():
+            outcome = self.raw.check(source, kind, [records[i] for i in positions])
+            for tally in outcome.tallies:
+                self._tally(source, tally.check).merge(tally)
+            for i, issues in zip(positions, outcome.issues, strict=True):
+                findings[i] = [_finding(issue) for issue in issues]
+        return findings
+
+    def check_resources(
+        self, record: SourceRecord, resources: Sequence[dict[str, Any]]
+    ) -> list[Finding]:
+        """Findings on the FHIR resources one record became."""
+        source = self._source_of.pop(id(record), record.kind.split(".")[0])
+        issues = self.fhir.check(record, record.kind.split(".")[0], resources)
+        failed = {issue.check for issue in issues}
+        for check in _FHIR_CHECKS:
+            self._tally(source, check).add(1, [record.source_key] if check in failed else [])
+        return [_finding(issue) for issue in issues]
+
+    def results(self) -> list[CheckResult]:
+        """The run's report rows so far."""
+        return summarise(list(self.tallies.values()), self.catalogue)

@@ -1,0 +1,204 @@
+"""Quality runs: checking the landed data, keeping each run's report, reading reports back."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, insert, select
+
+from hub.ingest.schema import landing, source_record
+from hub.quality.schema import quality_result, quality_run
+from hub.store import FhirStore
+from hub.store.documents import dumps, utc_now
+from validation.catalogue import load_catalogue
+from validation.raw import RawChecks
+from validation.results import CheckResult, CheckTally, summarise
+from validation.suites import SUITE_VERSION
+
+__all__ = ["QualityRun", "check_landing", "get_run", "list_runs", "save_run"]
+
+#: Rows per Great Expectations validation when re-checking the landing zone.
+CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class QualityRun:
+    """A stored quality run with its report rows."""
+
+    run_id: str
+    kind: str
+    source: str | None
+    started_at: datetime
+    finished_at: datetime
+    suite_version: str
+    catalogue_version: str
+    summary: dict[str, int]
+    results: tuple[CheckResult, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form (the API's and the JSON report's)."""
+        return {
+            "run_id": self.run_id,
+            "kind": self.kind,
+            "source": self.source,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat(),
+            "suite_version": self.suite_version,
+            "catalogue_version": self.catalogue_version,
+            "summary": self.summary,
+            "results": [r.as_dict() for r in self.results],
+        }
+
+
+def _summary(results: list[CheckResult]) -> dict[str, int]:
+    counts = {"passed": 0, "failed": 0, "not_applicable": 0, "error": 0}
+    for r in results:
+        counts[r.status] += 1
+    return counts
+
+
+def save_run(
+    store: FhirStore,
+    results: list[CheckResult],
+    *,
+    kind: str,
+    source: str | None,
+    started_at: datetime,
+) -> QualityRun:
+    """Keep one run's report; runs are never overwritten, so trends can be drawn."""
+    run = QualityRun(
+        run_id=str(uuid.uuid4()),
+        kind=kind,
+        source=source,
+        started_at=started_at,
+        finished_at=utc_now(),
+        suite_version=SUITE_VERSION,
+        catalogue_version=load_catalogue().version,
+        summary=_summary(results),
+        results=tuple(results),
+    )
+    with store.begin() as session:
+        _insert(session.conn, run)
+    return run
+
+
+def _insert(conn: Connection, run: QualityRun) -> None:
+    row = run.as_dict()
+    del row["results"]
+    row |= {"started_at": run.started_at, "finished_at": run.finished_at}
+    conn.execute(insert(quality_run), [{**row, "summary": dumps(run.summary)}])
+    if run.results:
+        conn.execute(
+            insert(quality_result),
+            [
+                {
+                    "run_id": run.run_id,
+                    "source": r.source,
+                    "check_id": r.check,
+                    "category": r.category,
+                    "severity": r.severity,
+                    "checked": r.checked,
+                    "failed": r.failed,
+                    "rate": r.rate,
+                    "threshold": r.threshold,
+                    "status": r.status,
+                    "examples": dumps(list(r.examples)),
+                }
+                for r in run.results
+            ],
+        )
+
+
+def _run_from_row(row: Any, results: tuple[CheckResult, ...] = ()) -> QualityRun:
+    return QualityRun(
+        run_id=row.run_id,
+        kind=row.kind,
+        source=row.source,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        suite_version=row.suite_version,
+        catalogue_version=row.catalogue_version,
+        summary=orjson.loads(row.summary),
+        results=results,
+    )
+
+
+def list_runs(store: FhirStore, *, limit: int = 50) -> list[QualityRun]:
+    """Runs, newest first, without their rows."""
+    query = select(quality_run).order_by(quality_run.c.started_at.desc()).limit(limit)
+    with store.reading() as session:
+        return [_run_from_row(row) for row in session.conn.execute(query)]
+
+
+def get_run(store: FhirStore, run_id: str) -> QualityRun | None:
+    """One run with its report rows, or None."""
+    with store.reading() as session:
+        row = session.conn.execute(
+            select(quality_run).where(quality_run.c.run_id == run_id)
+        ).first()
+        if row is None:
+            return None
+        rows = session.conn.execute(
+            select(quality_result)
+            .where(quality_result.c.run_id == run_id)
+            .order_by(quality_result.c.source, quality_result.c.check_id)
+        )
+        results = tuple(
+            CheckResult(
+                source=r.source,
+                check=r.check_id,
+                category=r.category,
+                severity=r.severity,
+                checked=r.checked,
+                failed=r.failed,
+                rate=r.rate,
+                threshold=r.threshold,
+                status=r.status,
+                examples=tuple(orjson.loads(r.examples)),
+            )
+            for r in rows
+        )
+    return _run_from_row(row, results)
+
+
+def _landed(
+    store: FhirStore, source: str | None
+) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+    """The current landed version of every record, in chunks per (source, kind)."""
+    query = (
+        select(landing.c.source, landing.c.record_kind, landing.c.payload)
+        .join(source_record, source_record.c.landing_id == landing.c.landing_id)
+        .order_by(landing.c.source, landing.c.record_kind, landing.c.landing_id)
+    )
+    if source:
+        query = query.where(landing.c.source == source)
+    chunk: list[dict[str, Any]] = []
+    current: tuple[str, str] | None = None
+    with store.reading() as session:
+        for row in session.conn.execution_options(yield_per=5_000).execute(query):
+            key = (row.source, row.record_kind)
+            if (key != current or len(chunk) >= CHUNK) and chunk and current:
+                yield (*current, chunk)
+                chunk = []
+            current = key
+            chunk.append(orjson.loads(row.payload))
+    if chunk and current:
+        yield (*current, chunk)
+
+
+def check_landing(store: FhirStore, *, source: str | None = None) -> QualityRun:
+    """Run the raw suites over the landed data (no sync) and keep the run's report."""
+    started = utc_now()
+    checks = RawChecks()
+    tallies: dict[tuple[str, str], CheckTally] = {}
+    for src, kind, payloads in _landed(store, source):
+        for tally in checks.check(src, kind, payloads).tallies:
+            mine = tallies.setdefault((src, tally.check), CheckTally(src, tally.check))
+            mine.merge(tally)
+    results = summarise(list(tallies.values()), checks.catalogue)
+    return save_run(store, results, kind="landing", source=source, started_at=started)
