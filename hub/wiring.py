@@ -6,7 +6,7 @@ used (they check nothing and link nothing), so a sync still accounts for every r
 
 from __future__ import annotations
 
-from hub.ingest.seams import Linker, NoChecks, NoLinking, QualityGate
+from hub.ingest.seams import Linker, NoLinking, QualityGate
 from hub.store import FhirStore
 
 __all__ = ["identity_linker", "quality_gate"]
