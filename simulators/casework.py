@@ -7,13 +7,15 @@ person it is about.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
-from simulators.dates import iso_dates
+from simulators.dates import agency_date as _d
+from simulators.dates import agency_stamp as _stamp
+from simulators.scales import sdss as _sdss
+from simulators.scales import ssrs as _ssrs
 
 __all__ = ["COLLECTIONS", "Casework", "make_casework"]
 
@@ -51,9 +53,6 @@ _MODE_P = [0.35, 0.30, 0.25, 0.07, 0.03]
 _KINDS = ["counselling", "family_work", "linking_resources", "group_work", "crisis_work"]
 _KIND_P = [0.35, 0.25, 0.2, 0.15, 0.05]
 _RESOURCES = ["subsistence_allowance", "medical_aid", "guardianship_subsidy", "disability_card"]
-_SSRS_OPTION_ITEMS = ("1", "2", "3", "4", "8", "9", "10", "5A", "5B", "5C", "5D", "5E")
-_SDSS_VALUES = np.array([0, 1, 2, 9])
-_SDSS_CUM = np.cumsum([0.45, 0.35, 0.15, 0.05])
 _STEPS = (
     "collect_information",
     "analyse_and_diagnose",
@@ -74,33 +73,6 @@ class Casework:
         """Append one record."""
         self.docs.setdefault(collection, []).append(doc)
         self.persons.setdefault(collection, []).append(person)
-
-
-@cache
-def _d(day: int) -> str:
-    return iso_dates(np.array([day]))[0]
-
-
-def _stamp(day: int, second: int) -> str:
-    """Agency date-time in China Standard Time."""
-    h, rest = divmod(int(second), 3600)
-    return f"{_d(int(day))}T{h:02d}:{rest // 60:02d}:{rest % 60:02d}+08:00"
-
-
-def _ssrs(rng: np.random.Generator) -> tuple[dict[str, int | list[int]], int]:
-    options = rng.integers(1, 5, 12).tolist()
-    items: dict[str, int | list[int]] = dict(zip(_SSRS_OPTION_ITEMS, options, strict=True))
-    chosen = (rng.random((2, 8)) < 0.25).tolist()
-    items["6"] = [i + 1 for i in range(8) if chosen[0][i]]
-    items["7"] = [i + 1 for i in range(8) if chosen[1][i]]
-    total = sum(v if isinstance(v, int) else len(v) for v in items.values())
-    return items, total
-
-
-def _sdss(rng: np.random.Generator) -> tuple[dict[str, int | list[int]], int]:
-    values = _SDSS_VALUES[np.searchsorted(_SDSS_CUM, rng.random(10))].tolist()
-    items: dict[str, int | list[int]] = {str(i + 1): v for i, v in enumerate(values)}
-    return items, sum(v for v in values if v != 9)
 
 
 def make_casework(

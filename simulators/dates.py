@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["NO_DAY", "day_number", "iso_dates", "iso_times", "to_date"]
+__all__ = [
+    "NO_DAY",
+    "agency_date",
+    "agency_stamp",
+    "day_number",
+    "iso_dates",
+    "iso_times",
+    "to_date",
+]
 
 _EPOCH = date(1970, 1, 1)
 IntArray = npt.NDArray[np.int64]
@@ -53,3 +62,15 @@ def iso_times(days: IntArray, seconds: IntArray, fmt: str = "T", missing: str = 
     return [
         t if d != NO_DAY else missing for t, d in zip(text.tolist(), days.tolist(), strict=True)
     ]
+
+
+@cache
+def agency_date(day: int) -> str:
+    """``YYYY-MM-DD`` of one day number (cached: a run uses a few thousand days)."""
+    return to_date(day).isoformat()
+
+
+def agency_stamp(day: int, second: int) -> str:
+    """The agency's date-time: ``YYYY-MM-DDTHH:MM:SS+08:00`` (China Standard Time)."""
+    h, rest = divmod(int(second), 3600)
+    return f"{agency_date(int(day))}T{h:02d}:{rest // 60:02d}:{rest % 60:02d}+08:00"

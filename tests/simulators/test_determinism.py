@@ -51,3 +51,9 @@ def test_sources_toml_points_at_the_written_systems(tmp_path: Path) -> None:
         "station_files",
         "agency_api",
     }
+
+
+def test_parallel_and_sequential_runs_write_the_same_bytes(tmp_path: Path) -> None:
+    simulate(60, 1, 9, tmp_path / "a", parallel=True)
+    simulate(60, 1, 9, tmp_path / "b", parallel=False)
+    assert _hashes(tmp_path / "a") == _hashes(tmp_path / "b")
