@@ -30,6 +30,9 @@ def require_type(resource_type: str) -> str:
 
 def parse_body(body: bytes, *, expected_type: str) -> dict[str, Any]:
     """A JSON resource of the expected type, or a 400 saying what is wrong."""
+    if b"\\u0000" in body:
+        # FHIR strings hold no NUL, and PostgreSQL's JSONB cannot store one.
+        raise BadRequest("The request body contains a NUL character.", issue_code="structure")
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:

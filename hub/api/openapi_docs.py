@@ -6,11 +6,13 @@ type), so these fragments tell OpenAPI clients (and Schemathesis) what they acce
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
+
+from fastapi import Path
 
 from hub.api.capability import supported_types
 
-__all__ = ["RESOURCE_BODY", "SEARCH_QUERY", "TYPE_PATH", "query_param"]
+__all__ = ["RESOURCE_BODY", "SEARCH_QUERY", "TYPE_PATH", "IdPath", "TypePath", "query_param"]
 
 
 def query_param(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
@@ -26,6 +28,11 @@ def query_param(name: str, schema: dict[str, Any], description: str) -> dict[str
 
 #: The ``resource_type`` path parameter: one of the types the hub serves.
 TYPE_PATH: dict[str, Any] = {"enum": supported_types()}
+
+#: A path segment holding a resource type the hub serves.
+TypePath = Annotated[str, Path(json_schema_extra=TYPE_PATH)]
+#: A path segment holding a FHIR id (anything else is refused with 400 before any query).
+IdPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9\-.]{1,64}$")]
 
 _STRING = {"type": "string"}
 SEARCH_QUERY: list[dict[str, Any]] = [

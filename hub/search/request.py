@@ -267,6 +267,8 @@ def parse_search(
     """Check and resolve the query pairs of a search on ``resource_type``."""
     request = SearchRequest(resource_type)
     for key, value in pairs:
+        if "\x00" in key or "\x00" in value:
+            raise InvalidSearch("Search parameters cannot contain NUL characters.")
         base = key.partition(":")[0]
         if base in CONTROL_PARAMETERS:
             if base in ("_format", "_pretty"):

@@ -13,6 +13,7 @@ from hub.api.errors import ApiError, BadRequest, NotFound
 from hub.api.export import ExportRequest
 from hub.api.fhir_input import require_type
 from hub.api.negotiation import negotiate
+from hub.api.openapi_docs import IdPath
 from hub.api.responses import fhir_json
 from hub.search.compartment import PATIENT_COMPARTMENT
 from hub.search.dates import parse_fhir_date
@@ -98,7 +99,7 @@ def patient_export(
 
 @router.get("/Group/{group_id}/$export", status_code=202, dependencies=[Depends(negotiate)])
 def group_export(
-    group_id: str,
+    group_id: IdPath,
     request: Request,
     exports: ExportsDep,
     settings: SettingsDep,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -14,7 +14,7 @@ from hub.api.deps import SettingsDep, StoreDep
 from hub.api.errors import BadRequest
 from hub.api.fhir_input import require_type
 from hub.api.negotiation import negotiate
-from hub.api.openapi_docs import RESOURCE_BODY, TYPE_PATH
+from hub.api.openapi_docs import RESOURCE_BODY, IdPath, TypePath
 from hub.api.responses import FhirResponse, fhir_json
 from hub.config import Settings
 from hub.search.compartment import compartment_resources, linked_patients
@@ -24,13 +24,11 @@ from hub.store import FhirStore
 
 router = APIRouter(prefix="/fhir", dependencies=[Depends(negotiate)], tags=["operations"])
 
-TypePath = Annotated[str, Path(json_schema_extra=TYPE_PATH)]
-
 
 def _everything(
     store: FhirStore,
     settings: Settings,
-    patient_id: str,
+    patient_id: IdPath,
     params: tuple[str | None, str | None, int, int],
 ) -> bytes:
     since_text, type_text, count, offset = params
@@ -70,7 +68,7 @@ def _everything(
 
 @router.get("/Patient/{patient_id}/$everything")
 def patient_everything(
-    patient_id: str,
+    patient_id: IdPath,
     store: StoreDep,
     settings: SettingsDep,
     since: Annotated[str | None, Query(alias="_since")] = None,
@@ -142,7 +140,7 @@ async def validate_type(resource_type: TypePath, request: Request) -> FhirRespon
 
 @router.post("/{resource_type}/{resource_id}/$validate", openapi_extra=RESOURCE_BODY)
 async def validate_instance(
-    resource_type: TypePath, resource_id: str, request: Request
+    resource_type: TypePath, resource_id: IdPath, request: Request
 ) -> FhirResponse:
     """$validate for an update of one resource: the body's id must be the URL's."""
     body = await request.body()

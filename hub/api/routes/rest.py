@@ -20,7 +20,7 @@ from hub.api.fhir_input import (
     require_type,
 )
 from hub.api.negotiation import negotiate
-from hub.api.openapi_docs import RESOURCE_BODY, SEARCH_QUERY, TYPE_PATH
+from hub.api.openapi_docs import RESOURCE_BODY, SEARCH_QUERY, IdPath, TypePath
 from hub.api.responses import FhirResponse, fhir_json, stored_resource_response, version_headers
 from hub.api.routes.search import query_context
 from hub.api.writes import Written, create_resource, update_resource
@@ -32,7 +32,8 @@ router = APIRouter(prefix="/fhir", dependencies=[Depends(negotiate)])
 
 _MAX_HISTORY = 1000
 
-TypePath = Annotated[str, Path(json_schema_extra=TYPE_PATH)]
+#: Versions are 32-bit integers in the store.
+VersionPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/metadata")
@@ -125,7 +126,7 @@ def type_history(
 @router.get("/{resource_type}/{resource_id}/_history")
 def instance_history(
     resource_type: TypePath,
-    resource_id: str,
+    resource_id: IdPath,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
@@ -140,7 +141,7 @@ def instance_history(
 
 @router.get("/{resource_type}/{resource_id}/_history/{version_id}")
 def vread(
-    resource_type: TypePath, resource_id: str, version_id: int, store: StoreDep
+    resource_type: TypePath, resource_id: IdPath, version_id: VersionPath, store: StoreDep
 ) -> FhirResponse:
     """One version of a resource."""
     return stored_resource_response(
@@ -151,7 +152,7 @@ def vread(
 @router.get("/{resource_type}/{resource_id}")
 def read(
     resource_type: TypePath,
-    resource_id: str,
+    resource_id: IdPath,
     store: StoreDep,
     if_none_match: Annotated[str | None, Header()] = None,
     if_modified_since: Annotated[str | None, Header()] = None,
@@ -230,7 +231,7 @@ async def _update(
 @router.put("/{resource_type}/{resource_id}", openapi_extra=RESOURCE_BODY)
 async def update(
     resource_type: TypePath,
-    resource_id: str,
+    resource_id: IdPath,
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
@@ -260,7 +261,7 @@ async def conditional_update(
 @router.delete("/{resource_type}/{resource_id}")
 def delete(
     resource_type: TypePath,
-    resource_id: str,
+    resource_id: IdPath,
     store: StoreDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Response:

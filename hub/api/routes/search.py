@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Depends, Header, Path, Request
+from fastapi import APIRouter, Depends, Header, Request
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.bundles import bundle_bytes, entry_bytes, page_links, shape_resource
@@ -13,7 +13,7 @@ from hub.api.deps import SettingsDep, StoreDep
 from hub.api.errors import operation_outcome
 from hub.api.fhir_input import require_type
 from hub.api.negotiation import negotiate
-from hub.api.openapi_docs import SEARCH_QUERY, TYPE_PATH
+from hub.api.openapi_docs import SEARCH_QUERY, TypePath
 from hub.api.responses import FhirResponse, fhir_json
 from hub.config import Settings
 from hub.search.request import SearchRequest, parse_search
@@ -25,8 +25,6 @@ from hub.store.documents import utc_now
 __all__ = ["query_context", "router", "search_bundle", "strict_handling"]
 
 router = APIRouter(prefix="/fhir", dependencies=[Depends(negotiate)], tags=["search"])
-
-TypePath = Annotated[str, Path(json_schema_extra=TYPE_PATH)]
 
 
 def strict_handling(prefer: str | None) -> bool:
