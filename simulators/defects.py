@@ -193,7 +193,7 @@ def inject_table(
     kinds = tuple(k for k in (*_FIELD_DEFECTS, "encoding_damage") if k in spec)
     picks = _pick(rng, len(table), config, (*kinds, "duplicate_row"))
     table = table.copy()
-    table["_damage"] = ""
+    table["_damage"] = pd.Series("", index=table.index, dtype=object)
     keys = table[key].to_numpy()
     for defect in kinds:
         column, mutate = spec[defect]

@@ -7,6 +7,8 @@ bookkeeping columns that are never written: ``_person`` (the true person) and ``
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
@@ -57,6 +59,11 @@ _DRUGS = (
 _SYMPTOMS_P = {1: 0.35, 2: 0.15, 3: 0.02}
 
 
+def _table(columns: dict[str, Any]) -> pd.DataFrame:
+    """A native table whose cells stay Python objects: cheap to slice by month and to write."""
+    return pd.DataFrame(columns, dtype=object)
+
+
 def registration_numbers(persons: pd.DataFrame) -> np.ndarray:
     """登记编号 of each person: district code + 7 digits (numbered in the station's own order)."""
     return np.array([f"310104{k:07d}" for k in persons["station_no"].tolist()])
@@ -78,7 +85,7 @@ def build_registrations(
     n = len(p)
     doctors = cohort.doctors.iloc[p["doctor"].to_numpy()]
     street = p["street"].to_numpy()
-    base = pd.DataFrame(
+    base = _table(
         {
             "登记编号": registration_numbers(p),
             "姓名": ident.name,
@@ -123,12 +130,12 @@ def build_registrations(
         ["deceased", "moved"],
         "lost",
     )
-    change = base.iloc[gone].copy()
-    change["管理状态"] = [_STATUS[k] for k in kind]
-    change["状态变更日期"] = iso_dates(exit_day[gone])
-    change["失访原因"] = np.where(kind == "lost", p["loss_reason"].to_numpy()[gone], "")
-    change["_month"] = _month(exit_day[gone])
-    return pd.concat([base, change], ignore_index=True), ident
+    columns = {c: base[c].to_numpy()[gone] for c in base.columns}
+    columns["管理状态"] = np.array([_STATUS[k] for k in kind], dtype=object)
+    columns["状态变更日期"] = iso_dates(exit_day[gone])
+    columns["失访原因"] = np.where(kind == "lost", p["loss_reason"].to_numpy()[gone], "")
+    columns["_month"] = _month(exit_day[gone])
+    return pd.concat([base, _table(columns)], ignore_index=True), ident
 
 
 def _pattern_table(rng: np.random.Generator, p_tick: float, width: int, size: int) -> np.ndarray:
@@ -170,7 +177,8 @@ def build_follow_ups(
     vtype = v["vtype"].to_numpy()
     adherence = v["adherence"].to_numpy()
     rehab = _pattern_table(rng, 0.3, 5, 64)[rng.integers(0, 64, n)]
-    frame = pd.DataFrame(
+    referred = (cls == 1) & (u[5] < 0.6)
+    frame = _table(
         {
             "随访编号": [f"SF{i + 1:09d}" for i in range(n)],
             "登记编号": registration_numbers(cohort.persons)[person],
@@ -207,7 +215,9 @@ def build_follow_ups(
                 [np.where(u[7] < 0.5, "1", "2"), np.where(u[7] < 0.6, "2", "3")],
                 np.where(u[7] < 0.6, "3", "4"),
             ),
-            "是否转诊": np.where((cls == 1) & (u[5] < 0.6), "2", "1"),
+            "是否转诊": np.where(referred, "2", "1"),
+            "转诊原因": np.where(referred, "病情不稳定", ""),
+            "转诊机构及科室": np.where(referred, "上海市徐汇区精神卫生中心 门诊", ""),
             "用药情况": np.where(adherence == 4, "", own_drugs),
             "康复措施": rehab,
             "本次随访分类": cls.astype(str),
@@ -220,15 +230,6 @@ def build_follow_ups(
             "_month": _month(v["day"].to_numpy()),
         }
     )
-    referred = frame["是否转诊"] == "2"
-    frame.insert(
-        frame.columns.get_loc("用药情况"), "转诊原因", np.where(referred, "病情不稳定", "")
-    )
-    frame.insert(
-        frame.columns.get_loc("用药情况"),
-        "转诊机构及科室",
-        np.where(referred, "上海市徐汇区精神卫生中心 门诊", ""),
-    )
     return frame
 
 
@@ -240,7 +241,7 @@ def build_emergencies(rng: np.random.Generator, cohort: Cohort, life: LifeCourse
     police = e["risk"].to_numpy() >= 4
     doctors = cohort.doctors.iloc[cohort.persons["doctor"].to_numpy()[person]]
     measures = np.where(admitted, "1,2,4", "1,4")
-    return pd.DataFrame(
+    return _table(
         {
             "事件编号": [f"YJ{i + 1:08d}" for i in range(n)],
             "登记编号": registration_numbers(cohort.persons)[person],
@@ -298,9 +299,14 @@ def build_care_team(rng: np.random.Generator, cohort: Cohort) -> pd.DataFrame:
     team = pd.concat(parts, ignore_index=True).sort_values("_person", kind="stable")
     person = team["_person"].to_numpy()
     since = np.maximum(p["registered"].to_numpy()[person], cohort.start)
-    team.insert(0, "成员编号", [f"GA{i + 1:08d}" for i in range(len(team))])
-    team.insert(1, "登记编号", np.array(registration_numbers(p))[person])
-    team["加入日期"] = iso_dates(since)
-    team["退出日期"] = ""
-    team["_month"] = _month(since)
-    return team.reset_index(drop=True)
+    return _table(
+        {
+            "成员编号": [f"GA{i + 1:08d}" for i in range(len(team))],
+            "登记编号": registration_numbers(p)[person],
+            **{c: team[c].to_numpy() for c in ("角色", "姓名", "联系电话", "所在单位")},
+            "加入日期": iso_dates(since),
+            "退出日期": "",
+            "_person": person,
+            "_month": _month(since),
+        }
+    )

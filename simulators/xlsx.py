@@ -98,5 +98,5 @@ def xlsx_bytes(
         for name, text in parts:
             info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, text.encode("utf-8"), compresslevel=6)
+            archive.writestr(info, text.encode("utf-8"), compresslevel=1)
     return buffer.getvalue()
