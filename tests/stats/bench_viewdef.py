@@ -1,6 +1,7 @@
 """Benchmark: district-scale ViewDefinitions on DuckDB vs the fhirpathpy baseline.
 
-Run: .venv/bin/python tests/stats/bench_viewdef.py [patients]   (default 100000)
+Run: .venv/bin/python tests/stats/bench_viewdef.py [patients] [postgresql://... (optional)]
+(default 100000 patients; with a PostgreSQL URL the views also run there, compiled to SQL)
 Builds a synthetic district in DuckDB (about 30 resources per patient), runs every view in
 DISTRICT_VIEWS over all of it, and times the fhirpathpy evaluator on a sample to extrapolate.
 Prints a table; the last line is `RESULT <json>`.
@@ -229,6 +230,38 @@ def _ndjson_run(con: duckdb.DuckDBPyConnection) -> float:
         return time.perf_counter() - started
 
 
+def postgres_run(con: duckdb.DuckDBPyConnection, url: str) -> float:
+    """Copy the district into a jsonb table on PostgreSQL and time all views there."""
+    import psycopg
+
+    from hub.stats.viewdef import PostgresTable
+
+    with psycopg.connect(url) as pg:
+        with pg.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_resources")
+            cursor.execute("CREATE TABLE bench_resources (resource_type text, content jsonb)")
+            rows = con.sql("SELECT resource_type, content::VARCHAR FROM resources").fetchall()
+            with cursor.copy("COPY bench_resources FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute("CREATE INDEX ON bench_resources (resource_type)")
+            cursor.execute("ANALYZE bench_resources")
+        pg.commit()
+        started = time.perf_counter()
+        for view in DISTRICT_VIEWS:
+            run_view(view, PostgresTable(pg, "bench_resources"), engine="postgres")
+        seconds = time.perf_counter() - started
+        with pg.cursor() as cursor:
+            cursor.execute("DROP TABLE bench_resources")
+        pg.commit()
+    return seconds
+
+
 if __name__ == "__main__":
     result = main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)
+    if len(sys.argv) > 2:
+        connection = duckdb.connect()
+        connection.execute(_BUILD.format(n=result["patients"]))
+        result["all_views_postgres_s"] = round(postgres_run(connection, sys.argv[2]), 2)
+        print(f"all views on PostgreSQL: {result['all_views_postgres_s']:.1f} s")
     print("RESULT " + json.dumps(result))

@@ -54,6 +54,14 @@ class Dialect:
         """A SQL scalar (NULL = empty) as a collection."""
         return f"(CASE WHEN {scalar} IS NULL THEN {self.empty_list()} ELSE [to_json({scalar})] END)"
 
+    def bind(self, value: str, var: str, body: str) -> str:
+        """Evaluate `value` once and use it as `var` in `body` (a one-item lambda)."""
+        return f"list_transform([{value}], lambda {var}: {body})[1]"
+
+    def worth_binding(self, sql: str) -> bool:
+        """Whether repeating `sql` costs enough to bind it once instead."""
+        return "lambda" in sql
+
     def list_len(self, items: str) -> str:
         """Number of items in a collection."""
         return f"len({items})"
@@ -81,6 +89,12 @@ class Dialect:
     def child_of_list(self, items: str, var: str, name: str) -> str:
         """Children named `name` of every item of a collection."""
         return f"flatten(list_transform({items}, lambda {var}: {self.child_of_one(var, name)}))"
+
+    def typed_children(self, items: str, var: str, step: str, repeats: bool) -> str:
+        """A JSONPath step (`."name"` or `."name"[*]`) applied to every item of a collection."""
+        if repeats:
+            return self.flat_map(items, var, self.extract_many(var, "$" + step))
+        return self.flat_map(items, var, self.one_to_list(self.extract_one(var, "$" + step)))
 
     def flat_map(self, items: str, var: str, body: str) -> str:
         """Concatenate `body` (a collection) evaluated for every item bound to `var`."""

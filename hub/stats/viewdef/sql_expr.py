@@ -172,12 +172,8 @@ class ExprCompiler:
         elif base.kind == ONE:
             anchor, jpath, plural = base.sql, "$" + step, repeats
         else:
-            var = self.fresh()
-            if repeats:
-                body = self.d.extract_many(var, "$" + step)
-                return Compiled(self.d.flat_map(base.sql, var, body), LIST, child_type)
-            body = self.d.one_to_list(self.d.extract_one(var, "$" + step))
-            return Compiled(self.d.flat_map(base.sql, var, body), LIST, child_type)
+            items = self.d.typed_children(base.sql, self.fresh(), step, repeats)
+            return Compiled(items, LIST, child_type)
         if plural:
             return Compiled(self.at(anchor, jpath, "many"), LIST, child_type, anchor, jpath)
         return Compiled(self.at(anchor, jpath, "one"), ONE, child_type, anchor, jpath)
@@ -261,6 +257,24 @@ class ExprCompiler:
 
     def compare(self, op: str, left: Compiled, right: Compiled, label: str) -> Compiled:
         """FHIRPath (in)equality and ordering with empty-propagation."""
+        # Each operand appears several times below: costly collections are computed once.
+        bindings = []
+        if left.kind == LIST and self.d.worth_binding(left.sql):
+            var = self.fresh()
+            bindings.append((left.sql, var))
+            left = Compiled(var, LIST, left.fhir_type)
+        if right.kind == LIST and self.d.worth_binding(right.sql):
+            var = self.fresh()
+            bindings.append((right.sql, var))
+            right = Compiled(var, LIST, right.fhir_type)
+        result = self.compare_values(op, left, right, label)
+        sql = result.sql
+        for value, var in reversed(bindings):
+            sql = self.d.bind(value, var, sql)
+        return Compiled(sql, BOOL)
+
+    def compare_values(self, op: str, left: Compiled, right: Compiled, label: str) -> Compiled:
+        """The comparison itself, operands referenced freely."""
         want = self.comparison_kind(left, right)
         a, b = self.to_scalar(left, want), self.to_scalar(right, want)
         guards = [g for g in (self.cardinality_guard(left), self.cardinality_guard(right)) if g]
@@ -314,7 +328,7 @@ class ExprCompiler:
     def predicate(self, base: Compiled, cond: fp.Node, label: str) -> tuple[str, str]:
         """(variable, boolean SQL) for a per-item condition such as where()'s argument."""
         var = self.fresh()
-        result = self.compile(cond, Compiled(var, ONE), label)
+        result = self.compile(cond, Compiled(var, ONE, base.fhir_type), label)
         return var, f"coalesce({self.to_bool(result, label)}, FALSE)"
 
 

@@ -133,14 +133,18 @@ class _ViewCompiler:
             )
         if compiled.kind != LIST:
             return self.d.scalar_output(compiled.sql, compiled.kind, fhir_type)
-        first = self.d.first(compiled.sql)
+        items = compiled.sql
+        if self.d.worth_binding(items):
+            items = self.exprs.fresh()
+        first = self.d.first(items)
         value = self.d.output(self.d.text_at(first, "$"), primitive) if primitive else first
         message = f"{label}: several values but 'collection' is not true"
-        return (
-            f"(CASE WHEN {self.d.list_len(compiled.sql)} > 1 "
+        sql = (
+            f"(CASE WHEN {self.d.list_len(items)} > 1 "
             f"THEN {self.d.error(message, self.d.sql_type(primitive))} "
             f"ELSE {value} END)"
         )
+        return sql if items == compiled.sql else self.d.bind(compiled.sql, items, sql)
 
     def where(self, root: Compiled) -> list[str]:
         """View-level filters; a non-Boolean result aborts (the specification forbids it)."""
