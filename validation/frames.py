@@ -34,8 +34,9 @@ def _rows(records: Sequence[SourceRecord | Mapping[str, Any]]) -> list[Mapping[s
 
 
 def _as_text(column: pd.Series) -> pd.Series:
-    text = column.map(lambda v: None if v is None or v != v else str(v).strip(), na_action=None)
-    return text.where(text != "", None).astype(object)
+    text = column.astype("string").str.strip()
+    text = text.where(text != "").astype(object)
+    return text.where(text.notna(), None)
 
 
 def _as_instant(column: pd.Series) -> pd.Series:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
@@ -20,7 +22,7 @@ from hub.domain.records import SourceRecord
 from validation.catalogue import Catalogue, load_catalogue
 from validation.frames import derived_column, page_frame
 from validation.results import CheckTally, Issue
-from validation.suites import DATE_MAX, DATE_MIN, SUITES, KindSuite
+from validation.suites import DATE_MAX, DATE_MIN, SUITE_VERSION, SUITES, KindSuite
 
 __all__ = ["RawChecks", "RawOutcome"]
 
@@ -111,7 +113,11 @@ def _expectations(suite: KindSuite) -> list[tuple[str, str, Any]]:
 
 
 class _Engine:
-    """The ephemeral Great Expectations context with one suite per record kind."""
+    """The ephemeral Great Expectations context with one suite per record kind.
+
+    One per process (``_engine``): GX keeps its ephemeral context as a process-wide project,
+    so a second engine would meet the first one's suites and data sources by name.
+    """
 
     def __init__(self) -> None:
         import great_expectations as gx
@@ -123,32 +129,38 @@ class _Engine:
             "globally": False,
             "metric_calculations": False,
         }
-        self.source = self.context.data_sources.add_pandas("landing")
+        self.prefix = f"carehub-{uuid.uuid4().hex[:8]}"
+        self.source = self.context.data_sources.add_pandas(self.prefix)
         self.batches: dict[str, Any] = {}
-        self.suites: dict[str, tuple[Any, list[tuple[str, str]]]] = {}
+        self.suites: dict[str, Any] = {}
 
-    def suite(self, kind: str) -> tuple[Any, Any, list[tuple[str, str]]]:
-        """The batch definition, the GX suite and the (field, rule) of each expectation."""
+    def suite(self, kind: str) -> tuple[Any, Any]:
+        """The batch definition and the GX suite of a kind, built on first use."""
         if kind not in self.suites:
-            declared = _expectations(SUITES[kind])
-            suite = self.gx.ExpectationSuite(name=kind)
-            for _, _, expectation in declared:
+            suite = self.gx.ExpectationSuite(name=f"{self.prefix}.{kind}.{SUITE_VERSION}")
+            for field_name, rule, expectation in _expectations(SUITES[kind]):
+                # The labels travel with the expectation, so results never rely on order.
+                expectation.meta = {"field": field_name, "rule": rule}
                 suite.add_expectation(expectation)
-            self.suites[kind] = (self.context.suites.add(suite), [(f, r) for f, r, _ in declared])
+            self.suites[kind] = self.context.suites.add(suite)
             asset = self.source.add_dataframe_asset(kind)
             self.batches[kind] = asset.add_batch_definition_whole_dataframe("page")
-        suite, labels = self.suites[kind]
-        return self.batches[kind], suite, labels
+        return self.batches[kind], self.suites[kind]
 
     def validate(self, kind: str, frame: pd.DataFrame) -> list[tuple[str, str, Any]]:
         """(field, rule, result) per expectation of the kind's suite over one frame."""
-        batch_definition, suite, labels = self.suite(kind)
+        batch_definition, suite = self.suite(kind)
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
         validation = batch.validate(suite, result_format={"result_format": "COMPLETE"})
-        by_id = {r.expectation_config.id: r for r in validation.results}
         return [
-            (f, rule, by_id[e.id]) for (f, rule), e in zip(labels, suite.expectations, strict=True)
+            (r.expectation_config.meta["field"], r.expectation_config.meta["rule"], r)
+            for r in validation.results
         ]
+
+
+@cache
+def _engine() -> _Engine:
+    return _Engine()
 
 
 class RawChecks:
@@ -156,14 +168,11 @@ class RawChecks:
 
     def __init__(self, catalogue: Catalogue | None = None) -> None:
         self.catalogue = catalogue or load_catalogue()
-        self._engine: _Engine | None = None
 
     @property
     def engine(self) -> _Engine:
         """The Great Expectations engine, started on first use."""
-        if self._engine is None:
-            self._engine = _Engine()
-        return self._engine
+        return _engine()
 
     def check(
         self, source: str, kind: str, records: Sequence[SourceRecord | Mapping[str, Any]]
@@ -197,7 +206,11 @@ class RawChecks:
         if result.exception_info and any(
             i.get("raised_exception") for i in _exception_infos(result.exception_info)
         ):
+            # Fail closed: a check that could not run lets nothing through unflagged.
             tally.add(0, [], errored=True)
+            for i in range(len(frame)):
+                message = f"record {keys[i]}: check {check} could not run on this page"
+                issues[i].append(Issue(check, severity, message, field_name))
             return
         if rule == "columns":
             rows = [] if result.success else list(range(len(frame)))

@@ -156,7 +156,7 @@ SUITES: dict[str, KindSuite] = {
             "diagnosis_id",
             required=("patient_id", "icd10_code", "diagnosis_type"),
             codes={"diagnosis_type": ("admission", "discharge", "confirmed")},
-            code_patterns={"icd10_code": r"^[A-Z]\d{2}(\.\d{1,3})?$"},
+            code_patterns={"icd10_code": r"^[A-Z]\d{2}(?:\.\d{1,3})?$"},
             dates=("diagnosed_at", "onset_date"),
             text=("diagnosis_name",),
         ),
