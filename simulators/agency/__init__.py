@@ -3,7 +3,8 @@
 * :func:`create_app` — the FastAPI app (in-process tests: ``httpx.ASGITransport``);
 * :func:`serve` — run it with uvicorn, blocking;
 * :func:`running_agency` — run it on a free local port in a background thread, as a context
-  manager yielding the base URL (what the hub does when ``base_url`` is empty).
+  manager yielding :class:`RunningAgency` ``(base_url, token)`` (what the hub does when
+  ``base_url`` is empty: ``running_agency(**sources["agency"]["simulator"])``).
 
 The default token is :data:`simulators.config.DEFAULT_AGENCY_TOKEN` (``agency-demo-token``).
 """
@@ -16,6 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import uvicorn
 
@@ -27,6 +29,7 @@ __all__ = [
     "DEFAULT_AGENCY_TOKEN",
     "FAULT_HEADER",
     "Faults",
+    "RunningAgency",
     "create_app",
     "free_port",
     "parse_faults",
@@ -53,18 +56,26 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
+class RunningAgency(NamedTuple):
+    """Where a running simulated agency listens and the token it accepts."""
+
+    base_url: str
+    token: str
+
+
 @contextmanager
 def running_agency(
-    data_path: Path | str,
+    data: Path | str,
     token: str = DEFAULT_AGENCY_TOKEN,
     faults: str = "",
     host: str = "127.0.0.1",
     startup_timeout: float = 10.0,
-) -> Iterator[str]:
-    """Run the agency on a free port in a background thread; yields its base URL."""
+) -> Iterator[RunningAgency]:
+    """Run the agency over ``data`` on a free port in a background thread until the block
+    ends; yields ``(base_url, token)``. Keyword names match ``[sources.agency.simulator]``."""
     port = free_port(host)
     config = uvicorn.Config(
-        create_app(data_path, token, faults),
+        create_app(data, token, faults),
         host=host,
         port=port,
         log_level="warning",
@@ -79,7 +90,7 @@ def running_agency(
             raise RuntimeError("the simulated agency did not start")
         time.sleep(0.02)
     try:
-        yield f"http://{host}:{port}"
+        yield RunningAgency(f"http://{host}:{port}", token)
     finally:
         server.should_exit = True
         thread.join(timeout=startup_timeout)

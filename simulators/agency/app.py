@@ -155,7 +155,7 @@ def create_app(
         more = len(rows) > limit
         rows = rows[:limit]
         nxt = _encode_cursor(rows[-1][0], rows[-1][1]) if more else None
-        body = b'{"data":[' + b",".join(r[2].encode() for r in rows) + b'],"next_cursor":'
+        body = b'{"items":[' + b",".join(r[2].encode() for r in rows) + b'],"next_cursor":'
         body += orjson.dumps(nxt) + b"}"
         return Response(body, media_type="application/json")
 

@@ -41,7 +41,7 @@ async def _pages(
         reply = await client.get(f"/api/v1/{collection}", params=query, headers=AUTH)
         assert reply.status_code == 200, reply.text
         body = reply.json()
-        docs.extend(body["data"])
+        docs.extend(body["items"])
         cursor = body["next_cursor"]
         if cursor is None:
             return docs
@@ -138,8 +138,9 @@ def test_500_on_demand_and_seeded_dice(data: Path) -> None:
 
 @pytest.fixture(scope="module")
 def slow_agency(data: Path) -> Iterator[str]:
-    with running_agency(data, faults="timeout:1.0,delay:0.5") as base_url:
-        yield base_url
+    with running_agency(data, faults="timeout:1.0,delay:0.5") as agency:
+        assert agency.token == DEFAULT_AGENCY_TOKEN
+        yield agency.base_url
 
 
 def test_slow_response_trips_the_client_timeout(slow_agency: str) -> None:
@@ -206,3 +207,13 @@ def test_runs_as_its_own_process(data: Path) -> None:
         process.wait(timeout=10)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def test_starts_from_the_sources_toml_simulator_table(clean_run: SimulationSummary) -> None:
+    import tomllib
+
+    config = tomllib.loads((clean_run.out / "sources.toml").read_text(encoding="utf-8"))
+    with running_agency(**config["sources"]["agency"]["simulator"]) as (base_url, token):
+        reply = httpx.get(f"{base_url}/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
+        assert reply.status_code == 200
+        assert len(reply.json()["items"]) > 0
