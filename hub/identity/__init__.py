@@ -33,7 +33,13 @@ from hub.identity.decisions import (
 )
 from hub.identity.engine import Resolution, ReviewItem, link_new, resident_id_links, resolve
 from hub.identity.evaluation import PairwiseScores, pairwise_scores
-from hub.identity.golden import GOLDEN_TAG, golden_patient, source_patient_link
+from hub.identity.golden import (
+    GOLDEN_TAG,
+    golden_patient,
+    golden_successors,
+    replacement_links,
+    source_patient_link,
+)
 from hub.identity.person import RESIDENT_ID_SYSTEM, PersonRow, QualityIssue, person_row
 from hub.identity.scoring import LinkageModel
 from hub.identity.settings import IdentitySettings
@@ -60,10 +66,12 @@ __all__ = [
     "form_clusters",
     "golden_patient",
     "golden_person_id",
+    "golden_successors",
     "link_new",
     "pairwise_scores",
     "person_row",
     "reject",
+    "replacement_links",
     "resident_id_links",
     "resolve",
     "source_patient_link",

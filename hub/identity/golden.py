@@ -24,10 +24,17 @@ from typing import Any
 
 from hub.domain.codes import code_system_url
 from hub.domain.identifiers import birth_date_from_resident_id, is_valid_resident_id
+from hub.identity.clustering import Clustering
 from hub.identity.names import name_keys
 from hub.identity.person import RESIDENT_ID_SYSTEM
 
-__all__ = ["GOLDEN_TAG", "golden_patient", "source_patient_link"]
+__all__ = [
+    "GOLDEN_TAG",
+    "golden_patient",
+    "golden_successors",
+    "replacement_links",
+    "source_patient_link",
+]
 
 #: meta.tag that marks a Patient as the golden record of a person.
 GOLDEN_TAG = {"system": code_system_url("identity"), "code": "golden", "display": "golden record"}
@@ -146,3 +153,25 @@ def golden_patient(cluster_id: str, members: list[Patient]) -> Patient:
 def source_patient_link(golden_id: str) -> dict[str, Any]:
     """The Patient.link a source Patient carries to its golden Patient (type ``refer``)."""
     return {"other": {"reference": f"Patient/{golden_id}"}, "type": "refer"}
+
+
+def golden_successors(previous: Clustering, current: Clustering) -> dict[str, str]:
+    """Golden ids of the previous run that are gone, each with the id that took its place.
+
+    A golden id comes from its cluster's smallest member key, so it changes only when a
+    merge brings in a smaller key or a split takes that key away; the successor is the
+    cluster that now holds the old smallest key.
+    """
+    return {
+        old: current.cluster_of[members[0]]
+        for old, members in previous.members.items()
+        if old not in current.members and members[0] in current.cluster_of
+    }
+
+
+def replacement_links(old_id: str, new_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(link for the old golden Patient, link for the new one): replaced-by / replaces."""
+    return (
+        {"other": {"reference": f"Patient/{new_id}"}, "type": "replaced-by"},
+        {"other": {"reference": f"Patient/{old_id}"}, "type": "replaces"},
+    )

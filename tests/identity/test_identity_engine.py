@@ -35,12 +35,61 @@ def _without_resident_id(patient: dict[str, Any]) -> dict[str, Any]:
     return {**patient, "identifier": ids}
 
 
+def _look_alike(key: str, name: str, birth: str, phone: str, address: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Patient",
+        "id": key,
+        "name": [{"text": name}],
+        "gender": "male",
+        "birthDate": birth,
+        "telecom": [{"system": "phone", "value": phone}],
+        "address": [{"text": address}],
+    }
+
+
+HOME = "上海市浦东新区长江街道东风路12号3栋401室"
+#: Written by hand: (person, name as each system writes it, birth date, phone, address).
+LOOK_ALIKES = [
+    ("twin-a", ["张文", "张文", "Wen Zhang"], "1988-06-14", "13912345678", HOME),
+    ("twin-b", ["张武", "张武", "ZHANG WU"], "1988-06-14", "13912345678", HOME),
+    ("father", ["李建国", "李建国"], "1955-03-02", "13800001111", HOME.replace("12号", "15号")),
+    ("son", ["李建国", "Li Jianguo"], "1982-11-20", "13800001111", HOME.replace("12号", "15号")),
+    (
+        "namesake-1",
+        ["王伟", "王玮"],
+        "1980-03-12",
+        "13700002222",
+        "浦东新区黄河街道团结路8号1栋101室",
+    ),
+    (
+        "namesake-2",
+        ["王伟", "Wang Wei"],
+        "1980-07-25",
+        "13600003333",
+        "浦东新区人民街道幸福路9号2栋202室",
+    ),
+]
+
+
+def _crafted() -> tuple[list[dict[str, Any]], dict[str, str]]:
+    patients, truth = [], {}
+    for person, names, birth, phone, address in LOOK_ALIKES:
+        for i, name in enumerate(names):
+            key = f"crafted-{person}-{i}"
+            patients.append(_look_alike(key, name, birth, phone, address))
+            truth[key] = person
+    return patients, truth
+
+
 @pytest.fixture(scope="module")
 def district() -> SyntheticDistrict:
-    """A district whose planted look-alikes carry no resident ID: the model must tell."""
+    """A district whose look-alikes carry no resident ID: the model must tell them apart."""
     d = generate(6000, seed=3, hard_negative_rate=0.05)
     planted = {k for pair in d.hard_negatives for k in pair}
     d.patients = [_without_resident_id(p) if p["id"] in planted else p for p in d.patients]
+    crafted, truth = _crafted()
+    d.patients += crafted
+    d.truth |= truth
     return d
 
 
@@ -83,6 +132,19 @@ def test_linking_unique_incomplete_records_adds_recall(
     after = pairwise_scores(again.clustering.cluster_of, district.truth)
     assert after.recall > before.recall
     assert after.precision >= 0.999
+
+
+def test_hand_written_look_alikes_stay_apart_and_each_stays_whole(
+    first_run: Resolution,
+) -> None:
+    of = first_run.clustering.cluster_of
+    clusters = {
+        person: {of[f"crafted-{person}-{i}"] for i in range(len(names))}
+        for person, names, *_ in LOOK_ALIKES
+    }
+    for pair in (("twin-a", "twin-b"), ("father", "son"), ("namesake-1", "namesake-2")):
+        assert clusters[pair[0]].isdisjoint(clusters[pair[1]]), pair
+    assert all(len(c) == 1 for c in clusters.values()), clusters
 
 
 def test_uncertain_pairs_wait_in_the_review_queue(first_run: Resolution) -> None:

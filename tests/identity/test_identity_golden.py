@@ -7,7 +7,17 @@ from typing import Any
 import pytest
 
 from hub.domain.identifiers import resident_id_check_digit
-from hub.identity import RESIDENT_ID_SYSTEM, golden_patient, source_patient_link
+from hub.identity import (
+    RESIDENT_ID_SYSTEM,
+    Link,
+    LinkKind,
+    form_clusters,
+    golden_patient,
+    golden_person_id,
+    golden_successors,
+    replacement_links,
+    source_patient_link,
+)
 
 BODY = "31011519800229124"
 VALID_ID = BODY + resident_id_check_digit(BODY)
@@ -88,3 +98,24 @@ def test_source_patient_points_to_its_golden_patient() -> None:
         "other": {"reference": "Patient/gold-1"},
         "type": "refer",
     }
+
+
+def test_a_merge_that_brings_a_smaller_key_replaces_the_golden_id() -> None:
+    before = form_clusters("bcd", [Link("b", "c", LinkKind.PROBABILISTIC)], {}, {})
+    after = form_clusters(
+        "abcd",
+        [Link("b", "c", LinkKind.PROBABILISTIC), Link("a", "b", LinkKind.PROBABILISTIC)],
+        {},
+        {},
+    )
+    old, new = golden_person_id("b"), golden_person_id("a")
+    assert golden_successors(before, after) == {old: new}
+    assert replacement_links(old, new) == (
+        {"other": {"reference": f"Patient/{new}"}, "type": "replaced-by"},
+        {"other": {"reference": f"Patient/{old}"}, "type": "replaces"},
+    )
+
+
+def test_unchanged_clusters_have_no_successor() -> None:
+    clusters = form_clusters("ab", [Link("a", "b", LinkKind.RESIDENT_ID)], {}, {})
+    assert golden_successors(clusters, clusters) == {}
