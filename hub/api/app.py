@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from hub.api.errors import install_error_handlers
 from hub.api.export import ExportManager
-from hub.api.routes import bundle, export, health, operations, rest, search
+from hub.api.routes import bundle, export, health, operations, quality, rest, search
 from hub.config import Settings
 from hub.store import FhirStore
 
@@ -28,6 +28,7 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     # Order matters: routes with literal segments ($export, $everything, metadata) come
     # before the generic /fhir/{type} and /fhir/{type}/{id} patterns.
     app.include_router(health.router)
+    app.include_router(quality.router)
     app.include_router(export.router)
     app.include_router(operations.router)
     app.include_router(bundle.router)

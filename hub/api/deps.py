@@ -1,4 +1,8 @@
-"""FastAPI dependencies as ``Annotated`` aliases: what a route needs, handed in."""
+"""FastAPI dependencies as ``Annotated`` aliases: what a route needs, handed in.
+
+They are ``async``: FastAPI runs a sync dependency in the thread pool, one thread hop per
+dependency per request, which cost more than the whole read of a resource.
+"""
 
 from __future__ import annotations
 
@@ -13,12 +17,12 @@ from hub.store import FhirStore
 __all__ = ["ExportsDep", "SettingsDep", "StoreDep"]
 
 
-def _store(request: Request) -> FhirStore:
+async def _store(request: Request) -> FhirStore:
     store: FhirStore = request.app.state.store
     return store
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -27,7 +31,7 @@ StoreDep = Annotated[FhirStore, Depends(_store)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def _exports(request: Request) -> ExportManager:
+async def _exports(request: Request) -> ExportManager:
     exports: ExportManager = request.app.state.exports
     return exports
 

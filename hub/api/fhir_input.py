@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import cache
 from typing import Any
 
 import orjson
@@ -21,9 +22,14 @@ __all__ = [
 ]
 
 
+@cache
+def _served() -> frozenset[str]:
+    return frozenset(supported_types())
+
+
 def require_type(resource_type: str) -> str:
     """The type if the hub serves it; 404 otherwise."""
-    if resource_type not in supported_types():
+    if resource_type not in _served():
         raise NotFound(f"Resource type {resource_type!r} is not supported by this server.")
     return resource_type
 

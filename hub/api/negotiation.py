@@ -22,7 +22,7 @@ def _accepts_json(accept: str) -> bool:
     return False
 
 
-def negotiate(request: Request) -> None:
+async def negotiate(request: Request) -> None:
     """Refuse requests whose Accept, ``_format`` or Content-Type ask for anything but JSON."""
     fmt = request.query_params.get("_format")
     if fmt is not None and fmt.split(";", 1)[0].strip().lower() not in JSON_FORMATS:
