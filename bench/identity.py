@@ -212,9 +212,9 @@ def _table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
-    """Run the sizes asked for and print the table and the RESULT line."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def _arguments() -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000, 500_000])
     parser.add_argument("--noise", type=float, default=1.0, help="error-rate multiplier")
     parser.add_argument(
@@ -237,8 +237,11 @@ def main() -> None:
         metavar="RECORDS",
         help="also time linking the last 1%% of a district of RECORDS as new records",
     )
-    args = parser.parse_args()
-    settings = IdentitySettings(link_incomplete_when_unique=args.link_incomplete)
+    return parser.parse_args()
+
+
+def _runs(args: argparse.Namespace, settings: IdentitySettings) -> list[dict[str, Any]]:
+    """One result per generator size and per simulator size."""
     results = []
     for size in args.sizes:
         results.append(run(generate(size, seed=size, noise=args.noise), settings))
@@ -248,13 +251,21 @@ def main() -> None:
         results.append(run(simulated_district(patients, seed=patients), settings))
         results[-1]["data"] = "simulator"
         print(f"done simulator, {patients} patients", flush=True)
+    return results
+
+
+def main() -> None:
+    """Run the sizes asked for and print the table and the RESULT line."""
+    args = _arguments()
+    settings = IdentitySettings(link_incomplete_when_unique=args.link_incomplete)
+    results = _runs(args, settings)
     incremental = None
     if args.incremental:
         district = generate(args.incremental, seed=args.incremental, noise=args.noise)
         incremental = run_incremental(district, settings, share=0.01)
     print()
     print(
-        f"identity resolution, synthetic district, noise x{args.noise}, "
+        f"identity resolution, noise x{args.noise} (generator), "
         f"link incomplete when unique: {args.link_incomplete}"
     )
     print(f"thresholds: match {settings.match_threshold}, review {settings.review_threshold}")

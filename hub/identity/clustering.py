@@ -108,6 +108,7 @@ class _Forest:
             )
 
     def find(self, key: str) -> str:
+        """The root of a record's cluster."""
         root = key
         while self.parent[root] != root:
             root = self.parent[root]
@@ -116,6 +117,7 @@ class _Forest:
         return root
 
     def forbid(self, a: str, b: str) -> None:
+        """Record a cannot-link between two records."""
         self.roots[self.find(a)].forbidden.add(b)
         self.roots[self.find(b)].forbidden.add(a)
 
@@ -134,6 +136,7 @@ class _Forest:
         return None
 
     def merge(self, ra: str, rb: str) -> None:
+        """Join two clusters, the smaller into the larger, constraints included."""
         a, b = self.roots[ra], self.roots[rb]
         if len(a.members) < len(b.members):
             ra, rb, a, b = rb, ra, b, a
@@ -163,16 +166,7 @@ def form_clusters(
     """
     ids = resident_ids if distinct_resident_ids_cannot_link else {}
     forest = _Forest(keys, ids, character_names or {})
-    ordered: list[Link] = []
-    for (a, b), ruling in rulings.items():
-        if a not in forest.parent or b not in forest.parent:
-            continue  # a decision about records not in this run
-        if ruling.same_person:
-            ordered.append(Link(a, b, LinkKind.REVIEWER))
-        else:
-            forest.forbid(a, b)
-    ordered.extend(link for link in links if _pair(link.left, link.right) not in rulings)
-    ordered.sort(key=lambda link: (_PRECEDENCE[link.kind], -link.probability))
+    ordered = _ordered_links(forest, links, rulings)
     refused: list[RefusedLink] = []
     conflicts: list[ReviewDecision] = []
     for link in ordered:
@@ -189,6 +183,27 @@ def form_clusters(
         else:
             refused.append(RefusedLink(link, reason))
     return _clustering(forest, refused, conflicts)
+
+
+def _ordered_links(
+    forest: _Forest, links: Iterable[Link], rulings: Mapping[tuple[str, str], PairRuling]
+) -> list[Link]:
+    """Reviewer accepts, then the other links by kind and falling probability.
+
+    Reviewer rejects become cannot-links on the forest; a pair a reviewer ruled on is
+    decided by the ruling alone.
+    """
+    ordered: list[Link] = []
+    for (a, b), ruling in rulings.items():
+        if a not in forest.parent or b not in forest.parent:
+            continue  # a decision about records not in this run
+        if ruling.same_person:
+            ordered.append(Link(a, b, LinkKind.REVIEWER))
+        else:
+            forest.forbid(a, b)
+    ordered.extend(link for link in links if _pair(link.left, link.right) not in rulings)
+    ordered.sort(key=lambda link: (_PRECEDENCE[link.kind], -link.probability))
+    return ordered
 
 
 def _clustering(

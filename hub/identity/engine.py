@@ -125,6 +125,7 @@ def _cluster(
     names = {r.record_key: r.name_pinyin for r in rows if r.name_hanzi and r.name_pinyin}
 
     def run(all_links: list[Link]) -> Clustering:
+        """One clustering pass over the links."""
         return form_clusters(
             keys,
             all_links,

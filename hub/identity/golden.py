@@ -80,6 +80,7 @@ def _best_name(members: Sequence[Patient]) -> dict[str, Any] | None:
     """The HumanName most members write in characters, else the most common one."""
 
     def in_characters(p: Patient) -> dict[str, Any] | None:
+        """The member's first name written in characters."""
         for name in p.get("name") or []:
             text = name.get("text") or (name.get("family") or "") + "".join(name.get("given") or [])
             if name_keys(text).hanzi:
