@@ -170,6 +170,16 @@ class ExportManager:
             if not self._cancelled(job.id):
                 self._save(job)
 
+    def _progress(self, job: ExportJob, counts: dict[str, int], next_type: str) -> bool:
+        """Record how far the job is (X-Progress); False if it was cancelled meanwhile."""
+        done = sum(counts.values())
+        job.progress = f"{done} resources written; now {next_type}"
+        with self._lock:
+            if self._cancelled(job.id):
+                return False
+            self._save(job)
+        return True
+
     def _write(self, job: ExportJob, request: ExportRequest) -> dict[str, int]:
         directory = self._dir(job.id)
         counts: dict[str, int] = {}
@@ -178,7 +188,7 @@ class ExportManager:
             with self.store.reading() as session:
                 for resource_type, content in _resources(session.conn, request):
                     if resource_type not in handles:
-                        if self._cancelled(job.id):
+                        if not self._progress(job, counts, resource_type):
                             return counts
                         handles[resource_type] = (directory / f"{resource_type}.ndjson").open("wb")
                     handles[resource_type].write(content.encode() + b"\n")
