@@ -37,6 +37,8 @@ def to_date(day: int) -> date:
 def iso_dates(days: IntArray, sep: str = "-", missing: str = "") -> list[str]:
     """``YYYY-MM-DD`` (or another separator) for each day; ``NO_DAY`` gives ``missing``."""
     days = np.asarray(days, dtype=np.int64)
+    if not len(days):
+        return []
     text = np.datetime_as_string(np.where(days == NO_DAY, 0, days).astype("datetime64[D]"))
     if sep != "-":
         text = np.char.replace(text, "-", sep)
@@ -49,6 +51,8 @@ def iso_times(days: IntArray, seconds: IntArray, fmt: str = "T", missing: str = 
     """Date-times: fmt ``T`` -> ``YYYY-MM-DDTHH:MM:SS``, ``space`` -> with a space,
     ``hl7`` -> ``YYYYMMDDHHMMSS``, ``minutes`` -> ``YYYY-MM-DD HH:MM``."""
     days = np.asarray(days, dtype=np.int64)
+    if not len(days):
+        return []
     stamp = np.where(days == NO_DAY, 0, days).astype("datetime64[D]").astype(
         "datetime64[s]"
     ) + np.asarray(seconds, dtype=np.int64).astype("timedelta64[s]")

@@ -217,7 +217,7 @@ def _orders(rng: np.random.Generator, admissions: pd.DataFrame) -> pd.DataFrame:
     """Two or three orders per stay; the last one goes home as the discharge medication."""
     per = rng.integers(2, 4, len(admissions))
     row = np.repeat(np.arange(len(admissions)), per)
-    last = np.r_[np.diff(row) != 0, True]
+    last = np.r_[np.diff(row) != 0, True][: len(row)]
     drug = rng.integers(0, len(FORMULARY), len(row))
     a = admissions.iloc[row]
     admitted, discharged = a["_admitted"].to_numpy(), a["_discharged"].to_numpy()

@@ -194,6 +194,8 @@ def _station(
     for export, table in tables.items():
         kind, key = station.STATION_KEYS[export]
         table = inject_table(rng, "station", kind, key, table, defects, run.defects)
+        if table.empty:
+            continue
         months = table["_month"].to_numpy(dtype=object).astype(str)
         order = np.argsort(months, kind="stable")
         labels, starts = np.unique(months[order], return_index=True)

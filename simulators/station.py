@@ -70,6 +70,8 @@ def registration_numbers(persons: pd.DataFrame) -> np.ndarray:
 
 
 def _month(days: np.ndarray) -> np.ndarray:
+    if not len(days):
+        return np.array([], dtype=str)
     as_days = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
     text = np.datetime_as_string(as_days.astype("datetime64[M]"))
     return np.char.replace(text, "-", "")

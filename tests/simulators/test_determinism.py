@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from simulators import simulate
+import pytest
+
+from simulators import DefectConfig, simulate
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -57,3 +59,15 @@ def test_parallel_and_sequential_runs_write_the_same_bytes(tmp_path: Path) -> No
     simulate(60, 1, 9, tmp_path / "a", parallel=True)
     simulate(60, 1, 9, tmp_path / "b", parallel=False)
     assert _hashes(tmp_path / "a") == _hashes(tmp_path / "b")
+
+
+@pytest.mark.parametrize(("patients", "seed"), [(1, 1), (3, 2), (10, 3)])
+def test_tiny_districts_still_write_every_system(
+    tmp_path: Path,
+    patients: int,
+    seed: int,
+) -> None:
+    summary = simulate(patients, 1, seed, tmp_path / "t", defects=DefectConfig().scaled(20))
+    assert (summary.out / "hospital" / "his.sqlite").is_file()
+    assert (summary.out / "agency" / "agency.sqlite").is_file()
+    assert summary.records["station.registration"] >= patients
