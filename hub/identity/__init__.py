@@ -11,7 +11,9 @@ everything uncertain goes to the review queue.
         golden_patient(golden id, member Patients) -> golden Patient JSON
 
 Ports: :class:`DecisionLog` (where reviewer decisions are kept; the store implements it,
-tests use :class:`InMemoryDecisionLog`). Settings: :class:`IdentitySettings`.
+tests use :class:`InMemoryDecisionLog`), and for :class:`IdentityService` (the ingest's
+``Linker``) :class:`PatientReader`, :class:`GoldenWriter`, :class:`ResolutionState`.
+Settings: :class:`IdentitySettings`.
 """
 
 from hub.identity.clustering import (
@@ -42,6 +44,14 @@ from hub.identity.golden import (
 )
 from hub.identity.person import RESIDENT_ID_SYSTEM, PersonRow, QualityIssue, person_row
 from hub.identity.scoring import LinkageModel
+from hub.identity.service import (
+    GoldenWriter,
+    IdentityService,
+    InMemoryGoldenWriter,
+    InMemoryResolutionState,
+    PatientReader,
+    ResolutionState,
+)
 from hub.identity.settings import IdentitySettings
 
 __all__ = [
@@ -50,16 +60,22 @@ __all__ = [
     "Clustering",
     "DecisionKind",
     "DecisionLog",
+    "GoldenWriter",
+    "IdentityService",
     "IdentitySettings",
     "InMemoryDecisionLog",
+    "InMemoryGoldenWriter",
+    "InMemoryResolutionState",
     "Link",
     "LinkKind",
     "LinkageModel",
     "PairwiseScores",
+    "PatientReader",
     "PersonRow",
     "QualityIssue",
     "RefusedLink",
     "Resolution",
+    "ResolutionState",
     "ReviewDecision",
     "ReviewItem",
     "accept",
