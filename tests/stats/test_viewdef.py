@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -190,8 +191,10 @@ def test_several_values_in_a_single_column_is_an_error(engine: str) -> None:
 
 def test_ndjson_bulk_export_folder(tmp_path: Path) -> None:
     """A Bulk $export folder is read per resource type, straight from the files."""
-    for name, items in (("Patient.ndjson", PATIENTS), ("Observation_1.ndjson", OBSERVATIONS)):
+    for name, items in (("Patient.ndjson", PATIENTS[:1]), ("Observation_1.ndjson", OBSERVATIONS)):
         (tmp_path / name).write_text("\n".join(json.dumps(r) for r in items) + "\n")
+    with gzip.open(tmp_path / "Patient_2.ndjson.gz", "wt") as handle:
+        handle.write(json.dumps(PATIENTS[1]) + "\n")
     view = {
         "name": "obs",
         "resource": "Observation",

@@ -56,10 +56,16 @@ class NdjsonFiles:
             return [self.location]
         found = []
         for path in sorted(self.location.iterdir()):
-            stem = path.name.split(".")[0]
-            if path.suffix == ".ndjson" and stem.split("_")[0].split("-")[0] == resource_type:
+            stem, _, extension = path.name.partition(".")
+            # Patient.ndjson, Patient_2.ndjson, Patient-000.ndjson.gz (DuckDB reads gzip)
+            if extension.endswith(("ndjson", "ndjson.gz")) and _type_of(stem) == resource_type:
                 found.append(path)
         return found
+
+
+def _type_of(stem: str) -> str:
+    """The resource type in a Bulk export file stem (`Patient_2` -> Patient)."""
+    return stem.split("_")[0].split("-")[0]
 
 
 Source = (

@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from hub.stats.viewdef import fhirpath as fp
 from hub.stats.viewdef import schema
-from hub.stats.viewdef.boundary import BOUNDARY_TYPES, boundary_sql
+from hub.stats.viewdef.compiled import BOOL, INT, LIST, NUM, ONE, STR, Compiled, value_kind
 from hub.stats.viewdef.definition import ConstantValue
 from hub.stats.viewdef.dialects import Dialect, json_key
 from hub.stats.viewdef.errors import NotCompilableError
 from hub.stats.viewdef.hoist import Hoister
+from hub.stats.viewdef.sql_functions import FUNCTIONS
 
-__all__ = ["Compiled", "ExprCompiler"]
+__all__ = ["ExprCompiler"]
 
-# Kinds: ONE is a single JSON value or NULL (NULL = empty collection); LIST is a JSON
-# collection; BOOL/STR/NUM/INT are SQL scalars where NULL again means empty.
-ONE, LIST, BOOL, STR, NUM, INT = "one", "list", "bool", "str", "num", "int"
 _COMPARISONS = {"=": "=", "!=": "<>", "<": "<", ">": ">", "<=": "<=", ">=": ">="}
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """A SQL expression with its kind and, when known, the FHIR type of its items.
-
-    Paths whose cardinality the schema knows keep `anchor` (a single JSON value) and
-    `jpath` (a JSONPath from it), so `a.b.c` becomes one extraction instead of three.
-    """
-
-    sql: str
-    kind: str
-    fhir_type: str | None = None
-    anchor: str | None = None
-    jpath: str | None = None
 
 
 class ExprCompiler:
@@ -232,7 +213,7 @@ class ExprCompiler:
 
     def comparison_kind(self, left: Compiled, right: Compiled) -> str:
         """Which SQL type the two operands are compared as (from kinds and FHIR types)."""
-        kinds = {_value_kind(left), _value_kind(right)}
+        kinds = {value_kind(left), value_kind(right)}
         if BOOL in kinds:
             return BOOL
         if kinds & {NUM, INT}:
@@ -241,7 +222,7 @@ class ExprCompiler:
 
     def arithmetic(self, op: str, left: Compiled, right: Compiled) -> Compiled:
         """+ - * / div mod on numbers, + on strings; empty operands give empty."""
-        kinds = {_value_kind(left), _value_kind(right)}
+        kinds = {value_kind(left), value_kind(right)}
         if op == "+" and kinds == {STR}:
             a, b = self.to_scalar(left, STR), self.to_scalar(right, STR)
             return Compiled(f"({a} || {b})", STR, "string")
@@ -304,7 +285,7 @@ class ExprCompiler:
     # --- functions ----------------------------------------------------------------------
     def call(self, node: fp.Call, focus: Compiled, label: str) -> Compiled:
         """Dispatch a function call through the explicit registry below."""
-        handler = _FUNCTIONS.get(node.name)
+        handler = FUNCTIONS.get(node.name)
         if handler is None:
             raise NotCompilableError(f"function {node.name}()")
         if node.name == "ofType":
@@ -330,131 +311,3 @@ class ExprCompiler:
         var = self.fresh()
         result = self.compile(cond, Compiled(var, ONE, base.fhir_type), label)
         return var, f"coalesce({self.to_bool(result, label)}, FALSE)"
-
-
-_NUMERIC_TYPES = frozenset({"decimal", "integer", "integer64", "positiveInt", "unsignedInt"})
-
-
-def _value_kind(c: Compiled) -> str:
-    """The scalar kind a value has: its SQL kind, or for JSON its FHIR primitive type."""
-    if c.kind not in (ONE, LIST):
-        return c.kind
-    if c.fhir_type in _NUMERIC_TYPES:
-        return NUM
-    if c.fhir_type == "boolean":
-        return BOOL
-    if c.fhir_type is not None and c.fhir_type[:1].islower():
-        return STR
-    return "json"
-
-
-def _where(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
-    var, cond = c.predicate(base, args[0], label)
-    return Compiled(c.d.list_filter(c.to_list(base), var, cond), LIST, base.fhir_type)
-
-
-def _exists(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
-    if args:
-        base = _where(c, base, args, label)
-    if base.kind != LIST:
-        return Compiled(f"({base.sql} IS NOT NULL)", BOOL)
-    return Compiled(f"({c.d.list_len(base.sql)} > 0)", BOOL)
-
-
-def _empty(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
-    return Compiled(f"({c.is_empty(base)})", BOOL)
-
-
-def _first(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
-    if base.kind != LIST:
-        return base
-    return Compiled(c.d.slice(base.sql, 0), LIST, base.fhir_type)
-
-
-def _last(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
-    if base.kind != LIST:
-        return base
-    return Compiled(c.d.slice(base.sql, -1), LIST, base.fhir_type)
-
-
-def _count(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
-    return Compiled(c.d.list_len(c.to_list(base)), INT, "integer")
-
-
-def _not(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
-    return Compiled(f"(NOT {c.to_bool(base, label)})", BOOL, "boolean")
-
-
-def _join(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
-    separator = ""
-    if args:
-        arg = args[0]
-        if not (isinstance(arg, fp.Literal) and isinstance(arg.value, str)):
-            raise NotCompilableError("join() needs a literal separator")
-        separator = arg.value
-    var = c.fresh()
-    items = c.to_list(base)
-    texts = c.d.list_map(items, var, c.d.text_at(var, "$"))
-    joined = c.d.list_join(texts, separator)
-    return Compiled(f"(CASE WHEN {c.d.list_len(items)} = 0 THEN NULL ELSE {joined} END)", STR)
-
-
-def _extension(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
-    url = c.compile(args[0], base, label)
-    if url.kind != STR:
-        raise NotCompilableError("extension() needs a string url")
-    extensions = c.child(base, "extension")
-    var = c.fresh()
-    cond = f"{c.d.json_field_text(var, 'url')} = {url.sql}"
-    return Compiled(c.d.list_filter(c.to_list(extensions), var, cond), LIST, "Extension")
-
-
-def _resource_key(
-    c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str
-) -> Compiled:
-    return c.child(base, "id")
-
-
-def _reference_key(
-    c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str
-) -> Compiled:
-    type_name = None
-    if args:
-        arg = args[0]
-        assert isinstance(arg, fp.Member)
-        type_name = arg.name
-    references = c.child(base, "reference")
-    if references.kind == ONE:  # a single Reference: no list needed
-        return Compiled(c.d.reference_key(c.text(references), type_name), STR)
-    keys = c.d.reference_keys(c.to_list(references), c.fresh(), type_name)
-    return Compiled(keys, LIST, "string")
-
-
-def _boundary(high: bool) -> _Handler:
-    def handler(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
-        if args or base.fhir_type not in BOUNDARY_TYPES:
-            raise NotCompilableError("boundary of a decimal or of an untyped value")
-        assert base.fhir_type is not None
-        sql = boundary_sql(c.d, c.text(base), base.fhir_type, high)
-        return Compiled(sql, STR, base.fhir_type)
-
-    return handler
-
-
-_Handler = Callable[[ExprCompiler, Compiled, tuple[fp.Node, ...], str], Compiled]
-_FUNCTIONS: dict[str, _Handler] = {
-    "where": _where,
-    "exists": _exists,
-    "empty": _empty,
-    "first": _first,
-    "last": _last,
-    "count": _count,
-    "not": _not,
-    "join": _join,
-    "ofType": _first,  # dispatched specially in ExprCompiler.call
-    "extension": _extension,
-    "getResourceKey": _resource_key,
-    "getReferenceKey": _reference_key,
-    "lowBoundary": _boundary(high=False),
-    "highBoundary": _boundary(high=True),
-}

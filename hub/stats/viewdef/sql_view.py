@@ -6,11 +6,12 @@ import itertools
 from dataclasses import dataclass, field
 
 from hub.stats.viewdef import fhirpath as fp
+from hub.stats.viewdef.compiled import BOOL, LIST, ONE, Compiled
 from hub.stats.viewdef.definition import PRIMITIVE_TYPES, ColumnDef, SelectDef, ViewDef
 from hub.stats.viewdef.dialects import Dialect
 from hub.stats.viewdef.errors import ViewDefinitionError
 from hub.stats.viewdef.hoist import Hoister
-from hub.stats.viewdef.sql_expr import BOOL, LIST, ONE, Compiled, ExprCompiler
+from hub.stats.viewdef.sql_expr import ExprCompiler
 
 __all__ = ["REPEAT_DEPTH", "compile_view_sql"]
 

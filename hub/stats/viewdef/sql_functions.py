@@ -1,0 +1,128 @@
+"""FHIRPath functions with a SQL translation: an explicit registry from name to handler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from hub.stats.viewdef import fhirpath as fp
+from hub.stats.viewdef.boundary import BOUNDARY_TYPES, boundary_sql
+from hub.stats.viewdef.compiled import BOOL, INT, LIST, ONE, STR, Compiled
+from hub.stats.viewdef.errors import NotCompilableError
+
+if TYPE_CHECKING:
+    from hub.stats.viewdef.sql_expr import ExprCompiler
+
+__all__ = ["FUNCTIONS"]
+
+
+def _where(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    var, cond = c.predicate(base, args[0], label)
+    return Compiled(c.d.list_filter(c.to_list(base), var, cond), LIST, base.fhir_type)
+
+
+def _exists(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    if args:
+        base = _where(c, base, args, label)
+    if base.kind != LIST:
+        return Compiled(f"({base.sql} IS NOT NULL)", BOOL)
+    return Compiled(f"({c.d.list_len(base.sql)} > 0)", BOOL)
+
+
+def _empty(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    return Compiled(f"({c.is_empty(base)})", BOOL)
+
+
+def _first(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    if base.kind != LIST:
+        return base
+    return Compiled(c.d.slice(base.sql, 0), LIST, base.fhir_type)
+
+
+def _last(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    if base.kind != LIST:
+        return base
+    return Compiled(c.d.slice(base.sql, -1), LIST, base.fhir_type)
+
+
+def _count(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    return Compiled(c.d.list_len(c.to_list(base)), INT, "integer")
+
+
+def _not(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    return Compiled(f"(NOT {c.to_bool(base, label)})", BOOL, "boolean")
+
+
+def _join(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    separator = ""
+    if args:
+        arg = args[0]
+        if not (isinstance(arg, fp.Literal) and isinstance(arg.value, str)):
+            raise NotCompilableError("join() needs a literal separator")
+        separator = arg.value
+    var = c.fresh()
+    items = c.to_list(base)
+    texts = c.d.list_map(items, var, c.d.text_at(var, "$"))
+    joined = c.d.list_join(texts, separator)
+    return Compiled(f"(CASE WHEN {c.d.list_len(items)} = 0 THEN NULL ELSE {joined} END)", STR)
+
+
+def _extension(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    url = c.compile(args[0], base, label)
+    if url.kind != STR:
+        raise NotCompilableError("extension() needs a string url")
+    extensions = c.child(base, "extension")
+    var = c.fresh()
+    cond = f"{c.d.json_field_text(var, 'url')} = {url.sql}"
+    return Compiled(c.d.list_filter(c.to_list(extensions), var, cond), LIST, "Extension")
+
+
+def _resource_key(
+    c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str
+) -> Compiled:
+    return c.child(base, "id")
+
+
+def _reference_key(
+    c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str
+) -> Compiled:
+    type_name = None
+    if args:
+        arg = args[0]
+        assert isinstance(arg, fp.Member)
+        type_name = arg.name
+    references = c.child(base, "reference")
+    if references.kind == ONE:  # a single Reference: no list needed
+        return Compiled(c.d.reference_key(c.text(references), type_name), STR)
+    keys = c.d.reference_keys(c.to_list(references), c.fresh(), type_name)
+    return Compiled(keys, LIST, "string")
+
+
+def _boundary(high: bool) -> _Handler:
+    def handler(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+        if args or base.fhir_type not in BOUNDARY_TYPES:
+            raise NotCompilableError("boundary of a decimal or of an untyped value")
+        assert base.fhir_type is not None
+        sql = boundary_sql(c.d, c.text(base), base.fhir_type, high)
+        return Compiled(sql, STR, base.fhir_type)
+
+    return handler
+
+
+_Handler = Callable[["ExprCompiler", Compiled, tuple[fp.Node, ...], str], Compiled]
+FUNCTIONS: dict[str, _Handler] = {
+    "where": _where,
+    "exists": _exists,
+    "empty": _empty,
+    "first": _first,
+    "last": _last,
+    "count": _count,
+    "not": _not,
+    "join": _join,
+    "ofType": _first,  # dispatched specially in ExprCompiler.call
+    "extension": _extension,
+    "getResourceKey": _resource_key,
+    "getReferenceKey": _reference_key,
+    "lowBoundary": _boundary(high=False),
+    "highBoundary": _boundary(high=True),
+}
