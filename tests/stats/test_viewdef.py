@@ -437,3 +437,11 @@ def test_engines_agree_on_generated_patients(resources: list[dict[str, Any]]) ->
             run_view(view, resources)
         return
     assert _rows(run_view(view, resources)) == expected
+
+
+def test_where_checks_only_the_views_resource_type() -> None:
+    """A where path that is Boolean on Patient does not abort on another type's rows."""
+    view = _view([{"name": "id", "path": "id"}], where=[{"path": "status"}])
+    other = {"resourceType": "Observation", "id": "o9", "status": "final"}
+    with_flag = {"resourceType": "Patient", "id": "p9", "status": True}
+    assert run_view(view, [other, with_flag], output="rows") == [{"id": "p9"}]

@@ -180,8 +180,12 @@ def compile_view_sql(view: ViewDef, dialect: Dialect, source: str) -> str:
     select_list = ",\n  ".join(f"{sql} AS {dialect.ident(name)}" for name, sql in columns)
     # Filter inside a subquery: the where checks see only this type's rows, and they run
     # before the lateral unnests multiply rows.
-    filters = [f"resource_type = {dialect.string(view.resource)}"]
-    filters += compiler.where(Compiled("content", ONE, view.resource))
+    is_type = f"resource_type = {dialect.string(view.resource)}"
+    filters = [is_type]
+    # CASE keeps a where check that can abort from running on another type's rows
+    # (AND gives the engine no evaluation order).
+    for condition in compiler.where(Compiled("content", ONE, view.resource)):
+        filters.append(f"(CASE WHEN {is_type} THEN {condition} ELSE FALSE END)")
     typed = f"(SELECT content FROM {source} AS _src WHERE {' AND '.join(filters)})"
     hoisted = compiler.hoister.join() if compiler.hoister else None
     joins = "\n".join([hoisted, *scope.joins] if hoisted else scope.joins)
