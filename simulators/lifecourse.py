@@ -101,8 +101,9 @@ def simulate_life_course(
     first = np.where(registered >= start, registered + rng.integers(0, 14, n), start)
     nxt = first + np.where(registered >= start, 0, rng.integers(0, 80, n))
     lapser = rng.random(n) < 0.10
-    # most patients take their medication reliably; a minority drift in and out of it
-    propensity = np.where(rng.random(n) < 0.7, rng.beta(30, 1.5, n), rng.beta(3, 2, n))
+    # most patients take their medication reliably, a minority drift in and out of it
+    # (Beta(5, 2) to the power 1/4: mean about 0.9 with a long lower tail)
+    propensity = rng.beta(5, 2, n) ** 0.25
     no_drugs = rng.random(n) < 0.03
     last_discharge = np.full(n, NO_DAY, dtype=np.int64)
     seen_discharge = np.full(n, NO_DAY, dtype=np.int64)
@@ -137,7 +138,8 @@ def simulate_life_course(
             }
         )
         gap = _interval(rng, new_cls, prev[active], lapser[active], rules)
-        admit = (new_cls == 1) & (rng.random(len(active)) < 0.35)
+        # unstable: help with admission; basically stable: now and then to adjust medication
+        admit = rng.random(len(active)) < np.select([new_cls == 1, new_cls == 2], [0.5, 0.02], 0.0)
         emergency = (risk >= 3) & (rng.random(len(active)) < 0.4)
         events.append(
             (

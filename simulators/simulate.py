@@ -130,7 +130,8 @@ def simulate(
     first = start or DEFAULT_START
     begin, end = day_number(first), day_number(_add_years(first, years))
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
+    for folder in ("hospital/adt", "station/exports", "agency", "truth"):
+        (out / folder).mkdir(parents=True, exist_ok=True)  # even when a system has no files
     clock = _Clock()
     people = cohort.make_cohort(_rng(seed, 1), patients, begin, end)
     life = lifecourse.simulate_life_course(_rng(seed, 2), people.persons, begin, end, rules)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> SimulationSummary:
 def noisy_run(tmp_path_factory: pytest.TempPathFactory) -> SimulationSummary:
     """Default noise and defect rates scaled up, so that a small district has every kind."""
     out = tmp_path_factory.mktemp("noisy")
-    return simulate(150, 2, 12, out, defects=DefectConfig().scaled(6))
+    defects = replace(DefectConfig().scaled(6), truncated_file=0.25)  # files are few here
+    return simulate(150, 2, 12, out, defects=defects)
 
 
 def out_of(run: SimulationSummary) -> Path:
