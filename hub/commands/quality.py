@@ -43,12 +43,18 @@ def quality_command(
     only_failing: Annotated[
         bool, typer.Option("--failing", help="Print only checks that did not pass.")
     ] = False,
+    cross_source: Annotated[
+        bool,
+        typer.Option(
+            "--cross-source", help="Run the cross-source plausibility pass over the store instead."
+        ),
+    ] = False,
 ) -> None:
     """Check the landed data without syncing; keep the run's report and print its table."""
-    from hub.quality.service import check_landing
+    from hub.quality.service import check_landing, check_store
 
     store = open_store_or_exit(settings_or_exit())
-    run = check_landing(store, source=source)
+    run = check_store(store) if cross_source else check_landing(store, source=source)
     if only_failing:
         from dataclasses import replace
 

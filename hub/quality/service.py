@@ -15,12 +15,14 @@ from hub.ingest.schema import landing, source_record
 from hub.quality.schema import quality_result, quality_run
 from hub.store import FhirStore
 from hub.store.documents import dumps, utc_now
+from hub.store.schema import resource
 from validation.catalogue import load_catalogue
+from validation.plausibility import PlausibilityPass
 from validation.raw import RawChecks
 from validation.results import CheckResult, CheckTally, summarise
 from validation.suites import SUITE_VERSION
 
-__all__ = ["QualityRun", "check_landing", "get_run", "list_runs", "save_run"]
+__all__ = ["QualityRun", "check_landing", "check_store", "get_run", "list_runs", "save_run"]
 
 #: Rows per Great Expectations validation when re-checking the landing zone.
 CHUNK = 50_000
@@ -202,3 +204,23 @@ def check_landing(store: FhirStore, *, source: str | None = None) -> QualityRun:
             mine.merge(tally)
     results = summarise(list(tallies.values()), checks.catalogue)
     return save_run(store, results, kind="landing", source=source, started_at=started)
+
+
+#: The resource types the cross-source pass reads.
+_JUDGED = ("Patient", "Encounter", "Observation", "ServiceRequest", "QuestionnaireResponse")
+
+
+def check_store(store: FhirStore, *, max_action_days: int = 14) -> QualityRun:
+    """The cross-source plausibility pass over the stored resources; its run is kept."""
+    started = utc_now()
+    judge = PlausibilityPass(max_action_days=max_action_days)
+    query = select(resource.c.content).where(
+        resource.c.resource_type.in_(_JUDGED),
+        resource.c.deleted.is_(False),
+        resource.c.content.is_not(None),
+    )
+    with store.reading() as session:
+        for row in session.conn.execution_options(yield_per=5_000).execute(query):
+            judge.add(orjson.loads(row.content))
+    results = summarise(judge.tallies(), load_catalogue())
+    return save_run(store, results, kind="cross_source", source=None, started_at=started)

@@ -92,3 +92,22 @@ def test_reports_never_carry_resident_ids_or_phones(sqlite_store: FhirStore) -> 
     text = str(check_landing(sqlite_store).as_dict())
     for secret in (typo, RESIDENT_ID, base["phone"], base["guardian_phone"]):
         assert secret not in text
+
+
+def test_the_cross_source_pass_is_kept_as_its_own_run(sqlite_store: FhirStore) -> None:
+    from hub.quality.service import check_store
+
+    _land(sqlite_store, _visits())
+    run = check_store(sqlite_store)
+    assert run.kind == "cross_source"
+    rows = {r.check: r for r in run.results}
+    assert set(rows) == {
+        "xsource.follow_up_during_stay",
+        "xsource.discharge_before_admission",
+        "xsource.high_risk_without_action",
+        "xsource.scale_total_mismatch",
+        "xsource.visits_after_death",
+    }
+    assert rows["xsource.follow_up_during_stay"].checked == 1  # the one stored home visit
+    assert rows["xsource.follow_up_during_stay"].status == "passed"
+    assert rows["xsource.discharge_before_admission"].status == "not_applicable"

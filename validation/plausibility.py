@@ -1,0 +1,189 @@
+"""Cross-source plausibility over stored FHIR resources: a separate pass after a sync.
+
+Every finding is a warning: the resources are already stored, and what looks implausible
+across sources (a home visit during an inpatient stay) needs a person to look, not a
+quarantine. Source patients are taken as one person when they share a resident ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from hub.domain.codes import identifier_system
+from validation.results import CheckTally
+
+__all__ = ["SOURCE", "PlausibilityPass", "cross_source_tallies"]
+
+#: The "source" cross-source findings are reported under.
+SOURCE = "cross-source"
+_RESIDENT = identifier_system("cn-resident-id")
+_COMMUNITY = {"AMB", "HH"}  # phone follow-ups (VR) may well be made during a stay
+_SUMMED = {"bprs", "panss", "sdss"}  # scales whose total is the plain sum of their items
+
+
+def _day(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _subject(resource: dict[str, Any]) -> str | None:
+    ref = (resource.get("subject") or resource.get("patient") or {}).get("reference")
+    return ref.partition("/")[2] if isinstance(ref, str) else None
+
+
+def _codes(concept: Any) -> list[str]:
+    return [str(c.get("code")) for c in (concept or {}).get("coding", [])]
+
+
+@dataclass
+class PlausibilityPass:
+    """Collects the resources of a store, then judges them (``tallies``)."""
+
+    max_action_days: int = 14  # unstable class: seen again or referred within 2 weeks
+    person: dict[str, str] = field(default_factory=dict)  # patient id -> person key
+    deaths: dict[str, date] = field(default_factory=dict)
+    stays: list[tuple[str, str, date, date | None]] = field(default_factory=list)
+    visits: list[tuple[str, str, date, str]] = field(default_factory=list)
+    risks: list[tuple[str, str, date]] = field(default_factory=list)
+    referrals: list[tuple[str, date]] = field(default_factory=list)
+    answers: dict[str, tuple[str, int]] = field(default_factory=dict)  # QR id -> (scale, sum)
+    totals: list[tuple[str, str, int]] = field(default_factory=list)  # (obs id, QR id, value)
+
+    def add(self, resource: dict[str, Any]) -> None:
+        """Take in one stored resource."""
+        handler = getattr(self, f"_add_{resource.get('resourceType', '')}", None)
+        if handler is not None:
+            handler(resource)
+
+    def _add_Patient(self, r: dict[str, Any]) -> None:  # noqa: N802 - named after the type
+        ids = [i.get("value") for i in r.get("identifier", []) if i.get("system") == _RESIDENT]
+        self.person[r["id"]] = str(ids[0]) if ids else r["id"]
+        died = _day(r.get("deceasedDateTime"))
+        if died:
+            self.deaths[r["id"]] = died
+
+    def _add_Encounter(self, r: dict[str, Any]) -> None:  # noqa: N802
+        subject, period = _subject(r), r.get("period") or {}
+        start = _day(period.get("start"))
+        if subject is None or start is None:
+            return
+        kind = (r.get("class") or {}).get("code", "")
+        if kind == "IMP":
+            self.stays.append((r["id"], subject, start, _day(period.get("end"))))
+        self.visits.append((r["id"], subject, start, kind))
+
+    def _add_Observation(self, r: dict[str, Any]) -> None:  # noqa: N802
+        codes, subject = _codes(r.get("code")), _subject(r)
+        when = _day(r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start"))
+        if "risk-level" in codes and subject and when:
+            level = _codes(r.get("valueCodeableConcept"))
+            if level and level[0].isdigit() and int(level[0]) >= 3:
+                self.risks.append((r["id"], subject, when))
+        total = [c for c in codes if c.endswith("-total")]
+        derived = [d.get("reference", "") for d in r.get("derivedFrom", [])]
+        if total and derived and isinstance(r.get("valueInteger"), int):
+            self.totals.append((r["id"], derived[0].partition("/")[2], r["valueInteger"]))
+
+    def _add_ServiceRequest(self, r: dict[str, Any]) -> None:  # noqa: N802
+        subject, when = _subject(r), _day(r.get("authoredOn"))
+        if subject and when:
+            self.referrals.append((subject, when))
+
+    def _add_QuestionnaireResponse(self, r: dict[str, Any]) -> None:  # noqa: N802
+        scale = str(r.get("questionnaire", "")).rsplit("/", 1)[-1].split("|")[0]
+        if scale in _SUMMED:
+            values = [
+                a["valueInteger"]
+                for item in r.get("item", [])
+                for a in item.get("answer", [])
+                if isinstance(a.get("valueInteger"), int)
+            ]
+            if scale == "sdss":
+                values = [v for v in values if v != 9]  # not applicable: left out of the total
+            self.answers[r["id"]] = (scale, sum(values))
+
+    def tallies(self) -> list[CheckTally]:
+        """One tally per cross-source check."""
+        return [
+            self._during_stay(),
+            self._discharge_order(),
+            self._risk_action(),
+            self._scale_totals(),
+            self._after_death(),
+        ]
+
+    def _key(self, patient_id: str) -> str:
+        return self.person.get(patient_id, patient_id)
+
+    def _during_stay(self) -> CheckTally:
+        tally = CheckTally(SOURCE, "xsource.follow_up_during_stay")
+        stays: dict[str, list[tuple[date, date]]] = {}
+        for _, subject, start, end in self.stays:
+            if end is not None:
+                stays.setdefault(self._key(subject), []).append((start, end))
+        visits = [v for v in self.visits if v[3] in _COMMUNITY]
+        failed = [
+            vid
+            for vid, subject, day, _ in visits
+            if any(s < day < e for s, e in stays.get(self._key(subject), []))
+        ]
+        tally.add(len(visits), failed)
+        return tally
+
+    def _discharge_order(self) -> CheckTally:
+        tally = CheckTally(SOURCE, "xsource.discharge_before_admission")
+        ended = [s for s in self.stays if s[3] is not None]
+        tally.add(len(ended), [sid for sid, _, start, end in ended if end and end < start])
+        return tally
+
+    def _risk_action(self) -> CheckTally:
+        tally = CheckTally(SOURCE, "xsource.high_risk_without_action")
+        visits: dict[str, list[date]] = {}
+        referrals: dict[str, list[date]] = {}
+        for _, subject, day, _ in self.visits:
+            visits.setdefault(self._key(subject), []).append(day)
+        for subject, day in self.referrals:
+            referrals.setdefault(self._key(subject), []).append(day)
+        window = timedelta(days=self.max_action_days)
+
+        def acted(subject: str, day: date) -> bool:
+            # A later visit, or a referral from the same day on, within the window.
+            key = self._key(subject)
+            return any(day < a <= day + window for a in visits.get(key, [])) or any(
+                day <= a <= day + window for a in referrals.get(key, [])
+            )
+
+        failed = [oid for oid, subject, day in self.risks if not acted(subject, day)]
+        tally.add(len(self.risks), failed)
+        return tally
+
+    def _scale_totals(self) -> CheckTally:
+        tally = CheckTally(SOURCE, "xsource.scale_total_mismatch")
+        judged = [(oid, self.answers[qr], v) for oid, qr, v in self.totals if qr in self.answers]
+        tally.add(len(judged), [oid for oid, (_, summed), value in judged if summed != value])
+        return tally
+
+    def _after_death(self) -> CheckTally:
+        tally = CheckTally(SOURCE, "xsource.visits_after_death")
+        deaths: dict[str, date] = {}
+        for patient, day in self.deaths.items():
+            key = self._key(patient)
+            deaths[key] = min(day, deaths.get(key, day))
+        judged = [v for v in self.visits if self._key(v[1]) in deaths]
+        tally.add(len(judged), [v[0] for v in judged if v[2] > deaths[self._key(v[1])]])
+        return tally
+
+
+def cross_source_tallies(resources: Iterable[dict[str, Any]]) -> list[CheckTally]:
+    """Tallies of every cross-source check over the given stored resources."""
+    judge = PlausibilityPass()
+    for resource in resources:
+        judge.add(resource)
+    return judge.tallies()
