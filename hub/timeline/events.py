@@ -1,0 +1,248 @@
+"""A person's resources -> the events of their continuity-of-care timeline. Pure.
+
+One extractor per resource type (an explicit registry); events that only make sense in
+sequence (a risk level *change*, a *change* of medication) are found after sorting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from hub.timeline.labels import KIND_LABELS, Language
+from hub.timeline.read import Resource, code_of, day, display_of, ref_of, reference_of
+
+__all__ = ["EVENT_KINDS", "TimelineEvent", "build_timeline", "risk_series"]
+
+#: Every kind in the order same-day events are listed.
+EVENT_KINDS: tuple[str, ...] = tuple(KIND_LABELS)
+
+_ICD10 = "http://hl7.org/fhir/sid/icd-10"
+_CLASS_KIND = {
+    "AMB": "follow-up",
+    "HH": "home-visit",
+    "VR": "phone-contact",
+    "EMER": "emergency",
+    "FLD": "contact",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One dated thing that happened to the person, with where it came from and why we say so."""
+
+    date: date
+    kind: str
+    source: str
+    detail: str
+    references: tuple[str, ...]
+    value: float | None = None
+    series: str | None = None  # "risk-level" or a scale code, for the small charts
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def summary(self, language: Language) -> str:
+        """Kind label and detail in the UI language."""
+        zh, en = KIND_LABELS[self.kind]
+        head = zh if language == "zh" else en
+        return f"{head}: {self.detail}" if self.detail else head
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape of the API."""
+        return {
+            "date": self.date.isoformat(),
+            "kind": self.kind,
+            "source": self.source,
+            "summary": {"zh": self.summary("zh"), "en": self.summary("en")},
+            "references": list(self.references),
+            "value": self.value,
+            "series": self.series,
+        }
+
+
+_Draft = tuple[date, str, str, tuple[str, ...], float | None, str | None]
+Extractor = Callable[[Resource, Mapping[str, Resource]], Iterator[_Draft]]
+
+
+def _encounter(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
+    period = r.get("period") or {}
+    klass = (r.get("class") or {}).get("code")
+    ref = (ref_of(r),)
+    detail = display_of((r.get("type") or [None])[0])
+    if klass == "IMP":
+        start, end = day(period.get("start")), day(period.get("end"))
+        ward = ((r.get("location") or [{}])[0].get("location") or {}).get("display", "")
+        if start:
+            yield start, "admission", ward, ref, None, None
+        if end:
+            disposition = display_of((r.get("hospitalization") or {}).get("dischargeDisposition"))
+            yield end, "discharge", disposition, ref, None, None
+        return
+    when = day(period.get("start"))
+    if when and klass in _CLASS_KIND:
+        yield when, _CLASS_KIND[klass], detail, ref, None, None
+
+
+def _condition_day(r: Resource, index: Mapping[str, Resource]) -> date | None:
+    for key in ("recordedDate", "onsetDateTime"):
+        if day(r.get(key)):
+            return day(r.get(key))
+    encounter = index.get(reference_of(r.get("encounter")) or "")
+    return day(((encounter or {}).get("period") or {}).get("start"))
+
+
+def _condition(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
+    code = r.get("code") or {}
+    icd = next((c for c in code.get("coding") or [] if c.get("system") == _ICD10), None)
+    when = _condition_day(r, index)
+    if icd and when:
+        name = display_of(code) if code.get("text") else ""
+        smd = next(
+            (c for c in code.get("coding") or [] if c.get("system") != _ICD10 and c.get("display")),
+            None,
+        )
+        label = name or (smd or {}).get("display") or icd.get("display") or ""
+        yield when, "diagnosis", f"{icd.get('code')} {label}".strip(), (ref_of(r),), None, None
+
+
+def _observation(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
+    code = code_of(r.get("code"), "carehub-observation")
+    when = day(r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start"))
+    if not code or not when:
+        return
+    if code == "risk-level":
+        level = code_of(r.get("valueCodeableConcept"), "smd-risk-level")
+        if level is not None and level.isdigit():
+            yield when, "risk-change", level, (ref_of(r),), float(level), "risk-level"
+    elif code.endswith("-total"):
+        value = r.get("valueInteger", (r.get("valueQuantity") or {}).get("value"))
+        if isinstance(value, int | float):
+            name = display_of(r.get("code"))
+            yield when, "scale-result", f"{name} {value:g}", (ref_of(r),), float(value), code
+
+
+def _care_plan(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
+    when = day(r.get("created") or (r.get("period") or {}).get("start"))
+    if when:
+        category = display_of((r.get("category") or [None])[0])
+        detail = f"{category} ({r.get('status', '')})".strip()
+        yield when, "care-plan-change", detail, (ref_of(r),), None, None
+
+
+def _goal(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
+    achieved = any(
+        code_of(a, "http://terminology.hl7.org/CodeSystem/goal-achievement") == "achieved"
+        for a in [r.get("achievementStatus")]
+    )
+    if not achieved and r.get("lifecycleStatus") != "completed":
+        return
+    targets = r.get("target") or [{}]
+    when = day(r.get("statusDate") or targets[0].get("dueDate") or r.get("startDate"))
+    if when:
+        yield when, "goal-reached", display_of(r.get("description")), (ref_of(r),), None, None
+
+
+def _medication_request(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
+    when = day(r.get("authoredOn"))
+    if when:
+        yield when, "medication-change", _medication(r), (ref_of(r),), None, None
+
+
+def _medication(r: Resource) -> str:
+    return display_of(r.get("medicationCodeableConcept")) or str(
+        (r.get("medicationReference") or {}).get("display", "")
+    )
+
+
+def _episode(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
+    episode_type = code_of((r.get("type") or [None])[0], "episode-type")
+    end = day((r.get("period") or {}).get("end"))
+    if r.get("status") == "finished" and end and episode_type != "inpatient-stay":
+        yield end, "case-closed", display_of((r.get("type") or [None])[0]), (ref_of(r),), None, None
+
+
+def _task(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
+    if code_of(r.get("code"), "task-code") != "case-closure":
+        return
+    when = day((r.get("executionPeriod") or {}).get("end") or r.get("authoredOn"))
+    focus = reference_of(r.get("focus"))
+    refs = (ref_of(r),) + ((focus,) if focus else ())
+    if when:
+        yield when, "case-closed", display_of(r.get("statusReason")), refs, None, None
+
+
+EXTRACTORS: dict[str, Extractor] = {
+    "Encounter": _encounter,
+    "Condition": _condition,
+    "Observation": _observation,
+    "CarePlan": _care_plan,
+    "Goal": _goal,
+    "MedicationRequest": _medication_request,
+    "EpisodeOfCare": _episode,
+    "Task": _task,
+}
+
+
+def _statement_changes(statements: list[Resource]) -> Iterator[_Draft]:
+    """A MedicationStatement is an event only when the medication differs from the last one."""
+    previous: str | None = None
+    dated = [(day(s.get("dateAsserted") or s.get("effectiveDateTime")), s) for s in statements]
+    for when, s in sorted((d, s) for d, s in dated if d is not None):
+        name = _medication(s)
+        if name and name != previous:
+            yield when, "medication-change", name, (ref_of(s),), None, None
+        previous = name or previous
+
+
+def _drafts(resources: list[Resource]) -> Iterator[_Draft]:
+    index = {ref_of(r): r for r in resources}
+    for r in resources:
+        extractor = EXTRACTORS.get(str(r.get("resourceType")))
+        if extractor is not None:
+            yield from extractor(r, index)
+    statements = [r for r in resources if r.get("resourceType") == "MedicationStatement"]
+    yield from _statement_changes(statements)
+
+
+def _closed_episodes(resources: Iterable[Resource]) -> set[str]:
+    """Episodes whose closure the agency recorded as a Task: the Task is the event."""
+    return {
+        reference_of(r.get("focus")) or ""
+        for r in resources
+        if r.get("resourceType") == "Task" and code_of(r.get("code"), "task-code") == "case-closure"
+    }
+
+
+def build_timeline(
+    resources: Iterable[Resource], sources: Mapping[str, str] | None = None
+) -> list[TimelineEvent]:
+    """The person's events in time order; ``sources`` maps ``Type/id`` to its source system."""
+    items = list({ref_of(r): r for r in resources if isinstance(r, dict)}.values())
+    sources = sources or {}
+    closed_by_task = _closed_episodes(items)
+    order = {kind: i for i, kind in enumerate(EVENT_KINDS)}
+    events: list[TimelineEvent] = []
+    last_risk: float | None = None
+    for when, kind, detail, refs, value, series in sorted(
+        _drafts(items), key=lambda d: (d[0], order[d[1]], d[3])
+    ):
+        if kind == "case-closed" and refs[0] in closed_by_task:
+            continue
+        if kind == "risk-change":
+            if value == last_risk:
+                continue  # only changes are events; the chart still draws every level
+            last_risk = value
+        source = sources.get(refs[0], "unknown")
+        events.append(TimelineEvent(when, kind, source, detail, refs, value, series))
+    return events
+
+
+def risk_series(resources: Iterable[Resource]) -> list[tuple[date, float]]:
+    """Every risk level assessed, in time order (for the chart above the timeline)."""
+    points = [
+        (d[0], d[4])
+        for d in _drafts([r for r in resources if r.get("resourceType") == "Observation"])
+        if d[5] == "risk-level" and d[4] is not None
+    ]
+    return sorted(points)
