@@ -220,3 +220,39 @@ def test_token_and_string_forms(
     patients: None, api: TestClient, query: str, expected: set[str]
 ) -> None:
     assert _patient_ids(api, query) == expected
+
+
+_name_chars = st.sampled_from(list("abAB%_/\\é É"))
+_names = st.text(_name_chars, min_size=1, max_size=6)
+
+
+def _fold(text: str) -> str:
+    """Case and accent folding written out for the test's small alphabet."""
+    return text.replace("é", "e").replace("É", "e").lower()
+
+
+@_SETTINGS
+@given(names=st.lists(_names, min_size=1, max_size=6), needle=_names)
+def test_string_search_is_prefix_contains_and_exact(
+    store: FhirStore, api: TestClient, names: list[str], needle: str
+) -> None:
+    reset(store)
+    store.write_many(
+        [
+            {"resourceType": "Patient", "id": f"p{i}", "name": [{"family": name}]}
+            for i, name in enumerate(names)
+        ]
+    )
+
+    def found(query: dict[str, str]) -> set[str]:
+        escaped = {k: v.replace("\\", "\\\\") for k, v in query.items()}  # FHIR escaping
+        response = api.get("/fhir/Patient", params={**escaped, "_count": "100"})
+        assert response.status_code == 200, response.text
+        return ids(response.json())
+
+    def expect(rule: Any) -> set[str]:
+        return {f"p{i}" for i, name in enumerate(names) if rule(name)}
+
+    assert found({"family": needle}) == expect(lambda n: _fold(n).startswith(_fold(needle)))
+    assert found({"family:contains": needle}) == expect(lambda n: _fold(needle) in _fold(n))
+    assert found({"family:exact": needle}) == expect(lambda n: n == needle)
