@@ -40,7 +40,13 @@ class MappingWarning:
 
 @dataclass(frozen=True)
 class MappingResult:
-    """The FHIR resources one record became, its Provenance last, and any warnings."""
+    """The FHIR resources one record became, its Provenance last, and any warnings.
+
+    ``documents`` holds, in the same order, each resource's JSON as validated (equal to
+    ``model_dump(mode="json", by_alias=True, exclude_none=True)``), ready for orjson: the
+    model serialiser costs more than the mapping itself.
+    """
 
     resources: list[Any]
     warnings: list[MappingWarning] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
@@ -16,6 +19,7 @@ __all__ = [
     "ACT_CODE",
     "STUB_TAG",
     "build",
+    "collecting_documents",
     "concept",
     "day",
     "extension_url",
@@ -71,7 +75,28 @@ def build(data: dict[str, Any], *, stub: bool = False) -> Any:
     meta = {"security": labels, "tag": [STUB_TAG] if stub else None}
     head = {"resourceType": data["resourceType"], "id": data["id"], "meta": meta}
     body = {k: v for k, v in data.items() if k not in head}
-    return get_fhir_model_class(data["resourceType"]).model_validate(prune(head | body))
+    document = prune(head | body)
+    model = get_fhir_model_class(data["resourceType"]).model_validate(document)
+    sink = _documents.get()
+    if sink is not None:
+        sink[id(model)] = document
+    return model
+
+
+# The JSON each model was validated from, so callers can serialise it with orjson instead of
+# the (slow) model serialiser. Filled only inside ``collecting_documents``.
+_documents: ContextVar[dict[int, dict[str, Any]] | None] = ContextVar("documents", default=None)
+
+
+@contextmanager
+def collecting_documents() -> Iterator[dict[int, dict[str, Any]]]:
+    """Collect, by ``id(model)``, the validated JSON of every model built inside the block."""
+    sink: dict[int, dict[str, Any]] = {}
+    token = _documents.set(sink)
+    try:
+        yield sink
+    finally:
+        _documents.reset(token)
 
 
 def ref(ctx: MappingContext, resource_type: str, key: str, display: str | None = None) -> Any:
@@ -99,7 +124,9 @@ def instant(value: datetime, ctx: MappingContext) -> str:
     """FHIR dateTime with an offset; naive source times are local to the district."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=ctx.timezone)
-    return value.isoformat()
+    text = value.isoformat()
+    # Written the way fhir.resources serialises it, so documents and models agree.
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def day(value: date | None) -> str | None:

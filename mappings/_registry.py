@@ -41,6 +41,7 @@ from mappings import (
 )
 from mappings._context import MappingContext, MappingResult, MappingWarning
 from mappings._errors import MappingError, UnknownRecordKind
+from mappings._fhir import collecting_documents
 from mappings._provenance import to_provenance
 from mappings._terminology import canonical_data
 
@@ -118,9 +119,17 @@ def map_record(record: SourceRecord, ctx: MappingContext) -> MappingResult:
             type(record).__name__,
             "record type does not match its kind",
         )
-    resources, warnings = mapper.function(record, ctx)
-    provenance = to_provenance(record, ctx, resources, mapper.module, mapper.version)
-    return MappingResult(resources=[*resources, provenance], warnings=warnings)
+    with collecting_documents() as documents:
+        resources, warnings = mapper.function(record, ctx)
+        resources = [
+            *resources,
+            to_provenance(record, ctx, resources, mapper.module, mapper.version),
+        ]
+        return MappingResult(
+            resources=resources,
+            warnings=warnings,
+            documents=[documents[id(r)] for r in resources],
+        )
 
 
 def canonical_resources() -> list[dict[str, Any]]:

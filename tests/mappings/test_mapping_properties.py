@@ -24,13 +24,16 @@ def _map_all(records: list[SourceRecord]) -> list[list[dict[str, Any]]]:
         district_code="110105",
         run_started_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
-    return [
-        [
-            r.model_dump(mode="json", by_alias=True, exclude_none=True)
-            for r in map_record(rec, ctx).resources
+    outputs = []
+    for record in records:
+        result = map_record(record, ctx)
+        dumped = [
+            r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in result.resources
         ]
-        for rec in records
-    ]
+        # The documents handed to the store are exactly what the models serialise to.
+        assert result.documents == dumped
+        outputs.append(dumped)
+    return outputs
 
 
 @settings(max_examples=5, deadline=None)
