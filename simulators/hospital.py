@@ -208,6 +208,11 @@ def _diagnoses(
                 }
             )
         )
+    # mental disorder due to epilepsy (05) is confirmed as F06 together with G40 (DOMAIN.md)
+    confirmed_rows = frames[0]
+    epilepsy = confirmed_rows[dx[confirmed_rows["_person"].to_numpy()] == "05"].copy()
+    epilepsy["icd10"], epilepsy["diag_name"] = "G40.9", "癫痫"
+    frames.insert(1, epilepsy)
     frame = pd.concat(frames, ignore_index=True)
     frame.insert(0, "diag_id", [f"ZD{i + 1:08d}" for i in range(len(frame))])
     return frame

@@ -142,3 +142,28 @@ def test_supervisions_follow_the_five_steps(clean_run: SimulationSummary) -> Non
         done = [s["done_on"] for s in d["steps"] if s["done_on"]]
         assert done == sorted(done)
         assert (d["status"] == "completed") == (len(done) == 5)
+
+
+def test_hospital_codes_follow_the_national_diagnosis(clean_run: SimulationSummary) -> None:
+    """01 F20, 02 F25, 03 F22, 04 F31, 05 F06 with G40, 06 F70-F79."""
+    prefixes = {
+        "01": ("F20",),
+        "02": ("F25",),
+        "03": ("F22",),
+        "04": ("F31",),
+        "05": ("F06", "G40"),
+        "06": tuple(f"F7{i}" for i in range(10)),
+    }
+    truth = readers.truth(clean_run.out, "record_persons")
+    owner = dict(zip(truth["source_key"], truth["person_id"], strict=False))
+    national = readers.truth(clean_run.out, "persons").set_index("person_id")["diagnosis"]
+    confirmed = readers.read_his(clean_run.out, "v_diagnosis")
+    confirmed = confirmed[confirmed["diag_type"] == "3"]
+    for pat_id, codes in confirmed.groupby("pat_id")["icd10"]:
+        dx = national[owner[pat_id]]
+        found = sorted(c[:3] for c in codes)
+        if dx == "05":
+            assert found == ["F06", "G40"]
+        else:
+            assert len(found) == 1
+            assert found[0] in prefixes[dx]
