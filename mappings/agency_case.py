@@ -12,15 +12,16 @@ from hub.domain.records import (
     AgencyClosure,
     AgencyNeedsAssessment,
     AgencyScaleAssessment,
+    NeedItem,
 )
+from mappings._consent import ConsentFacts, to_consent
 from mappings._context import MappingContext, MappingWarning
-from mappings._fhir import build, concept, day, extension_url, local_ref, ours, ref
+from mappings._fhir import build, concept, day, extension_url, local_ref, logical_ref, ours, ref
 from mappings._observations import ObservationFrame, to_observation
 from mappings._people import to_guardian, to_patient, to_practitioner
 from mappings._privacy import redact
 from mappings._scales import ScaleForm, map_scale
 from mappings._terminology import Where, local_code, translate
-from mappings.station_registration import to_consent
 
 __all__ = [
     "MAPPING_VERSION",
@@ -30,10 +31,16 @@ __all__ = [
     "map_closure",
     "map_needs_assessment",
     "need_key",
+    "to_case_team",
 ]
 
 MAPPING_VERSION = "1.0.0"
 
+_ACTIVE = {
+    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+    "code": "active",
+    "display": "Active",
+}
 _HEALTH_CONCERN = {
     "system": "http://hl7.org/fhir/us/core/CodeSystem/condition-category",
     "code": "health-concern",
@@ -77,6 +84,58 @@ def to_case_episode(case: AgencyCase, ctx: MappingContext) -> Any:
     )
 
 
+_TEAM_STATUS = {"active": "active", "onhold": "suspended", "finished": "inactive"}
+
+
+def to_case_team(case: AgencyCase, ctx: MappingContext, guardian: Any | None) -> Any:
+    """CareTeam of the case: the social worker managing it, and the family carer if named."""
+    where = Where(case.kind, case.source_key)
+    episode_status = translate("agency-case-status", case.status, "status", where)["code"]
+    members = [
+        {
+            "role": [concept(ours("care-team-role", "social_worker"))],
+            "member": ref(ctx, "Practitioner", case.case_manager_id),
+        }
+    ]
+    if guardian is not None:
+        members.append(
+            {
+                "role": [concept(ours("care-team-role", "family"))],
+                "member": local_ref({"resourceType": "RelatedPerson", "id": guardian.id}),
+            }
+        )
+    return build(
+        {
+            "resourceType": "CareTeam",
+            "id": stable_id(ctx.source_system, "CareTeam", case_key(case.case_id)),
+            "status": _TEAM_STATUS[episode_status],
+            "name": "Social-work case team",
+            "subject": ref(ctx, "Patient", case.client_id),
+            "period": {"start": day(case.intake_date)},
+            "participant": members,
+        }
+    )
+
+
+def _share_with_station(case: AgencyCase, ctx: MappingContext) -> Any | None:
+    """Consent to share with the district's stations, when the agency records it."""
+    if case.consent_to_share is None:
+        return None
+    recipient = logical_ref(
+        identifier_system("district-station"),
+        ctx.district_code,
+        "community rehabilitation stations of the district",
+    )
+    facts = ConsentFacts(
+        key=f"case|{case.case_id}|share-with-station",
+        patient_key=case.client_id,
+        given=case.consent_to_share,
+        recipient=recipient,
+        date_time=day(case.consent_date),
+    )
+    return to_consent(facts, ctx)
+
+
 def map_case(case: AgencyCase, ctx: MappingContext) -> tuple[list[Any], list[MappingWarning]]:
     """Everything a case record holds."""
     extra = {"extension": [{"url": extension_url("sub-district"), "valueCode": case.street_code}]}
@@ -84,91 +143,65 @@ def map_case(case: AgencyCase, ctx: MappingContext) -> tuple[list[Any], list[Map
     guardian = to_guardian(case, ctx, case.client_id)
     resources = [
         patient,
-        *([guardian] if guardian else []),
+        guardian,
         to_practitioner(ctx, case.case_manager_id, case.case_manager_name),
         to_case_episode(case, ctx),
+        to_case_team(case, ctx, guardian),
+        _share_with_station(case, ctx),
     ]
-    if case.consent_to_share is not None:
-        recipient = {
-            "identifier": {
-                "system": identifier_system("district-station"),
-                "value": ctx.district_code,
-            },
-            "display": "community rehabilitation stations of the district",
+    return [r for r in resources if r is not None], warnings
+
+
+def _need_condition(
+    assessment: AgencyNeedsAssessment, need: NeedItem, ctx: MappingContext, where: Where
+) -> Any:
+    """Condition (health concern) for one need; later assessments of the domain update it."""
+    domain = local_code("need-domain", need.domain, "needs.domain", where)
+    priority = (
+        translate("need-priority", need.priority, "needs.priority", where)
+        if need.priority
+        else None
+    )
+    maslow = ours("maslow-level", str(need.maslow_level))
+    return build(
+        {
+            "resourceType": "Condition",
+            "id": stable_id(
+                ctx.source_system, "Condition", need_key(assessment.case_id, need.domain)
+            ),
+            "extension": [
+                {"url": extension_url("maslow-level"), "valueCoding": maslow},
+                {"url": extension_url("need-priority"), "valueCode": need.priority}
+                if priority
+                else None,
+            ],
+            "clinicalStatus": concept(_ACTIVE),
+            "category": [concept(_HEALTH_CONCERN)],
+            "code": concept(domain, text=redact(need.description) if need.description else None),
+            "subject": ref(ctx, "Patient", assessment.client_id),
+            "recordedDate": day(assessment.assessed_on),
+            "recorder": ref(ctx, "Practitioner", assessment.assessor_id)
+            if assessment.assessor_id
+            else None,
         }
-        resources.append(
-            to_consent(
-                ctx,
-                key=f"case|{case.case_id}|share-with-station",
-                patient_key=case.client_id,
-                given=case.consent_to_share,
-                recipient=recipient,
-                organization=None,
-                date_time=day(case.consent_date),
-            )
-        )
-    return resources, warnings
+    )
 
 
 def map_needs_assessment(
     assessment: AgencyNeedsAssessment, ctx: MappingContext
 ) -> tuple[list[Any], list[MappingWarning]]:
-    """A Condition (category health-concern) per need domain."""
+    """A Condition (category health-concern) per need domain; a repeated domain is reported."""
     where = Where(assessment.kind, assessment.source_key)
     warnings: list[MappingWarning] = []
     resources: list[Any] = []
     seen: set[str] = set()
     for need in assessment.needs:
-        domain = local_code("need-domain", need.domain, "needs.domain", where)
         if need.domain in seen:
-            warnings.append(
-                MappingWarning(
-                    "needs.domain", f"need domain {need.domain} listed twice; first kept"
-                )
-            )
+            message = f"need domain {need.domain} listed twice; first kept"
+            warnings.append(MappingWarning("needs.domain", message))
             continue
         seen.add(need.domain)
-        priority = (
-            translate("need-priority", need.priority, "needs.priority", where)
-            if need.priority
-            else None
-        )
-        extensions = [
-            {
-                "url": extension_url("maslow-level"),
-                "valueCoding": ours("maslow-level", str(need.maslow_level)),
-            },
-            {"url": extension_url("need-priority"), "valueCode": need.priority}
-            if priority
-            else None,
-        ]
-        resources.append(
-            build(
-                {
-                    "resourceType": "Condition",
-                    "id": stable_id(
-                        ctx.source_system, "Condition", need_key(assessment.case_id, need.domain)
-                    ),
-                    "extension": extensions,
-                    "clinicalStatus": concept(
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
-                            "code": "active",
-                            "display": "Active",
-                        }
-                    ),
-                    "category": [concept(_HEALTH_CONCERN)],
-                    "code": concept(
-                        domain, text=redact(need.description) if need.description else None
-                    ),
-                    "subject": ref(ctx, "Patient", assessment.client_id),
-                    "recordedDate": day(assessment.assessed_on),
-                    "recorder": ref(ctx, "Practitioner", assessment.assessor_id)
-                    if assessment.assessor_id
-                    else None,
-                }
-            )
-        )
+        resources.append(_need_condition(assessment, need, ctx, where))
     if assessment.assessor_id:
         resources.append(to_practitioner(ctx, assessment.assessor_id, None))
     return resources, warnings

@@ -8,6 +8,7 @@ from typing import Any
 from hub.domain.codes import identifier_system
 from hub.domain.identifiers import stable_id
 from hub.domain.records import StationRegistration
+from mappings._consent import ConsentFacts, to_consent
 from mappings._context import MappingContext, MappingWarning
 from mappings._fhir import build, concept, day, extension_url, logical_ref, ours, ref
 from mappings._people import to_guardian, to_organization, to_patient, to_practitioner
@@ -17,7 +18,6 @@ __all__ = [
     "MAPPING_VERSION",
     "map_registration",
     "to_community_episode",
-    "to_consent",
     "to_smd_condition",
 ]
 
@@ -134,80 +134,8 @@ def to_community_episode(
     return episode, warnings
 
 
-def to_consent(
-    ctx: MappingContext,
-    *,
-    key: str,
-    patient_key: str,
-    given: bool,
-    recipient: dict[str, Any],
-    organization: dict[str, Any] | None,
-    date_time: str | None,
-) -> Any:
-    """Consent (PIPL separate consent) to share the record with another organisation."""
-    act = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-    rule = (
-        {"system": act, "code": "OPTIN", "display": "opt-in"}
-        if given
-        else {
-            "system": act,
-            "code": "OPTOUT",
-            "display": "opt-out",
-        }
-    )
-    return build(
-        {
-            "resourceType": "Consent",
-            "id": stable_id(ctx.source_system, "Consent", key),
-            "status": "active",
-            "scope": concept(
-                {
-                    "system": "http://terminology.hl7.org/CodeSystem/consentscope",
-                    "code": "patient-privacy",
-                    "display": "Privacy Consent",
-                }
-            ),
-            "category": [
-                concept(
-                    {"system": "http://loinc.org", "code": "59284-0", "display": "Patient Consent"}
-                )
-            ],
-            "patient": ref(ctx, "Patient", patient_key),
-            "dateTime": date_time,
-            "organization": [organization] if organization else None,
-            "policyRule": concept(rule),
-            "provision": {
-                "type": "permit" if given else "deny",
-                "actor": [
-                    {
-                        "role": concept(
-                            {
-                                "system": "http://terminology.hl7.org/CodeSystem/v3-ParticipationType",
-                                "code": "IRCP",
-                                "display": "information recipient",
-                            }
-                        ),
-                        "reference": recipient,
-                    }
-                ],
-                "action": [
-                    concept(
-                        {
-                            "system": "http://terminology.hl7.org/CodeSystem/consentaction",
-                            "code": "disclose",
-                            "display": "Disclose",
-                        }
-                    )
-                ],
-            },
-        }
-    )
-
-
-def map_registration(
-    reg: StationRegistration, ctx: MappingContext
-) -> tuple[list[Any], list[MappingWarning]]:
-    """Everything a registration holds."""
+def _patient_extras(reg: StationRegistration, ctx: MappingContext) -> dict[str, Any]:
+    """Area, managing station, prevention doctor and death, on top of the demographics."""
     extra: dict[str, Any] = {
         # The area drives district statistics and catchment-based access; no standard element.
         "extension": [
@@ -218,19 +146,43 @@ def map_registration(
         "managingOrganization": ref(ctx, "Organization", reg.station_code),
         "generalPractitioner": [ref(ctx, "Practitioner", reg.doctor_id)] if reg.doctor_id else None,
     }
+    where = Where(reg.kind, reg.source_key)
     status = translate(
-        "station-management-status-code",
-        reg.management_status,
-        "management_status",
-        Where(reg.kind, reg.source_key),
+        "station-management-status-code", reg.management_status, "management_status", where
     )
-    if status["code"] == "deceased":
-        extra |= (
-            {"deceasedDateTime": day(reg.status_changed_on)}
-            if reg.status_changed_on
-            else {"deceasedBoolean": True}
-        )
-    patient, warnings = to_patient(reg, ctx, reg.registration_no, "station-sex", extra)
+    if status["code"] == "deceased" and reg.status_changed_on:
+        extra["deceasedDateTime"] = day(reg.status_changed_on)
+    elif status["code"] == "deceased":
+        extra["deceasedBoolean"] = True
+    return extra
+
+
+def _share_with_agency(reg: StationRegistration, ctx: MappingContext) -> Any | None:
+    """Consent to share with the district's social-work agency, when the station records it."""
+    if reg.consent_to_share is None:
+        return None
+    recipient = logical_ref(
+        identifier_system("district-social-work-agency"),
+        ctx.district_code,
+        "social-work agency of the district",
+    )
+    facts = ConsentFacts(
+        key=f"registration|{reg.registration_no}|share-with-agency",
+        patient_key=reg.registration_no,
+        given=reg.consent_to_share,
+        recipient=recipient,
+        organization=ref(ctx, "Organization", reg.station_code),
+    )
+    return to_consent(facts, ctx)
+
+
+def map_registration(
+    reg: StationRegistration, ctx: MappingContext
+) -> tuple[list[Any], list[MappingWarning]]:
+    """Everything a registration holds."""
+    patient, warnings = to_patient(
+        reg, ctx, reg.registration_no, "station-sex", _patient_extras(reg, ctx)
+    )
     episode, episode_warnings = to_community_episode(reg, ctx)
     resources = [
         patient,
@@ -239,22 +191,6 @@ def map_registration(
         to_practitioner(ctx, reg.doctor_id, reg.doctor_name) if reg.doctor_id else None,
         to_smd_condition(reg, ctx),
         episode,
+        _share_with_agency(reg, ctx),
     ]
-    if reg.consent_to_share is not None:
-        recipient = logical_ref(
-            identifier_system("district-social-work-agency"),
-            ctx.district_code,
-            "social-work agency of the district",
-        )
-        resources.append(
-            to_consent(
-                ctx,
-                key=f"registration|{reg.registration_no}|share-with-agency",
-                patient_key=reg.registration_no,
-                given=reg.consent_to_share,
-                recipient=recipient,
-                organization=ref(ctx, "Organization", reg.station_code),
-                date_time=None,
-            )
-        )
     return [r for r in resources if r is not None], warnings + episode_warnings
