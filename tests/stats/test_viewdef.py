@@ -162,13 +162,13 @@ def test_untranslatable_expression_falls_back_to_fhirpath() -> None:
     view = _view(
         [
             {"name": "id", "path": "id"},
-            {"name": "upper_family", "path": "name.family.first().upper()"},
+            {"name": "trimmed_family", "path": "name.family.first().trim()"},
         ]
     )
     with pytest.raises(NotCompilableError):
         compile_view(view)
     rows = run_view(view, PATIENTS, output="rows")
-    assert sorted(r["upper_family"] for r in rows) == ["LI", "WANG"]  # type: ignore[index]
+    assert sorted(r["trimmed_family"] for r in rows) == ["Li", "Wang"]  # type: ignore[index]
 
 
 def test_bare_choice_element_is_not_guessed() -> None:
@@ -316,6 +316,12 @@ DIFFERENTIAL_PATHS = [
     "name.given.empty()",
     "gender != 'male'",
     "birthDate.lowBoundary()",
+    "gender.startsWith('fe')",
+    "name.where(family.endsWith('i')).given.first()",
+    "name.where(use.contains('nick')).given.first()",
+    "gender.upper() + '/' + gender.lower()",
+    "name.family.first().length()",
+    "multipleBirth.ofType(integer).toString()",
 ]
 
 

@@ -109,6 +109,33 @@ def _boundary(high: bool) -> _Handler:
     return handler
 
 
+def _string_argument(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> str:
+    """The SQL of a string argument (literal or constant); anything else is not compiled."""
+    argument = c.compile(args[0], base, label)
+    if argument.kind != STR:
+        raise NotCompilableError("string function with a non-string argument")
+    return argument.sql
+
+
+def _text_test(template: str) -> _Handler:
+    """startsWith/endsWith/contains(string): `template` over {text} and {arg}."""
+
+    def handler(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+        text, arg = c.text(base), _string_argument(c, base, args, label)
+        return Compiled(template.format(text=text, arg=arg), BOOL, "boolean")
+
+    return handler
+
+
+def _text_map(template: str, kind: str, fhir_type: str) -> _Handler:
+    """lower/upper/length/toString: `template` over the singleton's {text}."""
+
+    def handler(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+        return Compiled(template.format(text=c.text(base)), kind, fhir_type)
+
+    return handler
+
+
 _Handler = Callable[["ExprCompiler", Compiled, tuple[fp.Node, ...], str], Compiled]
 FUNCTIONS: dict[str, _Handler] = {
     "where": _where,
@@ -125,4 +152,12 @@ FUNCTIONS: dict[str, _Handler] = {
     "getReferenceKey": _reference_key,
     "lowBoundary": _boundary(high=False),
     "highBoundary": _boundary(high=True),
+    # String functions on a single value; both engines have these SQL functions.
+    "startsWith": _text_test("(left({text}, length({arg})) = {arg})"),
+    "endsWith": _text_test("(right({text}, length({arg})) = {arg})"),
+    "contains": _text_test("(strpos({text}, {arg}) > 0)"),
+    "lower": _text_map("lower({text})", STR, "string"),
+    "upper": _text_map("upper({text})", STR, "string"),
+    "length": _text_map("length({text})", INT, "integer"),
+    "toString": _text_map("{text}", STR, "string"),
 }
