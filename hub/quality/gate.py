@@ -10,6 +10,9 @@ from typing import Any
 
 from hub.domain.records import SourceRecord
 from hub.ingest.seams import Finding
+from hub.quality.service import QualityRun, save_run
+from hub.store import FhirStore
+from hub.store.documents import utc_now
 from validation.catalogue import Catalogue, load_catalogue
 from validation.fhir import FhirChecks
 from validation.raw import RawChecks
@@ -64,6 +67,7 @@ class CheckingGate:
         self.raw = RawChecks(self.catalogue)
         self.fhir = FhirChecks(load_bindings() if bindings is None else bindings, self.catalogue)
         self.tallies: dict[tuple[str, str], CheckTally] = {}
+        self.started = utc_now()
         self._source_of: dict[int, str] = {}
 
     def _tally(self, source: str, check: str) -> CheckTally:
@@ -72,6 +76,9 @@ class CheckingGate:
     def check_records(self, source: str, records: Sequence[SourceRecord]) -> list[list[Finding]]:
         """Findings per record, in order; one Great Expectations validation per record kind."""
         by_kind: dict[str, list[int]] = {}
+        # The pipeline maps a page's records right after checking them: only this page's
+        # records need their source remembered for ``check_resources``.
+        self._source_of = {}
         for i, record in enumerate(records):
             by_kind.setdefault(record.kind, []).append(i)
             self._source_of[id(record)] = source
@@ -98,3 +105,7 @@ class CheckingGate:
     def results(self) -> list[CheckResult]:
         """The run's report rows so far."""
         return summarise(list(self.tallies.values()), self.catalogue)
+
+    def save(self, store: FhirStore) -> QualityRun:
+        """Keep what this gate saw as a ``sync`` quality run (call once the sync is over)."""
+        return save_run(store, self.results(), kind="sync", source=None, started_at=self.started)

@@ -61,6 +61,9 @@ def test_a_fatal_record_is_quarantined_then_stored_after_its_fix(sqlite_store: F
     assert held["V2"].reasons[0]["check"] == "station.follow_up.risk_level.range"
     failing = {r.check: r for r in gate.results() if r.status == "failed"}
     assert failing["station.follow_up.risk_level.range"].examples == ("V2",)
+    kept = gate.save(sqlite_store)
+    assert kept.kind == "sync"
+    assert kept.summary["failed"] >= 2
 
     fixed = _visit("V2", risk_level=3).payload
     (result,) = replay(
