@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from hub.api.errors import install_error_handlers
 from hub.api.export import ExportManager
 from hub.api.routes import bundle, export, health, operations, quality, rest, search
+from hub.api.single_reads import SingleReads
 from hub.config import Settings
 from hub.store import FhirStore
 
@@ -24,6 +25,7 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.exports = ExportManager(store, settings.data_dir)
+    app.state.reads = SingleReads(store)
     install_error_handlers(app)
     # Order matters: routes with literal segments ($export, $everything, metadata) come
     # before the generic /fhir/{type} and /fhir/{type}/{id} patterns.

@@ -11,10 +11,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from hub.api.export import ExportManager
+from hub.api.single_reads import SingleReads
 from hub.config import Settings
 from hub.store import FhirStore
 
-__all__ = ["ExportsDep", "SettingsDep", "StoreDep"]
+__all__ = ["ExportsDep", "ReadsDep", "SettingsDep", "StoreDep"]
 
 
 async def _store(request: Request) -> FhirStore:
@@ -37,3 +38,11 @@ async def _exports(request: Request) -> ExportManager:
 
 
 ExportsDep = Annotated[ExportManager, Depends(_exports)]
+
+
+async def _reads(request: Request) -> SingleReads:
+    reads: SingleReads = request.app.state.reads
+    return reads
+
+
+ReadsDep = Annotated[SingleReads, Depends(_reads)]

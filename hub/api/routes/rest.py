@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.capability import capability_statement
-from hub.api.deps import SettingsDep, StoreDep
+from hub.api.deps import ReadsDep, SettingsDep, StoreDep
 from hub.api.errors import BadRequest
 from hub.api.fhir_input import (
     check_structure,
@@ -140,12 +140,12 @@ def instance_history(
 
 
 @router.get("/{resource_type}/{resource_id}/_history/{version_id}")
-def vread(
-    resource_type: TypePath, resource_id: IdPath, version_id: VersionPath, store: StoreDep
+async def vread(
+    resource_type: TypePath, resource_id: IdPath, version_id: VersionPath, reads: ReadsDep
 ) -> FhirResponse:
     """One version of a resource."""
     return stored_resource_response(
-        store.vread(require_type(resource_type), resource_id, version_id)
+        reads.vread(require_type(resource_type), resource_id, version_id)
     )
 
 
@@ -153,14 +153,14 @@ def vread(
 async def read(
     resource_type: TypePath,
     resource_id: IdPath,
-    store: StoreDep,
+    reads: ReadsDep,
     if_none_match: Annotated[str | None, Header()] = None,
     if_modified_since: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The current version; 304 when the client's copy is current."""
     # One indexed lookup of about a millisecond: run on the event loop, which costs less
     # than the thread-pool hop a sync route takes (measured in bench/api.py).
-    stored = store.read(require_type(resource_type), resource_id)
+    stored = reads.read(require_type(resource_type), resource_id)
     if if_none_match is not None and parse_etag(if_none_match) == stored.version_id:
         return Response(status_code=304, headers=version_headers(stored))
     modified_since = parse_http_date(if_modified_since)
