@@ -234,6 +234,23 @@ def map_agency_scale(
     return resources, warnings
 
 
+def _goals_achieved(closure: AgencyClosure, ctx: MappingContext) -> Any | None:
+    """Observation: goals achieved out of goals set, when the closure counts them."""
+    if not closure.goals_total:
+        return None
+    frame = ObservationFrame(
+        ctx=ctx,
+        key=f"closure|{closure.closure_id}",
+        subject=ref(ctx, "Patient", closure.client_id),
+        effective=day(closure.closed_on) or "",
+    )
+    ratio = {
+        "numerator": {"value": closure.goals_achieved or 0},
+        "denominator": {"value": closure.goals_total},
+    }
+    return to_observation(frame, "goals-achieved", "survey", {"valueRatio": ratio})
+
+
 def map_closure(
     closure: AgencyClosure, ctx: MappingContext
 ) -> tuple[list[Any], list[MappingWarning]]:
@@ -244,32 +261,15 @@ def map_closure(
     """
     where = Where(closure.kind, closure.source_key)
     reason = local_code("closure-reason", closure.reason, "reason", where)
-    key = f"closure|{closure.closure_id}"
-    resources: list[Any] = []
-    output = None
-    if closure.goals_total:
-        frame = ObservationFrame(
-            ctx=ctx,
-            key=key,
-            subject=ref(ctx, "Patient", closure.client_id),
-            effective=day(closure.closed_on) or "",
-        )
-        ratio = {
-            "numerator": {"value": closure.goals_achieved or 0},
-            "denominator": {"value": closure.goals_total},
-        }
-        observation = to_observation(frame, "goals-achieved", "survey", {"valueRatio": ratio})
-        resources.append(observation)
-        output = [
-            {
-                "type": concept(ours("carehub-observation", "goals-achieved")),
-                "valueReference": local_ref({"resourceType": "Observation", "id": observation.id}),
-            }
-        ]
+    goals = _goals_achieved(closure, ctx)
+    output = goals and {
+        "type": concept(ours("carehub-observation", "goals-achieved")),
+        "valueReference": local_ref({"resourceType": "Observation", "id": goals.id}),
+    }
     task = build(
         {
             "resourceType": "Task",
-            "id": stable_id(ctx.source_system, "Task", key),
+            "id": stable_id(ctx.source_system, "Task", f"closure|{closure.closure_id}"),
             "status": "completed",
             "statusReason": concept(reason),
             "intent": "order",
@@ -279,7 +279,7 @@ def map_closure(
             "executionPeriod": {"end": day(closure.closed_on)},
             "authoredOn": day(closure.closed_on),
             "note": [{"text": redact(closure.evaluation)}] if closure.evaluation else None,
-            "output": output,
+            "output": [output] if output else None,
         }
     )
-    return [task, *resources], []
+    return [task, *([goals] if goals else [])], []

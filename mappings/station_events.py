@@ -122,58 +122,58 @@ def map_emergency(
     return resources, []
 
 
+_FAMILY_MEMBER = {
+    "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
+    "code": "FAMMEMB",
+    "display": "family member",
+}
+
+
+def _family_member(member: CareTeamMember, ctx: MappingContext) -> Any:
+    """RelatedPerson for a family member on the team."""
+    return build(
+        {
+            "resourceType": "RelatedPerson",
+            "id": stable_id(ctx.source_system, "RelatedPerson", f"care-team|{member.member_id}"),
+            "active": member.until is None,
+            "patient": ref(ctx, "Patient", member.registration_no),
+            "relationship": [concept(_FAMILY_MEMBER)],
+            "name": [{"text": member.name}],
+            "telecom": [{"system": "phone", "value": member.phone}] if member.phone else None,
+            "period": {"start": day(member.since), "end": day(member.until)},
+        }
+    )
+
+
 def _member_resources(
     member: CareTeamMember, ctx: MappingContext, role: dict[str, str]
 ) -> list[Any]:
     """RelatedPerson for family, otherwise Practitioner plus PractitionerRole."""
-    key = f"care-team|{member.member_id}"
-    telecom = [{"system": "phone", "value": member.phone}] if member.phone else None
-    period = {"start": day(member.since), "end": day(member.until)}
     if role["code"] == "family":
-        family = {
-            "system": "http://terminology.hl7.org/CodeSystem/v3-RoleCode",
-            "code": "FAMMEMB",
-            "display": "family member",
-        }
-        return [
-            build(
-                {
-                    "resourceType": "RelatedPerson",
-                    "id": stable_id(ctx.source_system, "RelatedPerson", key),
-                    "active": member.until is None,
-                    "patient": ref(ctx, "Patient", member.registration_no),
-                    "relationship": [concept(family)],
-                    "name": [{"text": member.name}],
-                    "telecom": telecom,
-                    "period": period,
-                }
-            )
-        ]
+        return [_family_member(member, ctx)]
+    key = f"care-team|{member.member_id}"
+    member_id = {"system": identifier_system("station-care-team-member"), "value": member.member_id}
     practitioner = build(
         {
             "resourceType": "Practitioner",
             "id": stable_id(ctx.source_system, "Practitioner", key),
-            "identifier": [
-                {"system": identifier_system("station-care-team-member"), "value": member.member_id}
-            ],
+            "identifier": [member_id],
             "name": [{"text": member.name}],
         }
     )
-    return [
-        practitioner,
-        build(
-            {
-                "resourceType": "PractitionerRole",
-                "id": stable_id(ctx.source_system, "PractitionerRole", key),
-                "active": member.until is None,
-                "period": period,
-                "practitioner": local_ref({"resourceType": "Practitioner", "id": practitioner.id}),
-                "organization": {"display": member.organization} if member.organization else None,
-                "code": [concept(role)],
-                "telecom": telecom,
-            }
-        ),
-    ]
+    practitioner_role = build(
+        {
+            "resourceType": "PractitionerRole",
+            "id": stable_id(ctx.source_system, "PractitionerRole", key),
+            "active": member.until is None,
+            "period": {"start": day(member.since), "end": day(member.until)},
+            "practitioner": local_ref({"resourceType": "Practitioner", "id": practitioner.id}),
+            "organization": {"display": member.organization} if member.organization else None,
+            "code": [concept(role)],
+            "telecom": [{"system": "phone", "value": member.phone}] if member.phone else None,
+        }
+    )
+    return [practitioner, practitioner_role]
 
 
 def to_care_team(

@@ -121,27 +121,31 @@ def _coded_observations(visit: FollowUpVisit, frame: ObservationFrame) -> list[A
         for code, system, field, value, category in items
         if value is not None
     ]
+    out += _stay_observations(visit, frame)
+    return out
+
+
+def _stay_observations(visit: FollowUpVisit, frame: ObservationFrame) -> list[Any]:
+    """Hospitalisation since the last visit (with the last discharge date) and adverse reaction."""
+    out = []
     if visit.hospitalisation is not None:
+        where = Where(visit.kind, visit.source_key)
         stay = local_code("smd-hospitalisation", visit.hospitalisation, "hospitalisation", where)
-        discharge = (
-            [
-                {
-                    "code": concept(ours("carehub-observation", "last-discharge")),
-                    "valueDateTime": day(visit.last_discharge_date),
-                }
-            ]
-            if visit.last_discharge_date
-            else None
-        )
-        out.append(
-            to_observation(frame, "hospitalisation", "social-history", coded_value(stay), discharge)
-        )
-    if visit.adverse_reaction is not None:
+        discharge = [
+            {
+                "code": concept(ours("carehub-observation", "last-discharge")),
+                "valueDateTime": day(visit.last_discharge_date),
+            }
+        ]
+        components = discharge if visit.last_discharge_date else None
         out.append(
             to_observation(
-                frame, "adverse-reaction", "therapy", {"valueBoolean": visit.adverse_reaction}
+                frame, "hospitalisation", "social-history", coded_value(stay), components
             )
         )
+    if visit.adverse_reaction is not None:
+        value = {"valueBoolean": visit.adverse_reaction}
+        out.append(to_observation(frame, "adverse-reaction", "therapy", value))
     return out
 
 
