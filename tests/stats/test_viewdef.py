@@ -322,6 +322,9 @@ DIFFERENTIAL_PATHS = [
     "gender.upper() + '/' + gender.lower()",
     "name.family.first().length()",
     "multipleBirth.ofType(integer).toString()",
+    "iif(gender = 'male', 'M', 'F')",
+    "iif(name.exists(), name.count(), 0)",
+    "gender.hasValue()",
 ]
 
 

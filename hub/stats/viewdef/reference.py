@@ -40,8 +40,14 @@ def _reference_key(inputs: list[Any], type_info: Any = None) -> list[Any]:
     return keys
 
 
+def _has_value(inputs: list[Any]) -> list[Any]:
+    """hasValue() (missing in fhirpathpy): one primitive value is present."""
+    return [len(inputs) == 1 and not isinstance(inputs[0], dict | list)]
+
+
 _OPTIONS = {
     "userInvocationTable": {
+        "hasValue": {"fn": _has_value, "arity": {0: []}},
         "getResourceKey": {"fn": _resource_key, "arity": {0: []}},
         "getReferenceKey": {"fn": _reference_key, "arity": {0: [], 1: ["TypeSpecifier"]}},
     }

@@ -136,6 +136,25 @@ def _text_map(template: str, kind: str, fhir_type: str) -> _Handler:
     return handler
 
 
+def _iif(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    condition = c.to_bool(c.compile(args[0], base, label), label)
+    then = c.compile(args[1], base, label)
+    otherwise = c.compile(args[2], base, label) if len(args) > 2 else None
+    if otherwise is None or (then.kind == otherwise.kind and then.kind in (STR, INT, BOOL)):
+        other_sql = otherwise.sql if otherwise is not None else "NULL"
+        if then.kind in (STR, INT, BOOL):
+            sql = f"(CASE WHEN {condition} THEN {then.sql} ELSE {other_sql} END)"
+            return Compiled(sql, then.kind, then.fhir_type)
+    other_list = c.to_list(otherwise) if otherwise is not None else c.d.empty_list()
+    sql = f"(CASE WHEN {condition} THEN {c.to_list(then)} ELSE {other_list} END)"
+    return Compiled(sql, LIST, then.fhir_type)
+
+
+def _has_value(c: ExprCompiler, base: Compiled, args: tuple[fp.Node, ...], label: str) -> Compiled:
+    """hasValue(): a single primitive value is present."""
+    return Compiled(f"({c.text(base)} IS NOT NULL)", BOOL, "boolean")
+
+
 _Handler = Callable[["ExprCompiler", Compiled, tuple[fp.Node, ...], str], Compiled]
 FUNCTIONS: dict[str, _Handler] = {
     "where": _where,
@@ -152,6 +171,8 @@ FUNCTIONS: dict[str, _Handler] = {
     "getReferenceKey": _reference_key,
     "lowBoundary": _boundary(high=False),
     "highBoundary": _boundary(high=True),
+    "iif": _iif,
+    "hasValue": _has_value,
     # String functions on a single value; both engines have these SQL functions.
     "startsWith": _text_test("(left({text}, length({arg})) = {arg})"),
     "endsWith": _text_test("(right({text}, length({arg})) = {arg})"),
