@@ -187,21 +187,48 @@ def _station(
     run.noise.append(truth.noise_frame("station", "station.registration", keys, ident.log))
     tables = {
         "基本信息": registrations,
-        "随访记录": station.build_follow_ups(rng, people, life, rules),
         "应急处置": station.build_emergencies(rng, people, life),
         "关爱帮扶小组": station.build_care_team(rng, people),
     }
-    rng = _rng(seed, 11)
+    damage = _rng(seed, 11)
     for export, table in tables.items():
         kind, key = station.STATION_KEYS[export]
+        table = inject_table(damage, "station", kind, key, table, defects, run.defects)
+        for month, rows in _by_month(table["_month"].to_numpy(dtype=object).astype(str)):
+            _station_file(run, damage, export, month, table.iloc[rows], defects)
+    _follow_up_files(run, seed, people, life, defects, rules)
+
+
+def _by_month(months: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Row positions per ``YYYYMM``, months in order, rows in their order."""
+    if not len(months):
+        return []
+    order = np.argsort(months, kind="stable")
+    labels, starts = np.unique(months[order], return_index=True)
+    return list(zip((str(m) for m in labels), np.split(order, starts[1:]), strict=True))
+
+
+def _follow_up_files(
+    run: _Run,
+    seed: int,
+    people: cohort.Cohort,
+    life: lifecourse.LifeCourse,
+    defects: DefectConfig,
+    rules: StandardIntervals,
+) -> None:
+    """随访记录, built and written one month at a time: the largest table never sits whole
+    in memory. Visit ids follow the (person, date) order of the whole life course."""
+    kind, key = station.STATION_KEYS["随访记录"]
+    regimens = station.drug_regimens(_rng(seed, 12), len(people.persons))
+    months = station.month_of(life.visits["day"].to_numpy())
+    for i, (month, rows) in enumerate(_by_month(months)):
+        rng = _rng(seed, 1000 + i)
+        visits = life.visits.iloc[rows]
+        table = station.build_follow_ups(
+            rng, people, visits, rules, numbers=rows + 1, regimens=regimens
+        )
         table = inject_table(rng, "station", kind, key, table, defects, run.defects)
-        if table.empty:
-            continue
-        months = table["_month"].to_numpy(dtype=object).astype(str)
-        order = np.argsort(months, kind="stable")
-        labels, starts = np.unique(months[order], return_index=True)
-        for month, idx in zip(labels, np.split(order, starts[1:]), strict=True):
-            _station_file(run, rng, export, str(month), table.iloc[idx], defects)
+        _station_file(run, rng, "随访记录", month, table, defects)
 
 
 def _station_file(

@@ -26,6 +26,8 @@ __all__ = [
     "build_emergencies",
     "build_follow_ups",
     "build_registrations",
+    "drug_regimens",
+    "month_of",
     "registration_numbers",
 ]
 
@@ -69,7 +71,8 @@ def registration_numbers(persons: pd.DataFrame) -> np.ndarray:
     return np.array([f"310104{k:07d}" for k in persons["station_no"].tolist()])
 
 
-def _month(days: np.ndarray) -> np.ndarray:
+def month_of(days: np.ndarray) -> np.ndarray:
+    """``YYYYMM`` of each day number: the export file a row goes to."""
     if not len(days):
         return np.array([], dtype=str)
     as_days = np.asarray(days, dtype=np.int64).astype("datetime64[D]")
@@ -119,7 +122,7 @@ def build_registrations(
             "知情同意": np.where(p["consent"], "是", "否"),
             "经济状况": np.where(p["poor"], "1", "2"),
             "_person": np.arange(n),
-            "_month": _month(np.maximum(p["registered"].to_numpy(), start)),
+            "_month": month_of(np.maximum(p["registered"].to_numpy(), start)),
         }
     )
     exit_day = p["exit"].to_numpy()
@@ -136,7 +139,7 @@ def build_registrations(
     columns["管理状态"] = np.array([_STATUS[k] for k in kind], dtype=object)
     columns["状态变更日期"] = iso_dates(exit_day[gone])
     columns["失访原因"] = np.where(kind == "lost", p["loss_reason"].to_numpy()[gone], "")
-    columns["_month"] = _month(exit_day[gone])
+    columns["_month"] = month_of(exit_day[gone])
     return pd.concat([base, _table(columns)], ignore_index=True), ident
 
 
@@ -154,21 +157,32 @@ def _rating(rng: np.random.Generator, cls: np.ndarray) -> np.ndarray:
     return np.where(u < good, "1", np.where(u < fair, "2", "3"))
 
 
+def drug_regimens(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Each patient's usual medication as the follow-up form writes it (用药情况)."""
+    regimen = np.array(
+        [*_DRUGS, *(f"{a};{b}" for a, b in zip(_DRUGS[:3], _DRUGS[5:], strict=True))]
+    )
+    return regimen[rng.integers(0, len(regimen), n)]
+
+
 def build_follow_ups(
-    rng: np.random.Generator, cohort: Cohort, life: LifeCourse, rules: StandardIntervals
+    rng: np.random.Generator,
+    cohort: Cohort,
+    v: pd.DataFrame,
+    rules: StandardIntervals,
+    *,
+    numbers: np.ndarray,
+    regimens: np.ndarray,
 ) -> pd.DataFrame:
-    """随访记录: one row of the national follow-up form per visit."""
-    v = life.visits
+    """随访记录: one row of the national follow-up form per visit of ``v`` (a slice of the
+    life course's visits; ``numbers`` give the visit ids, ``regimens`` each patient's drugs)."""
     n, cls, risk = len(v), v["cls"].to_numpy(), v["risk"].to_numpy()
     person = v["person"].to_numpy()
     patterns = {c: _pattern_table(rng, q, 12, 256) for c, q in _SYMPTOMS_P.items()}
     symptoms = np.select(
         [cls == c for c in (1, 2, 3)], [patterns[c][rng.integers(0, 256, n)] for c in (1, 2, 3)], ""
     )
-    regimen = np.array(
-        [*_DRUGS, *(f"{a};{b}" for a, b in zip(_DRUGS[:3], _DRUGS[5:], strict=True))]
-    )
-    own_drugs = regimen[rng.integers(0, len(regimen), len(cohort.persons))][person]
+    own_drugs = regimens[person]
     allowed = np.select(
         [cls == 1, (cls == 2) & (v["prev_cls"].to_numpy() != 2), cls == 2],
         [rules.unstable, rules.basically_stable_first, rules.basically_stable_repeat],
@@ -182,7 +196,7 @@ def build_follow_ups(
     referred = (cls == 1) & (u[5] < 0.6)
     frame = _table(
         {
-            "随访编号": [f"SF{i + 1:09d}" for i in range(n)],
+            "随访编号": [f"SF{i:09d}" for i in np.asarray(numbers).tolist()],
             "登记编号": registration_numbers(cohort.persons)[person],
             "随访日期": iso_dates(v["day"].to_numpy()),
             "随访方式": vtype.astype(str),
@@ -229,7 +243,7 @@ def build_follow_ups(
             "死亡日期": "",
             "死亡原因": "",
             "_person": person,
-            "_month": _month(v["day"].to_numpy()),
+            "_month": month_of(v["day"].to_numpy()),
         }
     )
     return frame
@@ -256,7 +270,7 @@ def build_emergencies(rng: np.random.Generator, cohort: Cohort, life: LifeCourse
             "处置人编号": doctors["staff_id"].to_numpy(),
             "处置人": doctors["name"].to_numpy(),
             "_person": person,
-            "_month": _month(e["day"].to_numpy()),
+            "_month": month_of(e["day"].to_numpy()),
         }
     )
 
@@ -309,6 +323,6 @@ def build_care_team(rng: np.random.Generator, cohort: Cohort) -> pd.DataFrame:
             "加入日期": iso_dates(since),
             "退出日期": "",
             "_person": person,
-            "_month": _month(since),
+            "_month": month_of(since),
         }
     )
