@@ -210,3 +210,19 @@ def test_validate_reports_every_issue(api: TestClient) -> None:
         },
     )
     assert any("p1" in i["diagnostics"] for i in wrapped.json()["issue"])
+
+
+def test_history_pages_newest_first(store: FhirStore, api: TestClient) -> None:
+    for gender in ("male", "female", "other", "unknown", "male"):
+        store.update({"resourceType": "Patient", "id": "h", "gender": gender})
+    first = api.get("/fhir/Patient/h/_history?_count=2").json()
+    assert [e["resource"]["meta"]["versionId"] for e in first["entry"]] == ["5", "4"]
+    assert "total" not in first
+    versions: list[str] = []
+    url: str | None = "/fhir/Patient/h/_history?_count=2"
+    while url:
+        page = api.get(url.removeprefix("http://hub.test")).json()
+        versions += [e["response"]["etag"] for e in page["entry"]]
+        url = next((x["url"] for x in page["link"] if x["relation"] == "next"), None)
+    assert versions == [f'W/"{v}"' for v in (5, 4, 3, 2, 1)]
+    assert api.get("/fhir/Patient/_history").json()["total"] == 5

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from hub.api.bundles import page_links
 from hub.api.capability import capability_statement
 from hub.api.deps import ReadsDep, SettingsDep, StoreDep
 from hub.api.errors import BadRequest
@@ -25,6 +26,7 @@ from hub.api.responses import FhirResponse, fhir_json, stored_resource_response,
 from hub.api.routes.search import query_context
 from hub.api.writes import Written, create_resource, update_resource
 from hub.config import Settings
+from hub.search.dates import parse_fhir_date
 from hub.store import FhirStore, StoredResource
 from hub.store.documents import instant
 
@@ -47,46 +49,30 @@ def metadata(settings: SettingsDep) -> FhirResponse:
     return fhir_json(statement)
 
 
-def _history_bundle(base: str, entries: list[StoredResource], self_url: str) -> dict[str, Any]:
-    items = []
-    for stored in entries:
-        url = f"{stored.resource_type}/{stored.resource_id}"
-        entry: dict[str, Any] = {"fullUrl": f"{base}/{url}"}
-        if stored.content is not None:
-            entry["resource"] = stored.as_dict()
-        method = "DELETE" if stored.deleted else ("POST" if stored.version_id == 1 else "PUT")
-        entry["request"] = {
-            "method": method,
-            "url": url if method != "POST" else stored.resource_type,
-        }
-        entry["response"] = {
-            "status": "204" if stored.deleted else ("201" if stored.version_id == 1 else "200"),
-            "etag": f'W/"{stored.version_id}"',
-            "lastModified": instant(stored.last_updated),
-        }
-        items.append(entry)
-    return {
-        "resourceType": "Bundle",
-        "type": "history",
-        "total": len(items),
-        "link": [{"relation": "self", "url": self_url}],
-        "entry": items,
+def _history_entry(base: str, stored: StoredResource) -> dict[str, Any]:
+    url = f"{stored.resource_type}/{stored.resource_id}"
+    entry: dict[str, Any] = {"fullUrl": f"{base}/{url}"}
+    if stored.content is not None:
+        entry["resource"] = stored.as_dict()
+    method = "DELETE" if stored.deleted else ("POST" if stored.version_id == 1 else "PUT")
+    entry["request"] = {"method": method, "url": url if method != "POST" else stored.resource_type}
+    entry["response"] = {
+        "status": "204" if stored.deleted else ("201" if stored.version_id == 1 else "200"),
+        "etag": f'W/"{stored.version_id}"',
+        "lastModified": instant(stored.last_updated),
     }
+    return entry
 
 
 def _history(
-    request: Request,
     store: StoreDep,
     settings: SettingsDep,
-    resource_type: str | None,
-    resource_id: str | None,
-    since: str | None,
-    count: int,
+    key: tuple[str | None, str | None],
+    page: tuple[str | None, int, int],
 ) -> FhirResponse:
+    (resource_type, resource_id), (since, count, offset) = key, page
     since_at = None
     if since:
-        from hub.search.dates import parse_fhir_date
-
         try:
             since_at = parse_fhir_date(since)[0]
         except ValueError:
@@ -94,48 +80,72 @@ def _history(
     with store.reading() as session:
         if resource_type and resource_id:
             session.current(resource_type, resource_id) or session.read(resource_type, resource_id)
-        entries = session.history(resource_type, resource_id, since=since_at, limit=count)
-    return fhir_json(_history_bundle(settings.fhir_base_url, entries, str(request.url)))
+        # One more than the page tells whether a next page exists.
+        entries = session.history(
+            resource_type, resource_id, since=since_at, limit=count + 1, offset=offset
+        )
+    more = len(entries) > count
+    entries = entries[:count]
+    base = settings.fhir_base_url
+    path = "/".join(p for p in (base, resource_type, resource_id, "_history") if p)
+    bundle: dict[str, Any] = {"resourceType": "Bundle", "type": "history"}
+    if not more:
+        bundle["total"] = offset + len(entries)
+    bundle["link"] = page_links(
+        path,
+        [("_since", since)] if since else [],
+        count=count,
+        offset=offset,
+        page_size=count if more else len(entries),
+        total=None if more else offset + len(entries),
+    )
+    bundle["entry"] = [_history_entry(base, stored) for stored in entries]
+    return fhir_json(bundle)
+
+
+SinceQuery = Annotated[str | None, Query(alias="_since")]
+CountQuery = Annotated[int, Query(alias="_count", ge=1, le=_MAX_HISTORY)]
+OffsetQuery = Annotated[int, Query(alias="_offset", ge=0, le=10**9)]
 
 
 @router.get("/_history")
 def system_history(
-    request: Request,
     store: StoreDep,
     settings: SettingsDep,
-    since: Annotated[str | None, Query(alias="_since")] = None,
-    count: Annotated[int, Query(alias="_count", ge=1, le=_MAX_HISTORY)] = 100,
+    since: SinceQuery = None,
+    count: CountQuery = 100,
+    offset: OffsetQuery = 0,
 ) -> FhirResponse:
     """History of the whole system, newest first."""
-    return _history(request, store, settings, None, None, since, count)
+    return _history(store, settings, (None, None), (since, count, offset))
 
 
 @router.get("/{resource_type}/_history")
 def type_history(
     resource_type: TypePath,
-    request: Request,
     store: StoreDep,
     settings: SettingsDep,
-    since: Annotated[str | None, Query(alias="_since")] = None,
-    count: Annotated[int, Query(alias="_count", ge=1, le=_MAX_HISTORY)] = 100,
+    since: SinceQuery = None,
+    count: CountQuery = 100,
+    offset: OffsetQuery = 0,
 ) -> FhirResponse:
     """History of one resource type, newest first."""
-    return _history(request, store, settings, require_type(resource_type), None, since, count)
+    return _history(store, settings, (require_type(resource_type), None), (since, count, offset))
 
 
 @router.get("/{resource_type}/{resource_id}/_history")
 def instance_history(
     resource_type: TypePath,
     resource_id: IdPath,
-    request: Request,
     store: StoreDep,
     settings: SettingsDep,
-    since: Annotated[str | None, Query(alias="_since")] = None,
-    count: Annotated[int, Query(alias="_count", ge=1, le=_MAX_HISTORY)] = 100,
+    since: SinceQuery = None,
+    count: CountQuery = 100,
+    offset: OffsetQuery = 0,
 ) -> FhirResponse:
     """Every version of one resource, newest first."""
     return _history(
-        request, store, settings, require_type(resource_type), resource_id, since, count
+        store, settings, (require_type(resource_type), resource_id), (since, count, offset)
     )
 
 
