@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from hub.commands import demo as _demo
+from hub.commands import gaps as _gaps
 from hub.commands import quality as _quality
 from hub.commands import quarantine as _quarantine
 from hub.commands import simulate as _simulate
@@ -57,5 +58,5 @@ def serve(
     serve_store(settings, store)
 
 
-for _module in (_demo, _simulate, _sync, _quarantine, _quality):
+for _module in (_demo, _simulate, _sync, _quarantine, _quality, _gaps):
     _module.register(app)

@@ -7,9 +7,11 @@ from fastapi import FastAPI
 from hub.api.errors import install_error_handlers
 from hub.api.export import ExportManager
 from hub.api.routes import bundle, export, health, operations, quality, rest, search
+from hub.api.routes import continuity as continuity_routes
 from hub.api.single_reads import SingleReads
 from hub.config import Settings
 from hub.store import FhirStore
+from hub.web import routes as web_routes
 
 __all__ = ["create_app"]
 
@@ -31,6 +33,8 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     # before the generic /fhir/{type} and /fhir/{type}/{id} patterns.
     app.include_router(health.router)
     app.include_router(quality.router)
+    app.include_router(continuity_routes.router)
+    app.include_router(web_routes.router)
     app.include_router(export.router)
     app.include_router(operations.router)
     app.include_router(bundle.router)

@@ -1,0 +1,170 @@
+"""Running the continuity rules over the store: who the persons are, their resources, Tasks.
+
+The edge around the pure core: reads a person's resources (golden Patient and the source
+Patients it links), evaluates the rules, and writes open gaps as Tasks and closes those the
+evidence has answered, through the store so the Tasks are indexed for ``/fhir/Task``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select
+
+from hub.continuity.facts import read_facts
+from hub.continuity.rules import RULES, ContinuityOptions, evaluate
+from hub.continuity.tasks import RULE_SYSTEM, close_task, gap_task
+from hub.search.compartment import compartment_resources, linked_patients
+from hub.store import FhirStore, StoreSession
+from hub.store.schema import resource
+from hub.timeline.read import Resource, code_of, reference_of
+
+__all__ = [
+    "EvaluationSummary",
+    "continuity_tasks",
+    "evaluate_person",
+    "evaluate_store",
+    "person_ids",
+    "person_resources",
+]
+
+_GOLDEN = ("https://carehub.org/fhir/CodeSystem/identity", "golden")
+_BATCH = 200
+
+
+@dataclass
+class EvaluationSummary:
+    """What one evaluation did."""
+
+    as_of: date
+    persons: int = 0
+    open: int = 0
+    closed: int = 0
+    written: int = 0
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON shape for the API and the command."""
+        return {
+            "as_of": self.as_of.isoformat(),
+            "persons": self.persons,
+            "open": self.open,
+            "closed": self.closed,
+            "written": self.written,
+            "by_rule": dict(sorted(self.by_rule.items())),
+        }
+
+
+def _is_golden(patient: Resource) -> bool:
+    tags = (patient.get("meta") or {}).get("tag") or []
+    return any((t.get("system"), t.get("code")) == _GOLDEN for t in tags)
+
+
+def person_ids(conn: Connection) -> list[str]:
+    """One Patient id per person: golden records, and source Patients no golden record covers."""
+    rows = conn.execute(
+        select(resource.c.resource_id, resource.c.content).where(
+            resource.c.resource_type == "Patient", resource.c.deleted.is_(False)
+        )
+    )
+    patients = {rid: orjson.loads(content) for rid, content in rows}
+    goldens: set[str] = set()
+    covered: set[str] = set()
+    for pid, patient in patients.items():
+        if not _is_golden(patient):
+            continue
+        links = patient.get("link") or []
+        if not any(link.get("type") == "replaced-by" for link in links):
+            goldens.add(pid)
+        covered.update((reference_of(link.get("other")) or "/").split("/", 1)[1] for link in links)
+    sources = {p for p, r in patients.items() if p not in covered and not _is_golden(r)}
+    return sorted(goldens | {p for p in sources if not _refers(patients[p])})
+
+
+def _refers(patient: Resource) -> bool:
+    """A source Patient pointing at its golden record (link type ``refer``)."""
+    return any(link.get("type") == "refer" for link in patient.get("link") or [])
+
+
+def person_resources(session: StoreSession, patient_id: str) -> list[Resource]:
+    """Every current resource of the person, plus the Organizations their episodes name."""
+    patients = linked_patients(session.conn, patient_id)
+    found = [orjson.loads(h.content) for h in compartment_resources(session.conn, patients)]
+    org_ids = sorted(
+        {
+            (reference_of(r.get("managingOrganization")) or "").split("/", 1)[-1]
+            for r in found
+            if r.get("resourceType") == "EpisodeOfCare" and r.get("managingOrganization")
+        }
+        - {""}
+    )
+    found += [s.as_dict() for s in session.read_many("Organization", org_ids)]
+    return found
+
+
+def continuity_tasks(resources: Sequence[Resource]) -> list[Resource]:
+    """The Tasks among a person's resources that this package wrote."""
+    return [
+        r
+        for r in resources
+        if r.get("resourceType") == "Task" and code_of(r.get("code"), RULE_SYSTEM) is not None
+    ]
+
+
+def evaluate_person(
+    patient_id: str, resources: Sequence[Resource], as_of: date, options: ContinuityOptions
+) -> tuple[list[Resource], int, int]:
+    """(Tasks to write, how many open, how many closed now) for one person."""
+    facts = read_facts(patient_id, resources)
+    findings = evaluate(facts, as_of, options)
+    rules = {r.id: r for r in RULES}
+    open_tasks = {
+        t["id"]: t for f in findings if f.is_open for t in [gap_task(f, rules[f.rule], facts)]
+    }
+    resolved = {gap_task(f, rules[f.rule], facts)["id"]: f for f in findings if not f.is_open}
+    closing: list[Resource] = []
+    for task in continuity_tasks(resources):
+        if task.get("status") != "requested" or task["id"] in open_tasks:
+            continue
+        finding = resolved.get(task["id"])
+        if finding is not None:
+            closing.append(close_task(task, finding.closed_by, finding.closed_on or as_of))
+        else:
+            closing.append(close_task(task, None, as_of))
+    return [*open_tasks.values(), *closing], len(open_tasks), len(closing)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def evaluate_store(
+    store: FhirStore, *, as_of: date, options: ContinuityOptions
+) -> EvaluationSummary:
+    """Evaluate every person and write/close their Tasks (one transaction per batch)."""
+    summary = EvaluationSummary(as_of)
+    with store.reading() as session:
+        persons = person_ids(session.conn)
+    for batch in _chunks(persons, _BATCH):
+        with store.begin() as session:
+            documents: list[Resource] = []
+            for pid in batch:
+                tasks, opened, closed = evaluate_person(
+                    pid, person_resources(session, pid), as_of, options
+                )
+                documents += tasks
+                summary.open += opened
+                summary.closed += closed
+                for t in tasks:
+                    if t["status"] == "requested":
+                        rule = code_of(t["code"], RULE_SYSTEM) or ""
+                        summary.by_rule[rule] = summary.by_rule.get(rule, 0) + 1
+            written = session.write_many(documents)
+            summary.written += written.created + written.updated
+        summary.persons += len(batch)
+    return summary

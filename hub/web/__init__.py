@@ -1,0 +1,1 @@
+"""Web pages for integration teams: the worklist and the patient page (Jinja2, no CDN)."""
