@@ -42,6 +42,8 @@ class _Entry:
     resource: dict[str, Any] | None
     full_url: str | None
     request: dict[str, Any]
+    #: The id a create or update will write, settled before anything runs.
+    target_id: str | None = None
 
     @property
     def path(self) -> list[str]:
@@ -94,14 +96,14 @@ def _assign_ids(session: StoreSession, entries: list[_Entry], ctx: QueryContext)
         if entry.method == "POST":
             condition = entry.request.get("ifNoneExist")
             found = conditional_match(session, resource_type, condition, ctx) if condition else None
-            entry.request["_id"] = found or new_id()
+            entry.target_id = found or new_id()
         elif len(entry.path) == 2:
-            entry.request["_id"] = entry.path[1]
+            entry.target_id = entry.path[1]
         elif entry.query:
             found = conditional_match(session, resource_type, entry.query, ctx)
-            entry.request["_id"] = found or entry.resource.get("id") or new_id()
-        if "_id" in entry.request:
-            mapping[entry.full_url] = f"{resource_type}/{entry.request['_id']}"
+            entry.target_id = found or entry.resource.get("id") or new_id()
+        if entry.target_id is not None:
+            mapping[entry.full_url] = f"{resource_type}/{entry.target_id}"
     return mapping
 
 
@@ -167,10 +169,10 @@ def _run(session: StoreSession, entry: _Entry, ctx: QueryContext) -> dict[str, A
             entry.resource,
             if_none_exist=entry.request.get("ifNoneExist"),
             ctx=ctx,
-            resource_id=entry.request.get("_id"),
+            resource_id=entry.target_id,
         )
     elif method == "PUT":
-        target = entry.request.get("_id") or (path[1] if len(path) == 2 else None)
+        target = entry.target_id or (path[1] if len(path) == 2 else None)
         document = {**entry.resource, "id": target} if target else entry.resource
         written = update_resource(
             session,

@@ -226,3 +226,35 @@ def test_history_pages_newest_first(store: FhirStore, api: TestClient) -> None:
         url = next((x["url"] for x in page["link"] if x["relation"] == "next"), None)
     assert versions == [f'W/"{v}"' for v in (5, 4, 3, 2, 1)]
     assert api.get("/fhir/Patient/_history").json()["total"] == 5
+
+
+def test_transaction_conditional_create_points_references_at_the_match(
+    store: FhirStore, api: TestClient
+) -> None:
+    store.write_many([_patient("known", id="existing")])
+    bundle = _transaction(
+        "transaction",
+        [
+            {
+                "fullUrl": "urn:uuid:0c3a0f9e-0000-4000-8000-0000000000aa",
+                "resource": _patient("known"),
+                "request": {
+                    "method": "POST",
+                    "url": "Patient",
+                    "ifNoneExist": "identifier=urn:mrn|known",
+                },
+            },
+            {
+                "resource": {
+                    "resourceType": "Observation",
+                    "status": "final",
+                    "code": {"text": "sleep"},
+                    "subject": {"reference": "urn:uuid:0c3a0f9e-0000-4000-8000-0000000000aa"},
+                },
+                "request": {"method": "POST", "url": "Observation"},
+            },
+        ],
+    )
+    result = _post(api, "/fhir", bundle).json()
+    assert result["entry"][0]["response"]["status"] == "200 OK"
+    assert result["entry"][1]["resource"]["subject"]["reference"] == "Patient/existing"
