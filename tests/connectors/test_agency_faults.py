@@ -32,7 +32,8 @@ def test_timeouts_429_and_500_are_retried_and_nothing_is_lost(agency: FakeAgency
     agency.faults.extend(["timeout", "429", "500", "timeout"])
     connector = agency.connector()
     keys = _keys(connector)
-    assert sum(keys.values()) == expected and max(keys.values()) == 1
+    assert sum(keys.values()) == expected
+    assert max(keys.values()) == 1
     assert connector.stats.retries == 4
     assert connector.stats.retry_reasons == {"timeout": 2, "HTTP 429": 1, "HTTP 500": 1}
 
@@ -48,7 +49,8 @@ def test_a_page_changing_under_pagination_neither_loses_nor_doubles(agency: Fake
     keys = Counter(r.source_key for r in pulled)
     assert set(keys) == {d["contact_id"] for d in agency.docs["contacts"]}
     # the moved contact arrives once as it was and once as changed; every other exactly once
-    assert keys[moved["contact_id"]] == 2 and sum(keys.values()) == len(keys) + 1
+    assert keys[moved["contact_id"]] == 2
+    assert sum(keys.values()) == len(keys) + 1
     assert pulled[-1].payload["notes"] == "updated meanwhile"
 
 
@@ -56,7 +58,8 @@ def test_body_that_is_not_json_is_retried_once_then_quarantined(agency: FakeAgen
     agency.faults.extend(["garbage", "garbage"])
     connector = agency.connector()
     problems = [r for p in connector.pages(None) for r in p.records if r.problem]
-    assert len(problems) == 1 and "not JSON" in (problems[0].problem or "")
+    assert len(problems) == 1
+    assert "not JSON" in (problems[0].problem or "")
     assert connector.stats.retries == 1
 
 
@@ -77,7 +80,7 @@ def test_unreachable_agency_is_unavailable():
 
 
 def test_missing_token_is_a_configuration_error(tmp_path: Path):
-    with pytest.raises(ValueError, match="HUB_X .*is unset"):
+    with pytest.raises(ValueError, match=r"HUB_X .*is unset"):
         AgencyApiConnector.from_config(
             "agency", {"base_url": "http://x", "token_env": "HUB_X"}, secret=lambda _n: None
         )
