@@ -6,6 +6,7 @@ person it is about.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from simulators.dates import agency_stamp as _stamp
 from simulators.scales import sdss as _sdss
 from simulators.scales import ssrs as _ssrs
 
-__all__ = ["COLLECTIONS", "Casework", "make_casework"]
+__all__ = ["COLLECTIONS", "Casework", "casework_batches", "make_casework"]
 
 #: Collection name in the API -> (record kind, key field).
 COLLECTIONS = {
@@ -78,23 +79,44 @@ class Casework:
 def make_casework(
     rng: np.random.Generator, persons: pd.DataFrame, workers: pd.DataFrame, start: int, end: int
 ) -> Casework:
-    """Open cases for about one patient in seven and write their case records."""
+    """Every case record at once (small districts; large ones use :func:`casework_batches`)."""
+    whole = Casework()
+    for batch in casework_batches(rng, persons, workers, start, end):
+        for collection, docs in batch.docs.items():
+            whole.docs.setdefault(collection, []).extend(docs)
+            whole.persons.setdefault(collection, []).extend(batch.persons[collection])
+    return whole
+
+
+def casework_batches(
+    rng: np.random.Generator,
+    persons: pd.DataFrame,
+    workers: pd.DataFrame,
+    start: int,
+    end: int,
+    cases_per_batch: int = 5000,
+) -> Iterator[Casework]:
+    """Open cases for about one patient in seven; their records, a batch of cases at a time."""
     n = len(persons)
     chosen = np.flatnonzero((rng.random(n) < 0.15) & (persons["consent"].to_numpy()))
-    work = Casework()
     exit_day = persons["exit"].to_numpy()
-    rows = persons.iloc[chosen].to_dict("records")
     by_street = {s: g["staff_id"].tolist() for s, g in workers.groupby("street")}
     names = dict(zip(workers["staff_id"], workers["name"], strict=True))
-    for number, (person, row) in enumerate(zip(chosen.tolist(), rows, strict=True), start=1):
-        begin = max(int(row["registered"]), start - 365)
-        if begin >= end - 30 or exit_day[person] <= begin + 30:
-            continue
-        intake = int(rng.integers(begin, min(end - 30, exit_day[person] - 30)))
-        team = by_street[int(row["street"])]
-        worker_id = team[int(rng.integers(0, len(team)))]
-        _one_case(rng, work, number, person, row, intake, end, (worker_id, names[worker_id]))
-    return work
+    for first in range(0, len(chosen), cases_per_batch):
+        part = chosen[first : first + cases_per_batch]
+        work = Casework()
+        rows = persons.iloc[part].to_dict("records")
+        for number, (person, row) in enumerate(
+            zip(part.tolist(), rows, strict=True), start=first + 1
+        ):
+            begin = max(int(row["registered"]), start - 365)
+            if begin >= end - 30 or exit_day[person] <= begin + 30:
+                continue
+            intake = int(rng.integers(begin, min(end - 30, exit_day[person] - 30)))
+            team = by_street[int(row["street"])]
+            worker_id = team[int(rng.integers(0, len(team)))]
+            _one_case(rng, work, number, person, row, intake, end, (worker_id, names[worker_id]))
+        yield work
 
 
 def _closure_of(

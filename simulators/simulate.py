@@ -13,7 +13,7 @@ import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the en
 import tomli_w
 
 from simulators import adt, casework, cohort, hospital, lifecourse, station, truth
-from simulators.agency.store import write_store
+from simulators.agency.store import append_docs, close_store, open_store
 from simulators.config import DefectConfig, NoiseConfig, SimulationSummary, StandardIntervals
 from simulators.dates import day_number, iso_dates
 from simulators.defects import DefectLog, inject_docs, inject_table
@@ -325,10 +325,32 @@ def _adt_files(
 def _agency(
     run: _Run, seed: int, people: cohort.Cohort, noise: NoiseConfig, defects: DefectConfig
 ) -> None:
+    """Case records a batch of cases at a time: noise, defects, then into the data file."""
     rng = _rng(seed, 30)
-    work = casework.make_casework(rng, people.persons, people.workers, people.start, people.end)
+    path = run.out / "agency" / "agency.sqlite"
+    store = open_store(path)
+    p = people.persons
+    for work in casework.casework_batches(rng, p, people.workers, people.start, people.end):
+        _agency_identity(run, rng, p, work, noise)
+        for collection, (kind, key) in casework.COLLECTIONS.items():
+            docs, persons = work.docs.get(collection, []), work.persons.get(collection, [])
+            docs, persons = inject_docs(rng, kind, key, docs, persons, defects, run.defects)
+            run.note("agency", kind, [d[key] for d in docs], persons)
+            append_docs(store, collection, docs)
+    close_store(store)
+    run.wrote(path.read_bytes())
+
+
+def _agency_identity(
+    run: _Run,
+    rng: np.random.Generator,
+    p: pd.DataFrame,
+    work: casework.Casework,
+    noise: NoiseConfig,
+) -> None:
+    """The agency's own spelling of each case's person (pinyin names among others)."""
     cases, case_persons = work.docs.get("cases", []), work.persons.get("cases", [])
-    ident = apply_noise(rng, people.persons.iloc[case_persons], noise, pinyin=True)
+    ident = apply_noise(rng, p.iloc[case_persons], noise, pinyin=True)
     births = iso_dates(ident.birth)
     for i, doc in enumerate(cases):
         doc.update(
@@ -339,14 +361,6 @@ def _agency(
         )
     keys = np.array([d["case_id"] for d in cases], dtype=object)
     run.noise.append(truth.noise_frame("agency", "agency.case", keys, ident.log))
-    for collection, (kind, key) in casework.COLLECTIONS.items():
-        docs, persons = work.docs.get(collection, []), work.persons.get(collection, [])
-        docs, persons = inject_docs(rng, kind, key, docs, persons, defects, run.defects)
-        work.docs[collection] = docs
-        run.note("agency", kind, [d[key] for d in docs], persons)
-    path = run.out / "agency" / "agency.sqlite"
-    write_store(path, work.docs)
-    run.wrote(path.read_bytes())
 
 
 def _write_sources(out: Path, faults: str) -> None:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-__all__ = ["COLLECTION_KEYS", "table_name", "write_store"]
+__all__ = [
+    "COLLECTION_KEYS",
+    "append_docs",
+    "close_store",
+    "open_store",
+    "table_name",
+    "write_store",
+]
 
 #: API collection -> key field of its documents.
 COLLECTION_KEYS = {
@@ -30,23 +36,40 @@ def table_name(collection: str) -> str:
     return collection.replace("-", "_")
 
 
-def write_store(path: Path, docs: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
-    """Write every collection (missing ones as empty tables); rows keyed by (updated_at, id)."""
+def open_store(path: Path) -> sqlite3.Connection:
+    """A new, empty data file with one table per collection."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
-    with closing(sqlite3.connect(path)) as db:
-        for collection, key in COLLECTION_KEYS.items():
-            table = table_name(collection)
-            db.execute(
-                f"CREATE TABLE {table} (id TEXT PRIMARY KEY, updated_at TEXT NOT NULL, "
-                "doc TEXT NOT NULL)"
-            )
-            db.executemany(
-                f"INSERT INTO {table} VALUES (?, ?, ?)",
-                (
-                    (str(d[key]), str(d["updated_at"]), orjson.dumps(d).decode())
-                    for d in docs.get(collection, ())
-                ),
-            )
-            db.execute(f"CREATE INDEX ix_{table}_page ON {table} (updated_at, id)")
-        db.commit()
+    db = sqlite3.connect(path)
+    for collection in COLLECTION_KEYS:
+        db.execute(
+            f"CREATE TABLE {table_name(collection)} (id TEXT PRIMARY KEY, "
+            "updated_at TEXT NOT NULL, doc TEXT NOT NULL)"
+        )
+    return db
+
+
+def append_docs(db: sqlite3.Connection, collection: str, docs: Iterable[Mapping[str, Any]]) -> None:
+    """Add documents to a collection's table."""
+    key = COLLECTION_KEYS[collection]
+    db.executemany(
+        f"INSERT INTO {table_name(collection)} VALUES (?, ?, ?)",
+        ((str(d[key]), str(d["updated_at"]), orjson.dumps(d).decode()) for d in docs),
+    )
+
+
+def close_store(db: sqlite3.Connection) -> None:
+    """Index every table for keyset paging, commit and close."""
+    for collection in COLLECTION_KEYS:
+        table = table_name(collection)
+        db.execute(f"CREATE INDEX ix_{table}_page ON {table} (updated_at, id)")
+    db.commit()
+    db.close()
+
+
+def write_store(path: Path, docs: Mapping[str, Iterable[Mapping[str, Any]]]) -> None:
+    """Write every collection at once (missing ones as empty tables)."""
+    db = open_store(path)
+    for collection in COLLECTION_KEYS:
+        append_docs(db, collection, docs.get(collection, ()))
+    close_store(db)
