@@ -6,7 +6,7 @@ as many times as the busiest patient has follow-ups, not once per patient.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
@@ -85,6 +85,61 @@ def _visit_type(rng: np.random.Generator, cls: np.ndarray) -> np.ndarray:
     return np.where(u < clinic, 1, np.where(u < home, 2, 3))
 
 
+@dataclass
+class _State:
+    """Where each patient stands while stepping (arrays indexed by person)."""
+
+    cls: np.ndarray  # class at the last visit (before the first: the initial class)
+    prev: np.ndarray  # class at the visit before (0: no visit yet, -1: the first visit)
+    nxt: np.ndarray  # day of the next visit
+    stop: np.ndarray  # first day without follow-up (exit or the end)
+    lapser: np.ndarray  # prone to lapses
+    propensity: np.ndarray  # chance of taking medication regularly, drifting
+    no_drugs: np.ndarray  # needs no medication
+    last_discharge: np.ndarray
+    seen_discharge: np.ndarray  # last discharge already reported at a visit
+
+
+@dataclass
+class _Log:
+    """Events as they are drawn, step by step."""
+
+    visits: list[dict[str, np.ndarray]] = field(default_factory=list)
+    stays: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    events: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+
+
+def _initial_state(
+    rng: np.random.Generator,
+    persons: pd.DataFrame,
+    start: int,
+    end: int,
+) -> _State:
+    n = len(persons)
+    registered = persons["registered"].to_numpy()
+    stop = np.minimum(persons["exit"].to_numpy(), end)
+    cls = rng.choice([1, 2, 3], n, p=_INITIAL_CLASS)
+    first = np.where(registered >= start, registered + rng.integers(0, 14, n), start)
+    nxt = first + np.where(registered >= start, 0, rng.integers(0, 80, n))
+    lapser = rng.random(n) < 0.10
+    # most patients take their medication reliably, a minority drift in and out of it
+    # (Beta(5, 2) to the power 1/4: mean about 0.9 with a long lower tail)
+    propensity = rng.beta(5, 2, n) ** 0.25
+    no_drugs = rng.random(n) < 0.03
+    never = np.full(n, NO_DAY, dtype=np.int64)
+    return _State(
+        cls,
+        np.zeros(n, dtype=np.int64),
+        nxt,
+        stop,
+        lapser,
+        propensity,
+        no_drugs,
+        never,
+        never.copy(),
+    )
+
+
 def simulate_life_course(
     rng: np.random.Generator,
     persons: pd.DataFrame,
@@ -93,73 +148,67 @@ def simulate_life_course(
     rules: StandardIntervals,
 ) -> LifeCourse:
     """Step every patient from registration (or the start) to exit or the end."""
-    n = len(persons)
-    registered = persons["registered"].to_numpy()
-    stop = np.minimum(persons["exit"].to_numpy(), end)
-    cls = rng.choice([1, 2, 3], n, p=_INITIAL_CLASS)
-    prev = np.zeros(n, dtype=np.int64)
-    first = np.where(registered >= start, registered + rng.integers(0, 14, n), start)
-    nxt = first + np.where(registered >= start, 0, rng.integers(0, 80, n))
-    lapser = rng.random(n) < 0.10
-    # most patients take their medication reliably, a minority drift in and out of it
-    # (Beta(5, 2) to the power 1/4: mean about 0.9 with a long lower tail)
-    propensity = rng.beta(5, 2, n) ** 0.25
-    no_drugs = rng.random(n) < 0.03
-    last_discharge = np.full(n, NO_DAY, dtype=np.int64)
-    seen_discharge = np.full(n, NO_DAY, dtype=np.int64)
-    visits: list[dict[str, np.ndarray]] = []
-    stays: list[tuple[np.ndarray, ...]] = []
-    events: list[tuple[np.ndarray, ...]] = []
-    active = np.flatnonzero(nxt < stop)
+    state = _initial_state(rng, persons, start, end)
+    log = _Log()
+    active = np.flatnonzero(state.nxt < state.stop)
     while len(active):
-        day = nxt[active]
-        new_cls = _step_class(rng, cls[active], prev[active] == 0)
-        prev[active] = np.where(prev[active] == 0, -1, cls[active])
-        cls[active] = new_cls
-        adherence = np.where(no_drugs[active], 4, _adherence(rng, propensity[active], new_cls))
-        propensity[active] = np.clip(
-            propensity[active] + rng.normal(0, 0.02, len(active)), 0.05, 0.995
+        _visit_each(rng, state, active, rules, log)
+        active = active[state.nxt[active] < state.stop[active]]
+    return LifeCourse(
+        _frame_visits(log.visits), _frame_stays(log.stays, end), _frame_events(log.events)
+    )
+
+
+def _visit_each(
+    rng: np.random.Generator, s: _State, active: np.ndarray, rules: StandardIntervals, log: _Log
+) -> None:
+    """One follow-up for each active patient, and what follows from it."""
+    day = s.nxt[active]
+    new_cls = _step_class(rng, s.cls[active], s.prev[active] == 0)
+    s.prev[active] = np.where(s.prev[active] == 0, -1, s.cls[active])
+    s.cls[active] = new_cls
+    adherence = np.where(s.no_drugs[active], 4, _adherence(rng, s.propensity[active], new_cls))
+    s.propensity[active] = np.clip(
+        s.propensity[active] + rng.normal(0, 0.02, len(active)), 0.05, 0.995
+    )
+    ld = s.last_discharge[active]
+    hosp = np.where(ld > s.seen_discharge[active], 2, 0)
+    s.seen_discharge[active] = ld
+    risk = _risk(rng, new_cls)
+    log.visits.append(
+        {
+            "person": active,
+            "day": day,
+            "cls": new_cls,
+            "prev_cls": s.prev[active].copy(),
+            "adherence": adherence,
+            "vtype": _visit_type(rng, new_cls),
+            "risk": risk,
+            "hosp": hosp,
+            "last_discharge": np.where(hosp == 2, ld, NO_DAY),
+        }
+    )
+    gap = _interval(rng, new_cls, s.prev[active], s.lapser[active], rules)
+    # unstable: help with admission; basically stable: now and then to adjust medication
+    admit = rng.random(len(active)) < np.select([new_cls == 1, new_cls == 2], [0.5, 0.02], 0.0)
+    emergency = (risk >= 3) & (rng.random(len(active)) < 0.4)
+    log.events.append(
+        (
+            active[emergency],
+            day[emergency] - rng.integers(0, 3, emergency.sum()),
+            risk[emergency],
+            admit[emergency],
         )
-        ld = last_discharge[active]
-        hosp = np.where(ld > seen_discharge[active], 2, 0)
-        seen_discharge[active] = ld
-        risk = _risk(rng, new_cls)
-        visits.append(
-            {
-                "person": active,
-                "day": day,
-                "cls": new_cls,
-                "prev_cls": prev[active].copy(),
-                "adherence": adherence,
-                "vtype": _visit_type(rng, new_cls),
-                "risk": risk,
-                "hosp": hosp,
-                "last_discharge": np.where(hosp == 2, ld, NO_DAY),
-            }
-        )
-        gap = _interval(rng, new_cls, prev[active], lapser[active], rules)
-        # unstable: help with admission; basically stable: now and then to adjust medication
-        admit = rng.random(len(active)) < np.select([new_cls == 1, new_cls == 2], [0.5, 0.02], 0.0)
-        emergency = (risk >= 3) & (rng.random(len(active)) < 0.4)
-        events.append(
-            (
-                active[emergency],
-                day[emergency] - rng.integers(0, 3, emergency.sum()),
-                risk[emergency],
-                admit[emergency],
-            )
-        )
-        back = _admissions(rng, active[admit], day[admit], stays)
-        last_discharge[active[admit]] = back
-        after = back + np.where(
-            rng.random(len(back)) < 0.85,
-            rng.integers(2, 15, len(back)),
-            rng.integers(15, 41, len(back)),
-        )
-        gap[admit] = after - day[admit]
-        nxt[active] = day + gap
-        active = active[nxt[active] < stop[active]]
-    return LifeCourse(_frame_visits(visits), _frame_stays(stays, end), _frame_events(events))
+    )
+    back = _admissions(rng, active[admit], day[admit], log.stays)
+    s.last_discharge[active[admit]] = back
+    after = back + np.where(
+        rng.random(len(back)) < 0.85,
+        rng.integers(2, 15, len(back)),
+        rng.integers(15, 41, len(back)),
+    )
+    gap[admit] = after - day[admit]
+    s.nxt[active] = day + gap
 
 
 def _step_class(rng: np.random.Generator, cls: np.ndarray, first: np.ndarray) -> np.ndarray:
