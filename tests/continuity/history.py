@@ -18,7 +18,8 @@ def _id(prefix: str) -> str:
 
 
 def _cc(system: str, code: str, display: str = "") -> dict[str, Any]:
-    return {"coding": [{"system": code_system_url(system), "code": code, "display": display}]}
+    coding = {"system": code_system_url(system), "code": code}
+    return {"coding": [coding | ({"display": display} if display else {})]}
 
 
 class History:

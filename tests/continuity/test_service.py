@@ -1,0 +1,88 @@
+"""The rules over a real store: Tasks opened, kept when nothing changes, closed by evidence."""
+
+from __future__ import annotations
+
+from hub.config import FollowUpRules
+from hub.continuity.rules import ContinuityOptions
+from hub.continuity.service import evaluate_store, person_ids
+from hub.continuity.tasks import RULE_SYSTEM
+from hub.continuity.worklist import worklist
+from hub.store import FhirStore
+from tests.continuity.district import D0, three_sources
+from tests.continuity.history import days
+
+OPTIONS = ContinuityOptions(FollowUpRules())
+
+
+def _tasks(store: FhirStore, rule: str, status: str) -> list[dict]:  # type: ignore[type-arg]
+    with store.reading() as session:
+        return [i.as_dict() for i in worklist(session, rule=rule, status=status)]
+
+
+def test_a_golden_record_is_one_person(store: FhirStore) -> None:
+    resources, _ = three_sources()
+    store.write_many(resources)
+    with store.reading() as session:
+        assert person_ids(session.conn) == ["w-g"]
+
+
+def test_gap_opens_stays_and_closes_with_the_evidence(store: FhirStore) -> None:
+    resources, parts = three_sources()
+    store.write_many(resources)
+    first = evaluate_store(store, as_of=days(D0, 15), options=OPTIONS)
+    (gap,) = _tasks(store, "discharge-follow-up", "requested")
+    assert gap["patient_id"] == "w-g"
+    assert (gap["organization"], gap["case_manager"], gap["street"]) == (
+        "Organization/w-org",
+        "Practitioner/pd1",
+        "110105004",
+    )
+    assert gap["due"] == days(D0, 14).isoformat()
+    again = evaluate_store(store, as_of=days(D0, 15), options=OPTIONS)
+    assert first.written > 0
+    assert again.written == 0  # same evidence, same Tasks: nothing rewritten
+    visit = parts["station"].follow_up(days(D0, 16), klass="2")
+    store.write_many(parts["station"].resources)
+    later = evaluate_store(store, as_of=days(D0, 17), options=OPTIONS)
+    assert later.closed >= 1
+    assert _tasks(store, "discharge-follow-up", "requested") == []
+    (done,) = _tasks(store, "discharge-follow-up", "completed")
+    task = store.read("Task", done["task_id"]).as_dict()
+    assert task["output"][0]["valueReference"]["reference"] == visit
+    assert task["executionPeriod"]["end"] == days(D0, 16).isoformat()
+
+
+def test_worklist_filters_per_team_case_manager_and_rule(store: FhirStore) -> None:
+    resources, _ = three_sources()
+    store.write_many(resources)
+    evaluate_store(store, as_of=days(D0, 15), options=OPTIONS)
+    with store.reading() as session:
+        station = worklist(session, organization="w-org")
+        nobody = worklist(session, organization="elsewhere")
+        mine = worklist(session, owner="pd1")
+        rules = {i.rule for i in worklist(session)}
+    assert station
+    assert nobody == []
+    assert {i.task_id for i in mine} == {i.task_id for i in station}
+    assert rules == {"discharge-follow-up", "medication-non-adherence", "lost-to-follow-up"}
+
+
+def test_tasks_are_indexed_for_fhir_search(store: FhirStore) -> None:
+    from sqlalchemy import select
+
+    from hub.store.schema import idx_token
+
+    resources, _ = three_sources()
+    store.write_many(resources)
+    summary = evaluate_store(store, as_of=days(D0, 15), options=OPTIONS)
+    with store.reading() as session:
+        codes = (
+            session.conn.execute(
+                select(idx_token.c.code).where(
+                    idx_token.c.resource_type == "Task", idx_token.c.system == RULE_SYSTEM
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert sorted(codes) == sorted(r for r, n in summary.by_rule.items() for _ in range(n))

@@ -1,0 +1,100 @@
+"""The timeline from the mappings' golden files and from hand-built histories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hub.timeline import build_timeline, source_systems, timeline_bundle
+from tests.continuity.district import D0, three_sources
+from tests.continuity.history import History, days
+
+GOLDEN = Path(__file__).parents[1] / "mappings" / "golden"
+
+
+def _golden_resources() -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for path in sorted(GOLDEN.glob("*.json")):
+        out += json.loads(path.read_text())["resources"]
+    return out
+
+
+def test_golden_files_give_every_kind_from_the_right_source() -> None:
+    resources = _golden_resources()
+    events = build_timeline(resources, source_systems(resources))
+    kinds = {(e.kind, e.source) for e in events}
+    assert {
+        ("admission", "hospital"),
+        ("discharge", "hospital"),
+        ("diagnosis", "hospital"),
+        ("home-visit", "station"),
+        ("home-visit", "agency"),
+        ("risk-change", "station"),
+        ("scale-result", "agency"),
+        ("scale-result", "hospital"),
+        ("care-plan-change", "agency"),
+        ("goal-reached", "agency"),
+        ("medication-change", "hospital"),
+        ("case-closed", "agency"),
+        ("emergency", "station"),
+    } <= kinds
+    assert [e.date for e in events] == sorted(e.date for e in events)
+    assert all(e.references for e in events)
+
+
+def test_the_same_resource_from_two_records_is_one_event() -> None:
+    resources = _golden_resources()  # hospital.admission and hospital.adt share the Encounter
+    events = build_timeline(resources, source_systems(resources))
+    admissions = [e for e in events if e.kind == "admission"]
+    assert len(admissions) == 1
+
+
+def test_risk_level_events_only_when_the_level_changes() -> None:
+    h = History()
+    h.follow_up(D0, risk=1)
+    h.follow_up(days(D0, 30), risk=1)
+    h.follow_up(days(D0, 60), risk=3)
+    events = [
+        e
+        for e in build_timeline(h.resources, source_systems(h.resources))
+        if e.kind == "risk-change"
+    ]
+    assert [(e.date, e.value) for e in events] == [(D0, 1.0), (days(D0, 60), 3.0)]
+
+
+def test_summaries_in_chinese_and_english() -> None:
+    h = History()
+    h.follow_up(D0, mode="VR")
+    (event,) = [e for e in build_timeline(h.resources) if e.kind == "phone-contact"]
+    assert event.summary("zh").startswith("电话随访")
+    assert event.summary("en").startswith("Phone contact")
+    assert event.as_dict()["summary"] == {"zh": event.summary("zh"), "en": event.summary("en")}
+
+
+def test_source_from_the_source_patient_without_provenance() -> None:
+    resources, _ = three_sources()
+    events = build_timeline(resources, source_systems(resources))
+    assert {e.source for e in events} == {"hospital", "station", "agency"}
+
+
+def test_fhir_form_is_a_collection_with_the_list_first() -> None:
+    resources, _ = three_sources()
+    events = build_timeline(resources, source_systems(resources))
+    bundle = timeline_bundle("w-g", events, resources, base_url="http://x/fhir", language="en")
+    assert bundle["type"] == "collection"
+    timeline = bundle["entry"][0]["resource"]
+    assert timeline["resourceType"] == "List"
+    assert [e["date"] for e in timeline["entry"]] == [e.date.isoformat() for e in events]
+    behind = {f"{x['resource']['resourceType']}/{x['resource']['id']}" for x in bundle["entry"][1:]}
+    assert behind == {ref for e in events for ref in e.references}
+
+
+def test_fhir_form_is_valid_r4b() -> None:
+    from fhir.resources.R4B.bundle import Bundle
+
+    resources, _ = three_sources()
+    events = build_timeline(resources, source_systems(resources))
+    Bundle.model_validate(
+        timeline_bundle("w-g", events, resources, base_url="http://x/fhir", language="zh")
+    )
