@@ -224,9 +224,8 @@ def _plans(
 ) -> list[tuple[str, int, int]]:
     """A needs assessment and a one-year care plan at intake and every year after."""
     plans: list[tuple[str, int, int]] = []
-    cid = ctx["case_id"]
     for k, assessed in enumerate(range(intake + int(rng.integers(0, 14)), last + 1, 365), 1):
-        domains = list(rng.choice(list(_MASLOW), int(rng.integers(2, 5)), replace=False))
+        domains = [str(d) for d in rng.choice(list(_MASLOW), int(rng.integers(2, 5)), False)]
         needs = [
             {
                 "domain": d,
@@ -240,7 +239,7 @@ def _plans(
             "needs-assessments",
             {
                 **ctx,
-                "assessment_id": f"{cid}-NA{k:02d}",
+                "assessment_id": f"{ctx['case_id']}-NA{k:02d}",
                 "assessed_on": _d(assessed),
                 "assessor_id": worker,
                 "needs": needs,
@@ -249,43 +248,52 @@ def _plans(
             person,
         )
         created = min(assessed + int(rng.integers(1, 10)), last)
-        period_end = created + 364
-        finished = period_end <= last
-        goals = [
-            {
-                "goal_id": f"{cid}-P{k:02d}-G{g}",
-                "need_domain": d,
-                "description": f"改善：{_NEED_TEXT[d]}",
-                "target_date": _d(period_end),
-                "status": str(rng.choice(["achieved", "not_achieved"])) if finished else "active",
-            }
-            for g, d in enumerate(domains, 1)
-        ]
-        reviews = [
-            {"reviewed_on": _d(r), "reviewer_id": worker, "note": "按计划推进"}
-            for r in range(created + 91, min(last, period_end) + 1, 91)
-        ]
-        plan_id = f"{cid}-P{k:02d}"
-        work.add(
-            "care-plans",
-            {
-                **ctx,
-                "plan_id": plan_id,
-                "status": "completed" if finished else "active",
-                "created_on": _d(created),
-                "period_start": _d(created),
-                "period_end": _d(period_end),
-                "problems": [_NEED_TEXT[d] for d in domains],
-                "goals": goals,
-                "planned_interventions": sorted({str(x) for x in rng.choice(_KINDS, 3, p=_KIND_P)}),
-                "responsible_id": worker,
-                "reviews": reviews,
-                "updated_at": _stamp(min(last, created + 91 * len(reviews)), 61200),
-            },
-            person,
-        )
-        plans.append((plan_id, created, period_end))
+        plan = _care_plan(rng, ctx, f"{ctx['case_id']}-P{k:02d}", domains, created, last, worker)
+        work.add("care-plans", plan, person)
+        plans.append((plan["plan_id"], created, created + 364))
     return plans
+
+
+def _care_plan(
+    rng: np.random.Generator,
+    ctx: dict[str, str],
+    plan_id: str,
+    domains: list[str],
+    created: int,
+    last: int,
+    worker: str,
+) -> dict[str, Any]:
+    """A one-year care plan with a goal per need and a review every 91 days."""
+    period_end = created + 364
+    finished = period_end <= last
+    goals = [
+        {
+            "goal_id": f"{plan_id}-G{g}",
+            "need_domain": d,
+            "description": f"改善：{_NEED_TEXT[d]}",
+            "target_date": _d(period_end),
+            "status": str(rng.choice(["achieved", "not_achieved"])) if finished else "active",
+        }
+        for g, d in enumerate(domains, 1)
+    ]
+    reviews = [
+        {"reviewed_on": _d(r), "reviewer_id": worker, "note": "按计划推进"}
+        for r in range(created + 91, min(last, period_end) + 1, 91)
+    ]
+    return {
+        **ctx,
+        "plan_id": plan_id,
+        "status": "completed" if finished else "active",
+        "created_on": _d(created),
+        "period_start": _d(created),
+        "period_end": _d(period_end),
+        "problems": [_NEED_TEXT[d] for d in domains],
+        "goals": goals,
+        "planned_interventions": sorted({str(x) for x in rng.choice(_KINDS, 3, p=_KIND_P)}),
+        "responsible_id": worker,
+        "reviews": reviews,
+        "updated_at": _stamp(min(last, created + 91 * len(reviews)), 61200),
+    }
 
 
 def _scales(
