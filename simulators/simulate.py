@@ -136,21 +136,7 @@ def simulate(
     people = cohort.make_cohort(_rng(seed, 1), patients, begin, end)
     life = lifecourse.simulate_life_course(_rng(seed, 2), people.persons, begin, end, rules)
     clock.lap("cohort_and_life_course")
-
-    def station_part() -> _Run:
-        part = _Run(out)
-        _station(part, seed, people, life, noise, defects, rules)
-        return part
-
-    def other_parts() -> _Run:
-        part = _Run(out)
-        _hospital(part, seed, people, life, noise, defects)
-        _agency(part, seed, people, noise, defects)
-        return part
-
-    # the station is the largest part: on two cores it runs beside the other two
-    station_run, other_run = beside(station_part, other_parts, fork=parallel)
-    run = station_run.merge(other_run)
+    run = _sources(out, seed, people, life, (noise, defects, rules), parallel)
     clock.lap("sources")
     run.size += truth.write_truth(
         run.out / "truth", people, life, run.records, run.defects, run.noise, rules
@@ -170,6 +156,32 @@ def simulate(
         seconds=round(time.perf_counter() - began, 3),
         timings=clock.laps,
     )
+
+
+def _sources(
+    out: Path,
+    seed: int,
+    people: cohort.Cohort,
+    life: lifecourse.LifeCourse,
+    settings: tuple[NoiseConfig, DefectConfig, StandardIntervals],
+    parallel: bool,
+) -> _Run:
+    """Write the three systems; the station (the largest) beside the other two on two cores."""
+    noise, defects, rules = settings
+
+    def station_part() -> _Run:
+        part = _Run(out)
+        _station(part, seed, people, life, noise, defects, rules)
+        return part
+
+    def other_parts() -> _Run:
+        part = _Run(out)
+        _hospital(part, seed, people, life, noise, defects)
+        _agency(part, seed, people, noise, defects)
+        return part
+
+    station_run, other_run = beside(station_part, other_parts, fork=parallel)
+    return station_run.merge(other_run)
 
 
 def _station(

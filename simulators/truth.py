@@ -47,6 +47,17 @@ def _write(frame: pd.DataFrame, path: Path) -> int:
     return path.stat().st_size
 
 
+_DEFECT_COLUMNS = [
+    "source_system",
+    "record_kind",
+    "source_key",
+    "file",
+    "defect",
+    "field",
+    "severity",
+]
+
+
 def write_truth(
     folder: Path,
     people: Cohort,
@@ -58,26 +69,37 @@ def write_truth(
 ) -> int:
     """Write every ground-truth file; returns the bytes written."""
     folder.mkdir(parents=True, exist_ok=True)
-    p = people.persons
     record_map = pd.concat(records, ignore_index=True)
     record_map["source_key"] = record_map["source_key"].astype(str)
     record_map["person_id"] = person_ids(record_map["person_id"].to_numpy())
     size = _write(record_map, folder / "record_persons.parquet")
-    defect_frame = pd.DataFrame(
-        defects.rows,
-        columns=[
-            "source_system",
-            "record_kind",
-            "source_key",
-            "file",
-            "defect",
-            "field",
-            "severity",
-        ],
-    )
-    size += _write(defect_frame.astype("string"), folder / "defects.parquet")
+    defect_frame = pd.DataFrame(defects.rows, columns=_DEFECT_COLUMNS).astype("string")
+    size += _write(defect_frame, folder / "defects.parquet")
     size += _write(pd.concat(noise, ignore_index=True), folder / "identity_noise.parquet")
-    persons = pd.DataFrame(
+    size += _write(_persons(people), folder / "persons.parquet")
+    hard = people.hard_negatives
+    pairs = pd.DataFrame(
+        {
+            "person_a": person_ids(hard["person_a"].to_numpy()),
+            "person_b": person_ids(hard["person_b"].to_numpy()),
+            "kind": hard["kind"].to_numpy(),
+        }
+    )
+    size += _write(pairs, folder / "hard_negatives.parquet")
+    p = people.persons
+    indicators = compute_indicators(
+        p, life.visits, life.admissions, people.start, people.end, rules
+    )
+    size += _write(indicators, folder / "indicators.parquet")
+    text = indicators.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    (folder / "indicators.csv").write_bytes(text)
+    return size + len(text)
+
+
+def _persons(people: Cohort) -> pd.DataFrame:
+    """The true people, as the truth files name them."""
+    p = people.persons
+    return pd.DataFrame(
         {
             "person_id": person_ids(np.arange(len(p))),
             "name": p["name"].to_numpy(),
@@ -93,25 +115,6 @@ def write_truth(
             "lost_on": _within(p["lost"], people.end),
         }
     )
-    size += _write(persons, folder / "persons.parquet")
-    hard = people.hard_negatives
-    size += _write(
-        pd.DataFrame(
-            {
-                "person_a": person_ids(hard["person_a"].to_numpy()),
-                "person_b": person_ids(hard["person_b"].to_numpy()),
-                "kind": hard["kind"].to_numpy(),
-            }
-        ),
-        folder / "hard_negatives.parquet",
-    )
-    indicators = compute_indicators(
-        p, life.visits, life.admissions, people.start, people.end, rules
-    )
-    size += _write(indicators, folder / "indicators.parquet")
-    text = indicators.to_csv(index=False, lineterminator="\n").encode("utf-8")
-    (folder / "indicators.csv").write_bytes(text)
-    return size + len(text)
 
 
 def _within(days: pd.Series, end: int) -> list[str]:
