@@ -196,9 +196,14 @@ class AdtFileConnector(Connector):
             raw = data.decode("utf-8", errors="replace")
             return [RawRecord(RECORD_KIND, None, {"raw": raw}, problem, relative)], []
         records, acks = [], []
-        for number, message in enumerate(split_messages(text), 1):
+        messages = split_messages(text)
+        # a batch file that lost its trailer (FTS) was cut short: its last message is incomplete
+        truncated = text.startswith("FHS") and "\rFTS" not in text and "\nFTS" not in text
+        for number, message in enumerate(messages, 1):
             origin = f"{relative} message {number}"
             try:
+                if truncated and number == len(messages):
+                    raise _Unreadable(f"the file is truncated (no FTS trailer): {message[-40:]!r}")
                 payload = parse_adt(message)
             except _Unreadable as exc:
                 control = _control_id(message)

@@ -44,22 +44,47 @@ class _Table:
 def decode_export(data: bytes, name: str) -> tuple[str, bool]:
     """The text of a CSV export and whether its last bytes were cut mid-character.
 
-    Tries UTF-8 (with or without BOM) then GB18030, both strictly: a wrong guess fails
-    loudly instead of producing mojibake.
+    UTF-8 (with or without BOM) first, then GB18030, both strictly so a wrong guess fails
+    loudly instead of producing mojibake. A GB18030 export can carry rows pasted in as UTF-8,
+    so it is decoded line by line: each line as UTF-8 if it is valid UTF-8 (GB18030 Chinese
+    text practically never is), else as GB18030.
     """
-    errors = []
-    for encoding in ("utf-8-sig", "gb18030"):
+    try:
+        return data.decode("utf-8-sig"), False
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    decoded = []
+    for number, line in enumerate(lines):
+        text = _decode_line(line)
+        if text is None:
+            if number == len(lines) - 1 and len(line) > 0:
+                cut = _decode_line(line[:-1]) or _decode_line(line[:-2]) or _decode_line(line[:-3])
+                if cut is not None:  # only the last character is cut: a truncated file
+                    decoded.append(cut)
+                    return "\n".join(decoded), True
+            return _refuse(data, name, number + 1)
+        decoded.append(text)
+    return "\n".join(decoded), False
+
+
+def _decode_line(line: bytes) -> str | None:
+    for encoding in ("utf-8", "gb18030"):
         try:
-            return data.decode(encoding), False
-        except UnicodeDecodeError as exc:
-            if exc.start >= len(data) - 4:  # only the last character is cut: a truncated file
-                return data[: exc.start].decode(encoding), True
-            errors.append(f"{encoding} fails at byte {exc.start}")
+            return line.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _refuse(data: bytes, name: str, line: int) -> tuple[str, bool]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:65536]).best()
     guess = f"; it looks like {best.encoding}" if best is not None else ""
-    raise _UnreadableFile(f"file {name} is neither UTF-8 nor GB18030 ({', '.join(errors)}){guess}")
+    raise _UnreadableFile(
+        f"file {name} is neither UTF-8 nor GB18030 (line {line} fits neither){guess}"
+    )
 
 
 def _read_csv(data: bytes, name: str) -> _Table:
