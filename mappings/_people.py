@@ -75,10 +75,20 @@ def to_patient(
     return build(data | (extra or {})), warnings
 
 
+# Each system spells the relation its own way (HIS words, HL7 0063, GB/T 4761, English).
+_RELATION_MAPS = {
+    "hospital.patient": "hospital-guardian-relation",
+    "hospital.adt": "adt-guardian-relation",
+    "station.registration": "station-guardian-relation",
+    "agency.case": "agency-guardian-relation",
+}
+
+
 def _relation(person: IdentifiedPerson, where: Where) -> dict[str, str] | None:
     if not person.guardian_relation:
         return None
-    return translate("guardian-relation", person.guardian_relation, "guardian_relation", where)
+    concept_map = _RELATION_MAPS[person.kind]
+    return translate(concept_map, person.guardian_relation, "guardian_relation", where)
 
 
 def _guardian_contact(person: IdentifiedPerson, where: Where) -> dict[str, Any] | None:

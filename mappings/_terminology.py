@@ -53,16 +53,17 @@ def concept_map_url(name: str) -> str:
 @cache
 def _concept_map(name: str) -> tuple[str, dict[str, Coding]]:
     data = _load("conceptmaps", name)
-    (group,) = data["group"]
+    # One group per target system (e.g. v3 RoleCode, and v2-0131 for "other").
     table = {
         element["code"]: {
             "system": group["target"],
             "code": element["target"][0]["code"],
             "display": element["target"][0]["display"],
         }
+        for group in data["group"]
         for element in group["element"]
     }
-    return group["target"], table
+    return data["group"][0]["target"], table
 
 
 @cache

@@ -279,8 +279,12 @@ def adt_stay(event: AdtEvent, ctx: MappingContext) -> StayFacts | None:
         "adt-patient-class", event.patient_class or "I", "patient_class", where
     )
     disposition = (
+        # PV1-36 carries the HIS dis_way codes.
         translate(
-            "adt-discharge-disposition", event.discharge_disposition, "discharge_disposition", where
+            "hospital-discharge-disposition",
+            event.discharge_disposition,
+            "discharge_disposition",
+            where,
         )
         if event.discharge_disposition
         else None

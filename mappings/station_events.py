@@ -54,31 +54,45 @@ def _emergency_encounter(event: EmergencyHandling, ctx: MappingContext, key: str
     )
 
 
-def _emergency_procedure(event: EmergencyHandling, ctx: MappingContext, key: str) -> Any:
-    """Procedure of the handling: the measures taken, police involvement, who handled it."""
+def _emergency_procedures(event: EmergencyHandling, ctx: MappingContext, key: str) -> list[Any]:
+    """Procedure of the handling, and one child Procedure (partOf) per measure taken."""
+    where = Where(event.kind, event.source_key)
     performers = []
     if event.handled_by_id:
         performers.append({"actor": ref(ctx, "Practitioner", event.handled_by_id)})
     if event.police_involved:
-        performers.append(
-            {"function": concept(ours("care-team-role", "police")), "actor": {"display": "police"}}
-        )
-    notes = [redact(m) for m in event.measures] + (
-        [redact(event.description)] if event.description else []
-    )
-    return build(
-        {
-            "resourceType": "Procedure",
+        police = concept(ours("care-team-role", "police"))
+        performers.append({"function": police, "actor": {"display": "police"}})
+    common = {
+        "resourceType": "Procedure",
+        "status": "completed",
+        "subject": ref(ctx, "Patient", event.registration_no),
+        "encounter": ref(ctx, "Encounter", key),
+        "performedDateTime": instant(event.occurred_at, ctx),
+    }
+    parent = build(
+        common
+        | {
             "id": stable_id(ctx.source_system, "Procedure", key),
-            "status": "completed",
             "code": concept(ours("emergency-measure", "emergency-handling")),
-            "subject": ref(ctx, "Patient", event.registration_no),
-            "encounter": ref(ctx, "Encounter", key),
-            "performedDateTime": instant(event.occurred_at, ctx),
             "performer": performers,
-            "note": [{"text": n} for n in notes],
+            "note": [{"text": redact(event.description)}] if event.description else None,
         }
     )
+    children = [
+        build(
+            common
+            | {
+                "id": stable_id(ctx.source_system, "Procedure", f"{key}|measure|{measure}"),
+                "partOf": [ref(ctx, "Procedure", key)],
+                "code": concept(
+                    local_code("emergency-measure-taken", measure, f"measures[{index}]", where)
+                ),
+            }
+        )
+        for index, measure in enumerate(dict.fromkeys(event.measures))
+    ]
+    return [parent, *children]
 
 
 def map_emergency(
@@ -115,7 +129,7 @@ def map_emergency(
         _emergency_encounter(event, ctx, key),
         response,
         to_observation(frame, "risk-level", "survey", coded_value(risk)),
-        _emergency_procedure(event, ctx, key),
+        *_emergency_procedures(event, ctx, key),
     ]
     if event.handled_by_id:
         resources.append(to_practitioner(ctx, event.handled_by_id, event.handled_by_name))

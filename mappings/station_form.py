@@ -48,7 +48,7 @@ FOLLOW_UP_ITEMS: dict[str, tuple[str, str, str | None]] = {
     "referral-reason": ("referral_reason", "string", None),
     "referral-to": ("referral_to", "string", None),
     "medications": ("medications", "string", None),
-    "rehabilitation": ("rehabilitation", "string", None),
+    "rehabilitation": ("rehabilitation", "coding", "rehabilitation-measure"),
     "follow-up-class": ("follow_up_class", "coding", "smd-follow-up-class"),
     "next-visit-date": ("next_visit_date", "date", None),
     "death-date": ("death_date", "date", None),

@@ -136,17 +136,22 @@ def to_community_episode(
 
 def _patient_extras(reg: StationRegistration, ctx: MappingContext) -> dict[str, Any]:
     """Area, managing station, prevention doctor and death, on top of the demographics."""
+    where = Where(reg.kind, reg.source_key)
+    economic = (
+        local_code("economic-status", reg.economic_status, "economic_status", where)
+        if reg.economic_status
+        else None
+    )
     extra: dict[str, Any] = {
         # The area drives district statistics and catchment-based access; no standard element.
         "extension": [
             {"url": extension_url("sub-district"), "valueCode": reg.street_code},
             {"url": extension_url("neighbourhood"), "valueString": reg.neighbourhood},
-            {"url": extension_url("economic-status"), "valueString": reg.economic_status},
+            {"url": extension_url("economic-status"), "valueCoding": economic},
         ],
         "managingOrganization": ref(ctx, "Organization", reg.station_code),
         "generalPractitioner": [ref(ctx, "Practitioner", reg.doctor_id)] if reg.doctor_id else None,
     }
-    where = Where(reg.kind, reg.source_key)
     status = translate(
         "station-management-status-code", reg.management_status, "management_status", where
     )

@@ -67,7 +67,7 @@ def hospital_records(draw: st.DrawFn) -> list[SourceRecord]:
             sex=draw(st.sampled_from(["M", "F", None])),
             resident_id=draw(st.none() | resident_ids()),
             guardian_name=draw(names),
-            guardian_relation=draw(st.none() | st.sampled_from(["父亲", "mother", "spouse"])),
+            guardian_relation=draw(st.none() | st.sampled_from(["父亲", "母亲", "配偶", "其他"])),
             ethnicity=draw(st.none() | st.sampled_from(["01", "回族", "11"])),
             marital_status=draw(st.none() | st.sampled_from(["10", "20", "married"])),
             updated_at=stamp,
@@ -78,7 +78,7 @@ def hospital_records(draw: st.DrawFn) -> list[SourceRecord]:
             ward=draw(st.none() | st.just("二病区")),
             admitted_at=admitted,
             discharged_at=discharged,
-            discharge_disposition=draw(st.sampled_from(["home", "transfer", "died"]))
+            discharge_disposition=draw(st.sampled_from(["1", "2", "3", "4", "5", "9"]))
             if discharged
             else None,
             attending_doctor_id=doctor,
@@ -95,7 +95,7 @@ def hospital_records(draw: st.DrawFn) -> list[SourceRecord]:
             icd10_code=draw(
                 st.sampled_from(["F20.0", "F31.2", "F25", "F06.8", "F71.1", "F32.1", "F20.001"])
             ),
-            diagnosis_type=draw(st.sampled_from(["admission", "discharge", "confirmed"])),
+            diagnosis_type=draw(st.sampled_from(["1", "2", "3"])),
             diagnosed_at=admitted,
             doctor_id=draw(staff),
             updated_at=stamp,
@@ -104,7 +104,7 @@ def hospital_records(draw: st.DrawFn) -> list[SourceRecord]:
             order_id=draw(keys),
             patient_id=pid,
             admission_id=aid,
-            drug_code=draw(st.sampled_from(["YP001", "YP005", "N05AH03", "YP014"])),
+            drug_code=draw(st.sampled_from(["YP0101", "YP0105", "YP0201", "YP0301", "YP0302"])),
             dose=draw(st.none() | st.floats(0.5, 500)),
             dose_unit=draw(st.sampled_from(["mg", "片"])),
             route=draw(st.none() | st.sampled_from(["po", "im"])),
@@ -131,12 +131,14 @@ def hospital_records(draw: st.DrawFn) -> list[SourceRecord]:
             event_type="A03" if discharged else "A01",
             event_time=admitted,
             patient_id=pid,
+            guardian_name=draw(names),
+            guardian_relation=draw(st.none() | st.sampled_from(["SPO", "CHD", "MTH", "OTH"])),
             visit_number=aid,
             patient_class="I",
             attending_doctor_id=doctor,
             admitted_at=admitted,
             discharged_at=discharged,
-            discharge_disposition="01" if discharged else None,
+            discharge_disposition="1" if discharged else None,
             diagnoses=("F20.0",),
         ),
     ]
@@ -155,6 +157,10 @@ def station_records(draw: st.DrawFn) -> list[SourceRecord]:
             sex=draw(st.sampled_from(["1", "2", "9"])),
             resident_id=draw(st.none() | resident_ids()),
             guardian_name=draw(names),
+            guardian_relation=draw(
+                st.none() | st.sampled_from(["10", "20", "51", "52", "70", "99"])
+            ),
+            economic_status=draw(st.none() | st.sampled_from(["1", "2"])),
             diagnosis_code=draw(st.sampled_from(["01", "02", "03", "04", "05", "06"])),
             registered_on=registered,
             street_code="110105004",
@@ -183,6 +189,7 @@ def station_records(draw: st.DrawFn) -> list[SourceRecord]:
                 minor_trouble=draw(st.integers(0, 3)),
                 hospitalisation=draw(st.none() | st.sampled_from(["0", "1", "2"])),
                 adherence=draw(st.none() | st.sampled_from(["1", "2", "3", "4"])),
+                rehabilitation=tuple(draw(st.sets(st.sampled_from(["1", "2", "3", "4", "5"])))),
                 medications=tuple(
                     draw(
                         st.lists(st.sampled_from(["利培酮 2mg bid", "奥氮平 10mg qn"]), max_size=2)
@@ -200,7 +207,7 @@ def station_records(draw: st.DrawFn) -> list[SourceRecord]:
             registration_no=reg,
             occurred_at=draw(moments),
             risk_level=draw(st.integers(0, 5)),
-            measures=("送医",),
+            measures=tuple(draw(st.lists(st.sampled_from(["1", "2", "3", "4"]), max_size=3))),
             police_involved=draw(st.booleans()),
             admitted=draw(st.booleans()),
             handled_by_id=draw(staff),
@@ -249,6 +256,8 @@ def agency_records(draw: st.DrawFn) -> list[SourceRecord]:
             client_id=client,
             name=draw(names),
             sex=draw(st.sampled_from(["male", "female"])),
+            guardian_name=draw(names),
+            guardian_relation=draw(st.none() | st.sampled_from(["mother", "spouse", "other"])),
             intake_date=intake,
             status=draw(st.sampled_from(["open", "on_hold", "closed"])),
             case_manager_id="SW03",

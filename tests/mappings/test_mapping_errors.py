@@ -36,7 +36,7 @@ def _with(kind: str, **changes: object) -> SourceRecord:
             "ConceptMap/station-management-status-code",
         ),
         ("hospital.patient", "sex", "X", "ConceptMap/hospital-sex"),
-        ("hospital.patient", "guardian_relation", "舅舅", "ConceptMap/guardian-relation"),
+        ("hospital.patient", "guardian_relation", "舅舅", "ConceptMap/hospital-guardian-relation"),
         (
             "hospital.admission",
             "discharge_disposition",
