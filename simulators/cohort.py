@@ -85,6 +85,23 @@ def _hard_negatives(rng: np.random.Generator, p: dict[str, np.ndarray], start: i
 
 def make_cohort(rng: np.random.Generator, n: int, start: int, end: int) -> Cohort:
     """Draw n registered patients of the district with everything the three systems hold."""
+    cols = _people(rng, n, start, end)
+    hard = _hard_negatives(rng, cols, start)
+    p = pd.DataFrame(cols)
+    _clinical_and_family(rng, p, start)
+    # each system numbers its patients in its own order, so keys say nothing across systems
+    for system in ("station", "hospital", "agency"):
+        p[f"{system}_no"] = rng.permutation(n) + 1
+    per_street = np.bincount(p["street"], minlength=len(STREETS))
+    doctors = _staff(rng, "D", np.maximum(1, np.ceil(per_street / 200)).astype(int))
+    p["doctor"] = _pick_staff(rng, doctors, p["street"].to_numpy())
+    workers = _staff(rng, "SW", np.maximum(1, np.ceil(per_street / 300)).astype(int))
+    psych = _staff(rng, "Y", np.array([max(3, min(40, n // 2000))]))
+    return Cohort(p, doctors, workers, psych, hard, start, end)
+
+
+def _people(rng: np.random.Generator, n: int, start: int, end: int) -> dict[str, np.ndarray]:
+    """Sex, name, birth, diagnosis, registration and home of each patient."""
     male = rng.random(n) < 0.52
     diagnosis = rng.choice(list(DIAGNOSIS_SHARES), n, p=list(DIAGNOSIS_SHARES.values()))
     age = np.clip(rng.normal(50, 14, n), 16, 90)
@@ -99,31 +116,32 @@ def make_cohort(rng: np.random.Generator, n: int, start: int, end: int) -> Cohor
     registered = np.maximum(registered, birth + int(15 * _YEAR))
     street = rng.integers(0, len(STREETS), n)
     road = rng.integers(0, 3, n)
-    cols: dict[str, np.ndarray] = {
+    name = np.array(names.chinese_names(rng, male), dtype=object)
+    neighbourhood = rng.integers(0, 8, n)
+    numbers = zip(
+        street.tolist(),
+        road.tolist(),
+        rng.integers(1, 800, n).tolist(),
+        rng.integers(1, 40, n).tolist(),
+        rng.integers(101, 1202, n).tolist(),
+        strict=True,
+    )
+    address = [f"{DISTRICT_NAME}{STREETS[s].roads[r]}{a}弄{b}号{c}室" for s, r, a, b, c in numbers]
+    return {
         "male": male,
-        "name": np.array(names.chinese_names(rng, male), dtype=object),
+        "name": name,
         "birth": birth,
         "diagnosis": diagnosis,
         "registered": registered,
         "street": street,
-        "neighbourhood": rng.integers(0, 8, n),
-        "address": np.array(
-            [
-                f"{DISTRICT_NAME}{STREETS[s].roads[r]}{a}弄{b}号{c}室"
-                for s, r, a, b, c in zip(
-                    street.tolist(),
-                    road.tolist(),
-                    rng.integers(1, 800, n).tolist(),
-                    rng.integers(1, 40, n).tolist(),
-                    rng.integers(101, 1202, n).tolist(),
-                    strict=True,
-                )
-            ],
-            dtype=object,
-        ),
+        "neighbourhood": neighbourhood,
+        "address": np.array(address, dtype=object),
     }
-    hard = _hard_negatives(rng, cols, start)
-    p = pd.DataFrame(cols)
+
+
+def _clinical_and_family(rng: np.random.Generator, p: pd.DataFrame, start: int) -> None:
+    """Dates of diagnosis, identifiers, guardian, social facts and exits (in place)."""
+    n = len(p)
     p["registered"] = np.maximum(p["registered"].to_numpy(), p["birth"].to_numpy() + 15 * 365)
     p["confirmed"] = p["registered"] - rng.integers(0, 60, n)
     p["onset"] = np.maximum(
@@ -145,15 +163,6 @@ def make_cohort(rng: np.random.Generator, n: int, start: int, end: int) -> Cohor
     p["lost"] = _exit_day(rng, n, 0.015, begin)
     p["loss_reason"] = rng.choice(["1", "2", "3", "4", "5"], n, p=[0.3, 0.2, 0.2, 0.2, 0.1])
     p["exit"] = np.minimum(np.minimum(p["death"], p["moved"]), p["lost"])
-    # each system numbers its patients in its own order, so keys say nothing across systems
-    for system in ("station", "hospital", "agency"):
-        p[f"{system}_no"] = rng.permutation(n) + 1
-    per_street = np.bincount(p["street"], minlength=len(STREETS))
-    doctors = _staff(rng, "D", np.maximum(1, np.ceil(per_street / 200)).astype(int))
-    p["doctor"] = _pick_staff(rng, doctors, p["street"].to_numpy())
-    workers = _staff(rng, "SW", np.maximum(1, np.ceil(per_street / 300)).astype(int))
-    psych = _staff(rng, "Y", np.array([max(3, min(40, n // 2000))]))
-    return Cohort(p, doctors, workers, psych, hard, start, end)
 
 
 def _pick_staff(rng: np.random.Generator, staff: pd.DataFrame, street: np.ndarray) -> np.ndarray:
