@@ -149,31 +149,44 @@ class AdtFileConnector(Connector):
         *,
         ack_directory: Path | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        messages_per_page: int = 500,
         retry: RetryPolicy | None = None,
     ) -> None:
         super().__init__(name, retry=retry)
         self.directory = directory
         self.ack_directory = ack_directory or directory / "ack"
         self.clock = clock
-        self._pending: _Ack | None = None
+        self.messages_per_page = messages_per_page
+        self._pending: list[_Ack] = []
 
     @classmethod
     def from_config(
         cls, name: str, options: dict[str, Any], *, secret: Callable[[str], str | None]
     ) -> AdtFileConnector:
-        """``directory`` (required) and ``ack_directory``."""
+        """``directory`` (required), ``ack_directory``, ``messages_per_page``."""
         if not options.get("directory"):
             raise ValueError(
                 f"source {name!r}: option 'directory' (the ADT drop folder) is required"
             )
         ack = options.get("ack_directory")
-        return cls(name, Path(options["directory"]), ack_directory=Path(ack) if ack else None)
+        return cls(
+            name,
+            Path(options["directory"]),
+            ack_directory=Path(ack) if ack else None,
+            messages_per_page=int(options.get("messages_per_page", 500)),
+        )
 
     def fetch_page(self, cursor: Cursor) -> Page | None:
-        """The messages of the first file not yet taken (or taken with other content)."""
+        """Messages of the next files not yet taken (or taken with other content).
+
+        Files are gathered until ``messages_per_page`` messages: a daily file holds few
+        messages, and each page costs one transaction downstream.
+        """
         if not self.directory.is_dir():
             raise SourceUnavailable(f"ADT folder {self.directory} does not exist")
         taken: dict[str, str] = dict(cursor.get("files", {}))
+        records: list[RawRecord] = []
+        pending: list[_Ack] = []
         for path in sorted(self.directory.rglob(self.pattern)):
             if self.ack_directory in path.parents:
                 continue
@@ -183,10 +196,15 @@ class AdtFileConnector(Connector):
             if taken.get(relative) == digest:
                 continue
             taken[relative] = digest
-            records, acks = self._read_file(relative, data)
-            self._pending = _Ack(self.ack_directory / f"{relative}.ack", "".join(acks))
-            return Page(records, {"files": taken})
-        return None
+            file_records, acks = self._read_file(relative, data)
+            records.extend(file_records)
+            pending.append(_Ack(self.ack_directory / f"{relative}.ack", "".join(acks)))
+            if len(records) >= self.messages_per_page:
+                break
+        if not pending:
+            return None
+        self._pending = pending
+        return Page(records, {"files": taken})
 
     def _read_file(self, relative: str, data: bytes) -> tuple[list[RawRecord], list[str]]:
         try:
@@ -226,13 +244,12 @@ class AdtFileConnector(Connector):
 
     def after_landed(self, page: Page) -> None:
         """Write the ACK file of the page just committed."""
-        pending, self._pending = self._pending, None
-        if pending is None:
-            return
-        pending.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = pending.path.with_suffix(".tmp")
-        temporary.write_text(pending.text, encoding="utf-8")
-        temporary.replace(pending.path)  # readers never see half an ACK file
+        pending, self._pending = self._pending, []
+        for ack in pending:
+            ack.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = ack.path.with_suffix(".tmp")
+            temporary.write_text(ack.text, encoding="utf-8")
+            temporary.replace(ack.path)  # readers never see half an ACK file
 
 
 def _control_id(message: str) -> str:

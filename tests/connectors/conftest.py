@@ -93,7 +93,7 @@ def _subjects(district: District, work: Path) -> dict[str, Subject]:
         "hospital_adt": Subject(
             "hospital",
             ("hospital.adt",),
-            lambda: AdtFileConnector("adt", adt_dir, retry=NO_WAIT),
+            lambda: AdtFileConnector("adt", adt_dir, messages_per_page=3, retry=NO_WAIT),
             break_adt,
         ),
         "station_files": Subject(
