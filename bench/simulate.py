@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    print(f"load average (1 min) at the start: {os.getloadavg()[0]:.2f}")
     rows = [_run(int(n), args.years, args.seed) for n in args.sizes.split(",")]
     print(
         f"{'patients':>9} {'years':>5} {'seconds':>8} {'patients/s':>11} {'records':>10} "
@@ -59,7 +60,13 @@ def main() -> None:
     for r in rows:
         phases = ", ".join(f"{k} {v:.1f}s" for k, v in r["phases"].items())  # type: ignore[attr-defined]
         print(f"  {r['patients']} patients: {phases}")
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    # a shared machine: the load average says how much of the two cores this run really had
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+    }
+    print(f"load average (1 min) at the end: {machine['load_average_1m']}")
     print("RESULT " + json.dumps({"benchmark": "simulate", "machine": machine, "runs": rows}))
 
 
