@@ -11,7 +11,7 @@ from hub.timeline import SOURCE_SYSTEMS, TimelineEvent
 __all__ = ["LANES", "Dot", "Spark", "dots", "sparkline", "ticks"]
 
 LANES: tuple[str, ...] = (*SOURCE_SYSTEMS, "unknown")
-WIDTH, LANE_HEIGHT, MARGIN = 960, 36, 130
+WIDTH, LANE_HEIGHT, MARGIN = 960, 36, 170
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Spark:
     """A small line chart: the polyline's points and the last value."""
 
     points: str
+    dots: tuple[tuple[float, float], ...]
     last: float
     minimum: float
     maximum: float
@@ -49,7 +50,7 @@ def dots(events: Sequence[TimelineEvent]) -> list[Dot]:
     first, span = _span([e.date for e in events])
     lane = {name: i for i, name in enumerate(LANES)}
     return [
-        Dot(_x(e.date, first, span), lane.get(e.source, len(LANES) - 1) * LANE_HEIGHT + 18, e)
+        Dot(_x(e.date, first, span), lane.get(e.source, lane["unknown"]) * LANE_HEIGHT + 18, e)
         for e in events
     ]
 
@@ -76,8 +77,8 @@ def sparkline(
     first, span = _span([*days, *(p[0] for p in points)])
     low, high = min(v for _, v in points), max(v for _, v in points)
     scale = (high - low) or 1.0
-    coords = [
-        f"{_x(d, first, span)},{round(height - 4 - (height - 8) * (v - low) / scale, 1)}"
+    xy = tuple(
+        (_x(d, first, span), round(height - 4 - (height - 8) * (v - low) / scale, 1))
         for d, v in points
-    ]
-    return Spark(" ".join(coords), points[-1][1], low, high)
+    )
+    return Spark(" ".join(f"{x},{y}" for x, y in xy), xy, points[-1][1], low, high)

@@ -105,7 +105,9 @@ def render_patient(
             events=events,
             dots=dots(events),
             ticks=ticks(events),
-            lanes=LANES,
+            lanes=[
+                lane for lane in LANES if lane != "unknown" or any(e.source == lane for e in events)
+            ],
             lane_height=LANE_HEIGHT,
             width=WIDTH,
             charts=[c for c in charts if c[1]],
