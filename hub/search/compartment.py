@@ -13,11 +13,17 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, or_, select
 
-from hub.search.service import Hit
+from hub.search.service import Hit, load_resources
 from hub.search.sql import local_reference
 from hub.store.schema import idx_reference, resource
 
-__all__ = ["PATIENT_COMPARTMENT", "compartment_resources", "linked_patients"]
+__all__ = [
+    "PATIENT_COMPARTMENT",
+    "REFERENCED_TYPES",
+    "compartment_resources",
+    "linked_patients",
+    "referenced_resources",
+]
 
 #: Type -> the (indexed) reference parameters that put a resource in a Patient's compartment.
 PATIENT_COMPARTMENT: dict[str, tuple[str, ...]] = {
@@ -125,3 +131,29 @@ def compartment_resources(
             h.resource_id,
         ),
     )
+
+
+#: Types outside the compartment that $everything adds when compartment resources refer to them.
+REFERENCED_TYPES = ("Organization", "Practitioner", "PractitionerRole")
+
+
+def referenced_resources(
+    conn: Connection, hits: list[Hit], *, types: Iterable[str] = REFERENCED_TYPES
+) -> list[Hit]:
+    """Practitioners, roles and organizations that the given resources refer to."""
+    by_type: dict[str, list[str]] = {}
+    for hit in hits:
+        by_type.setdefault(hit.resource_type, []).append(hit.resource_id)
+    wanted = list(types)
+    if not by_type or not wanted:
+        return []
+    ref = idx_reference
+    sources = [
+        and_(ref.c.resource_type == t, ref.c.resource_id.in_(ids)) for t, ids in by_type.items()
+    ]
+    rows = conn.execute(
+        select(ref.c.target_type, ref.c.target_id)
+        .where(or_(*sources), ref.c.target_type.in_(wanted), ref.c.target_url.is_(None))
+        .distinct()
+    )
+    return load_resources(conn, sorted((r[0], r[1]) for r in rows))

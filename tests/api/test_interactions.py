@@ -156,7 +156,13 @@ def test_everything_covers_linked_source_patients(store: FhirStore, api: TestCli
                     {"other": {"reference": "Patient/src2"}, "type": "seealso"},
                 ],
             },
-            {"resourceType": "Patient", "id": "src1"},
+            {
+                "resourceType": "Patient",
+                "id": "src1",
+                "generalPractitioner": [{"reference": "Practitioner/dr"}],
+            },
+            {"resourceType": "Practitioner", "id": "dr"},
+            {"resourceType": "Practitioner", "id": "unrelated"},
             {"resourceType": "Patient", "id": "src2"},
             {"resourceType": "Patient", "id": "other"},
             obs("o1", "src1"),
@@ -172,12 +178,12 @@ def test_everything_covers_linked_source_patients(store: FhirStore, api: TestCli
         ]
     )
     bundle = api.get("/fhir/Patient/golden/$everything").json()
-    assert ids(bundle) == {"golden", "src1", "src2", "o1", "o2", "e1"}
+    assert ids(bundle) == {"golden", "src1", "src2", "o1", "o2", "e1", "dr"}
     assert bundle["entry"][0]["resource"]["id"] == "golden"
     only_obs = api.get("/fhir/Patient/golden/$everything?_type=Observation").json()
     assert ids(only_obs) == {"o1", "o2"}
-    paged = api.get("/fhir/Patient/golden/$everything?_count=4").json()
-    assert len(paged["entry"]) == 4
+    paged = api.get("/fhir/Patient/golden/$everything?_count=5").json()
+    assert len(paged["entry"]) == 5
     next_url = next(link["url"] for link in paged["link"] if link["relation"] == "next")
     assert next_url.startswith(f"{BASE}/Patient/golden/$everything?")
     rest = api.get(next_url.removeprefix("http://hub.test")).json()

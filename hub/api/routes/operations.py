@@ -17,7 +17,12 @@ from hub.api.negotiation import negotiate
 from hub.api.openapi_docs import RESOURCE_BODY, IdPath, TypePath
 from hub.api.responses import FhirResponse, fhir_json
 from hub.config import Settings
-from hub.search.compartment import compartment_resources, linked_patients
+from hub.search.compartment import (
+    REFERENCED_TYPES,
+    compartment_resources,
+    linked_patients,
+    referenced_resources,
+)
 from hub.search.dates import parse_fhir_date
 from hub.search.request import MAX_COUNT
 from hub.store import FhirStore
@@ -47,6 +52,8 @@ def _everything(
         hits = compartment_resources(
             session.conn, patients, types=types, since=since, base_url=settings.fhir_base_url
         )
+        extra = [t for t in REFERENCED_TYPES if types is None or t in types]
+        hits += referenced_resources(session.conn, hits, types=extra)
     base = settings.fhir_base_url
     kept = [(k, v) for k, v in (("_since", since_text), ("_type", type_text)) if v]
     header: dict[str, Any] = {
@@ -76,7 +83,7 @@ def patient_everything(
     count: Annotated[int, Query(alias="_count", ge=1, le=MAX_COUNT)] = MAX_COUNT,
     offset: Annotated[int, Query(alias="_offset", ge=0)] = 0,
 ) -> FhirResponse:
-    """Everything in the patient's compartment, and in those of the Patients it links to."""
+    """The compartments of the patient and its linked Patients, with whom they refer to."""
     return fhir_json(_everything(store, settings, patient_id, (since, type_, count, offset)))
 
 
