@@ -85,7 +85,7 @@ def _resource_entry(resource_type: str) -> dict[str, Any]:
         "readHistory": True,
         "updateCreate": True,
         "conditionalCreate": True,
-        "conditionalRead": "modified-since",
+        "conditionalRead": "full-support",  # If-None-Match and If-Modified-Since
         "conditionalUpdate": True,
         "conditionalDelete": "not-supported",
         "searchInclude": [f"{resource_type}:{code}" for code in _references(resource_type)],

@@ -264,3 +264,18 @@ def test_transaction_conditional_create_points_references_at_the_match(
     result = _post(api, "/fhir", bundle).json()
     assert result["entry"][0]["response"]["status"] == "200 OK"
     assert result["entry"][1]["resource"]["subject"]["reference"] == "Patient/existing"
+
+
+def test_conditional_read_headers(store: FhirStore, api: TestClient) -> None:
+    store.update({"resourceType": "Patient", "id": "cr"})
+    first = api.get("/fhir/Patient/cr")
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    assert api.get("/fhir/Patient/cr", headers={"If-None-Match": etag}).status_code == 304
+    assert api.get("/fhir/Patient/cr", headers={"If-Modified-Since": modified}).status_code == 304
+    old = "Mon, 01 Jan 2001 00:00:00 GMT"
+    assert api.get("/fhir/Patient/cr", headers={"If-Modified-Since": old}).status_code == 200
+    store.delete("Patient", "cr")
+    gone = api.get("/fhir/Patient/cr")
+    assert gone.status_code == 410
+    assert gone.json()["resourceType"] == "OperationOutcome"
+    assert api.get("/fhir/Patient/never").status_code == 404
