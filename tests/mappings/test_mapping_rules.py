@@ -161,3 +161,25 @@ def test_sdss_impairment_is_interpreted(context_for: ContextFor) -> None:
     (total,) = [d for d in docs if d["resourceType"] == "Observation"]
     assert total["valueInteger"] == 2
     assert total["interpretation"][0]["coding"][0]["code"] == "impaired"
+
+
+@pytest.mark.parametrize(
+    ("kind", "relation", "system", "code"),
+    [
+        ("hospital.patient", "配偶", "v3-RoleCode", "SPS"),
+        ("hospital.patient", "其他", "v2-0131", "O"),
+        ("hospital.adt", "CHD", "v3-RoleCode", "CHILD"),
+        ("station.registration", "51", "v3-RoleCode", "FTH"),
+        ("station.registration", "99", "v2-0131", "O"),
+        ("agency.case", "sibling", "v3-RoleCode", "SIB"),
+    ],
+)
+def test_each_source_spells_the_guardian_relation_its_own_way(
+    kind: str, relation: str, system: str, code: str, context_for: ContextFor
+) -> None:
+    docs = _mapped(kind, context_for, guardian_name="王秀兰", guardian_relation=relation)
+    coding = _only(docs, "RelatedPerson")["relationship"][0]["coding"][0]
+    assert coding["system"].endswith(system)
+    assert coding["code"] == code
+    contact = _only(docs, "Patient")["contact"][0]
+    assert contact["relationship"][0]["coding"][0] == coding
