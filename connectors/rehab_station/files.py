@@ -10,6 +10,7 @@ workbook) become records with ``problem`` set, which the ingest quarantines.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -45,45 +46,62 @@ def decode_export(data: bytes, name: str) -> tuple[str, bool]:
     """The text of a CSV export and whether its last bytes were cut mid-character.
 
     UTF-8 (with or without BOM) first, then GB18030, both strictly so a wrong guess fails
-    loudly instead of producing mojibake. A GB18030 export can carry rows pasted in as UTF-8,
-    so it is decoded line by line: each line as UTF-8 if it is valid UTF-8 (GB18030 Chinese
-    text practically never is), else as GB18030.
+    loudly instead of producing mojibake. A GB18030 export can carry text pasted in as UTF-8,
+    so it is decoded line by line: a line that is valid UTF-8 as UTF-8 (GB18030 Chinese text
+    practically never is), else as GB18030 with any stretch GB18030 rejects read as UTF-8
+    (or, failing that, replaced). When most lines need that repair, the file is in some
+    other encoding and is refused whole.
     """
     try:
         return data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
         pass
     lines = data.split(b"\n")
-    decoded = []
-    for number, line in enumerate(lines):
-        text = _decode_line(line)
-        if text is None:
-            if number == len(lines) - 1 and len(line) > 0:
-                cut = _decode_line(line[:-1]) or _decode_line(line[:-2]) or _decode_line(line[:-3])
-                if cut is not None:  # only the last character is cut: a truncated file
-                    decoded.append(cut)
-                    return "\n".join(decoded), True
-            return _refuse(data, name, number + 1)
+    decoded, repaired = [], 0
+    for line in lines:
+        text, clean = _decode_line(line)
         decoded.append(text)
-    return "\n".join(decoded), False
+        repaired += not clean
+    if repaired * 2 > len(lines):
+        return _refuse(data, name, repaired)
+    cut = not _decode_line(lines[-1])[1]  # a character cut at the very end: truncated
+    return "\n".join(decoded), cut
 
 
-def _decode_line(line: bytes) -> str | None:
+def _decode_line(line: bytes) -> tuple[str, bool]:
+    """The line's text and whether it decoded cleanly."""
     for encoding in ("utf-8", "gb18030"):
         try:
-            return line.decode(encoding)
+            return line.decode(encoding), True
         except UnicodeDecodeError:
             continue
-    return None
+    return line.decode("gb18030", errors=_PASTED_UTF8), False
 
 
-def _refuse(data: bytes, name: str, line: int) -> tuple[str, bool]:
+def _utf8_or_replace(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: read the rejected bytes as UTF-8 when they are, else U+FFFD."""
+    assert isinstance(error, UnicodeDecodeError)
+    for width in (3, 2, 4):
+        try:
+            return error.object[error.start : error.start + width].decode(
+                "utf-8"
+            ), error.start + width
+        except UnicodeDecodeError:
+            continue
+    return "\ufffd", error.start + 1
+
+
+_PASTED_UTF8 = "carehub-pasted-utf8"
+codecs.register_error(_PASTED_UTF8, _utf8_or_replace)
+
+
+def _refuse(data: bytes, name: str, lines: int) -> tuple[str, bool]:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[:65536]).best()
     guess = f"; it looks like {best.encoding}" if best is not None else ""
     raise _UnreadableFile(
-        f"file {name} is neither UTF-8 nor GB18030 (line {line} fits neither){guess}"
+        f"file {name} is neither UTF-8 nor GB18030 ({lines} lines fit neither){guess}"
     )
 
 
