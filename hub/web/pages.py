@@ -12,6 +12,7 @@ from hub.continuity.worklist import WorkItem, counts
 from hub.timeline import Language, TimelineEvent, risk_series, translate
 from hub.timeline.read import Resource, code_of, display_of, reference_of
 from hub.web.charts import LANE_HEIGHT, LANES, WIDTH, dots, sparkline, ticks
+from hub.web.rows import event_dots, event_rows
 
 __all__ = ["render_patient", "render_worklist"]
 
@@ -103,7 +104,8 @@ def render_patient(
             patient=patient,
             name=name,
             events=events,
-            dots=dots(events),
+            event_dots=event_dots(dots(events), language),
+            event_rows=event_rows(events, translate(language), language),
             ticks=ticks(events),
             lanes=[
                 lane for lane in LANES if lane != "unknown" or any(e.source == lane for e in events)
