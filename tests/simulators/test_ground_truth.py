@@ -185,3 +185,26 @@ def test_identity_noise_is_what_the_systems_show(noisy_run: SimulationSummary) -
             pytest.fail("a missing resident id must be null")
         elif row.noise == "changed":
             assert doc["phone"] != true["phone"]
+
+
+def test_encoding_damage_in_utf8_files_is_mojibake(noisy_run: SimulationSummary) -> None:
+    out = noisy_run.out
+    defects = readers.truth(out, "defects")
+    damaged = defects[defects["defect"] == "encoding_damage"]
+    registrations = readers.read_station(out, "基本信息")
+    patients = readers.read_his(out, "v_patient").set_index("pat_id")
+    cases = {d["case_id"]: d for d in readers.read_agency(out, "cases")}
+    seen = 0
+    for d in damaged.itertuples():
+        if d.record_kind == "station.registration":
+            values = registrations.loc[registrations["登记编号"] == d.source_key, "姓名"]
+        elif d.record_kind == "hospital.patient":
+            values = [patients.loc[d.source_key, "address"]]
+        elif d.record_kind == "agency.case":
+            values = [cases[d.source_key]["name"]]
+        else:
+            continue
+        seen += 1
+        # UTF-8 bytes of Chinese read as Latin-1 start with a character in U+00E4..U+00E9
+        assert any(any("\u00e4" <= c <= "\u00e9" for c in v) for v in values)
+    assert seen > 0
