@@ -256,3 +256,10 @@ def test_string_search_is_prefix_contains_and_exact(
     assert found({"family": needle}) == expect(lambda n: _fold(n).startswith(_fold(needle)))
     assert found({"family:contains": needle}) == expect(lambda n: _fold(needle) in _fold(n))
     assert found({"family:exact": needle}) == expect(lambda n: n == needle)
+
+
+def test_date_ap_is_approximately(store: FhirStore, api: TestClient) -> None:
+    store.write_many([_observation(0, {"effectiveDateTime": "2024-01-01"}, Decimal(1))])
+    assert _search_ids(api, "date=ap2024-01-02") == {"obs-0"}
+    assert _search_ids(api, "date=ap2045-01-01") == set()
+    assert _search_ids(api, "date=ap1990-06-01") == set()
