@@ -55,6 +55,7 @@ def _throughput(records: list[LabelledRecord], workers: int) -> dict[str, Any]:
     rows = [[k, n, e, f"{s:.2f}", f"{n / s:,.0f}"] for k, n, e, s in done]
     print_table("raw checks per kind", ["kind", "rows", "row-checks", "seconds", "rows/s"], rows)
     total_rows, total_checks = sum(d[1] for d in done), sum(d[2] for d in done)
+    print(f"raw checks: {total_rows:,} rows, {total_checks:,} row-checks in {wall:.1f}s wall")
     return {
         "rows": total_rows,
         "row_checks": total_checks,
