@@ -19,7 +19,8 @@ def gaps_command(
     ] = None,
 ) -> None:
     """Find the continuity gaps as of a day: open Tasks for new gaps, close answered ones."""
-    from hub.continuity.rules import RULES, ContinuityOptions
+    from hub.continuity.catalogue import RULES
+    from hub.continuity.rules import ContinuityOptions
     from hub.continuity.service import evaluate_store
 
     try:

@@ -15,8 +15,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
+from hub.continuity.catalogue import RULES, evaluate
 from hub.continuity.facts import read_facts
-from hub.continuity.rules import RULES, ContinuityOptions, evaluate
+from hub.continuity.rules import ContinuityOptions
 from hub.continuity.tasks import RULE_SYSTEM, close_task, gap_task
 from hub.search.compartment import compartment_resources, linked_patients
 from hub.store import FhirStore, StoreSession
@@ -25,10 +26,12 @@ from hub.timeline.read import Resource, code_of, reference_of
 
 __all__ = [
     "EvaluationSummary",
+    "batch_resources",
     "continuity_tasks",
     "evaluate_person",
     "evaluate_store",
     "person_ids",
+    "person_members",
     "person_resources",
 ]
 
@@ -64,25 +67,36 @@ def _is_golden(patient: Resource) -> bool:
     return any((t.get("system"), t.get("code")) == _GOLDEN for t in tags)
 
 
-def person_ids(conn: Connection) -> list[str]:
-    """One Patient id per person: golden records, and source Patients no golden record covers."""
+def person_members(conn: Connection) -> dict[str, list[str]]:
+    """Person (golden or lone source Patient id) -> the Patient ids whose resources are theirs."""
     rows = conn.execute(
         select(resource.c.resource_id, resource.c.content).where(
             resource.c.resource_type == "Patient", resource.c.deleted.is_(False)
         )
     )
     patients = {rid: orjson.loads(content) for rid, content in rows}
-    goldens: set[str] = set()
+    persons: dict[str, list[str]] = {}
     covered: set[str] = set()
     for pid, patient in patients.items():
         if not _is_golden(patient):
             continue
         links = patient.get("link") or []
+        linked = [(reference_of(link.get("other")) or "/").split("/", 1)[1] for link in links]
+        covered.update(linked)
         if not any(link.get("type") == "replaced-by" for link in links):
-            goldens.add(pid)
-        covered.update((reference_of(link.get("other")) or "/").split("/", 1)[1] for link in links)
-    sources = {p for p, r in patients.items() if p not in covered and not _is_golden(r)}
-    return sorted(goldens | {p for p in sources if not _refers(patients[p])})
+            seealso = [
+                i for i, link in zip(linked, links, strict=True) if link.get("type") == "seealso"
+            ]
+            persons[pid] = [pid, *seealso]
+    for pid, patient in patients.items():
+        if pid not in covered and not _is_golden(patient) and not _refers(patient):
+            persons[pid] = [pid]
+    return dict(sorted(persons.items()))
+
+
+def person_ids(conn: Connection) -> list[str]:
+    """One Patient id per person: golden records, and source Patients no golden record covers."""
+    return list(person_members(conn))
 
 
 def _refers(patient: Resource) -> bool:
@@ -104,6 +118,41 @@ def person_resources(session: StoreSession, patient_id: str) -> list[Resource]:
     )
     found += [s.as_dict() for s in session.read_many("Organization", org_ids)]
     return found
+
+
+def _patient_of(r: Resource) -> str | None:
+    if r.get("resourceType") == "Patient":
+        return str(r.get("id"))
+    for key in ("subject", "patient", "for"):
+        ref = reference_of(r.get(key))
+        if ref and ref.startswith("Patient/"):
+            return ref.split("/", 1)[1]
+    return None
+
+
+def batch_resources(
+    session: StoreSession, members: dict[str, list[str]]
+) -> dict[str, list[Resource]]:
+    """Resources of many persons in one compartment query, grouped by person."""
+    owner = {m: person for person, ids in members.items() for m in ids}
+    hits = compartment_resources(session.conn, sorted(owner))
+    grouped: dict[str, list[Resource]] = {person: [] for person in members}
+    org_ids: set[str] = set()
+    for hit in hits:
+        r = orjson.loads(hit.content)
+        person = owner.get(_patient_of(r) or "")
+        if person is not None:
+            grouped[person].append(r)
+            org = reference_of(r.get("managingOrganization"))
+            if org:
+                org_ids.add(org.split("/", 1)[1])
+    orgs = {s.resource_id: s.as_dict() for s in session.read_many("Organization", sorted(org_ids))}
+    for resources in grouped.values():
+        wanted = {
+            (reference_of(r.get("managingOrganization")) or "/").split("/", 1)[1] for r in resources
+        }
+        resources += [orgs[o] for o in sorted(wanted) if o in orgs]
+    return grouped
 
 
 def continuity_tasks(resources: Sequence[Resource]) -> list[Resource]:
@@ -149,14 +198,13 @@ def evaluate_store(
     """Evaluate every person and write/close their Tasks (one transaction per batch)."""
     summary = EvaluationSummary(as_of)
     with store.reading() as session:
-        persons = person_ids(session.conn)
-    for batch in _chunks(persons, _BATCH):
+        members = person_members(session.conn)
+    for batch in _chunks(list(members), _BATCH):
         with store.begin() as session:
             documents: list[Resource] = []
+            loaded = batch_resources(session, {p: members[p] for p in batch})
             for pid in batch:
-                tasks, opened, closed = evaluate_person(
-                    pid, person_resources(session, pid), as_of, options
-                )
+                tasks, opened, closed = evaluate_person(pid, loaded[pid], as_of, options)
                 documents += tasks
                 summary.open += opened
                 summary.closed += closed

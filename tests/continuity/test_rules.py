@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 
 from hub.config import FollowUpRules
+from hub.continuity.catalogue import RULES, rule_by_id
 from hub.continuity.facts import PersonFacts, read_facts
 from hub.continuity.rules import (
-    RULES,
     ContinuityOptions,
     Finding,
     case_plan_missing,
@@ -19,7 +19,6 @@ from hub.continuity.rules import (
     lost_to_follow_up,
     medication_non_adherence,
     readmission_review,
-    rule_by_id,
 )
 from tests.continuity.history import History, days
 

@@ -86,3 +86,18 @@ def test_tasks_are_indexed_for_fhir_search(store: FhirStore) -> None:
             .all()
         )
     assert sorted(codes) == sorted(r for r, n in summary.by_rule.items() for _ in range(n))
+
+
+def test_batch_loading_gives_each_person_their_own_resources(store: FhirStore) -> None:
+    from hub.continuity.service import batch_resources, person_members, person_resources
+
+    for prefix in ("a", "b"):
+        store.write_many(three_sources(prefix)[0])
+    with store.reading() as session:
+        members = person_members(session.conn)
+        grouped = batch_resources(session, members)
+        for person in ("a-g", "b-g"):
+            one = person_resources(session, person)
+            key = sorted((r["resourceType"], r["id"]) for r in one)
+            assert sorted((r["resourceType"], r["id"]) for r in grouped[person]) == key
+    assert members["a-g"] == ["a-g", "a-s", "a-h", "a-a"]

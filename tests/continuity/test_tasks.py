@@ -7,8 +7,9 @@ from datetime import date
 from fhir.resources.R4B.task import Task
 
 from hub.config import FollowUpRules
+from hub.continuity.catalogue import evaluate, rule_by_id
 from hub.continuity.facts import read_facts
-from hub.continuity.rules import ContinuityOptions, evaluate, rule_by_id
+from hub.continuity.rules import ContinuityOptions
 from hub.continuity.tasks import close_task, gap_task, task_id
 from tests.continuity.district import D0, three_sources
 from tests.continuity.history import days

@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from hub.api.deps import SettingsDep, StoreDep
-from hub.continuity.rules import RULES, ContinuityOptions
+from hub.continuity.catalogue import RULES
+from hub.continuity.rules import ContinuityOptions
 from hub.continuity.service import evaluate_store, person_resources
 from hub.continuity.worklist import counts, worklist
 from hub.timeline import build_timeline, source_systems, timeline_bundle
