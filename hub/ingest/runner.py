@@ -66,7 +66,10 @@ def run_source(
         source=name,
         source_system=SourceSystem(connector.source_system).value,
         context=MappingContext(
-            source_system=connector.source_system, run_id=run_id, district_code=district_code
+            source_system=connector.source_system,
+            run_id=run_id,
+            district_code=district_code,
+            run_started_at=started,
         ),
         gate=gate,
         report=report,
