@@ -23,13 +23,13 @@ __all__ = [
     "StoreSession",
     "StoreUnavailable",
     "StoredResource",
+    "VersionConflict",
+    "WriteSummary",
     "check_connection",
     "is_up_to_date",
     "make_engine",
-    "upgrade",
-    "VersionConflict",
-    "WriteSummary",
     "open_store",
+    "upgrade",
 ]
 
 

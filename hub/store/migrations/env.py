@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import hub.ingest.schema  # noqa: F401 - registers the ingest tables for autogenerate
+import hub.ingest.schema
 import hub.quality.schema  # noqa: F401 - registers the quality tables for autogenerate
 from hub.store.schema import metadata
 

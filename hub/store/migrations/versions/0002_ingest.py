@@ -12,7 +12,6 @@ from alembic import op
 
 from hub.store.schema import JsonDocument
 
-
 revision = "0002_ingest"
 down_revision = "0001_store"
 branch_labels = None
