@@ -83,6 +83,24 @@ def _matches(
     return (not street or item.street == street) and (not rule or item.rule == rule)
 
 
+def _task_ids(session: StoreSession, rule: str | None, status: str) -> list[str]:
+    """Ids of continuity Tasks with the status (and rule), from the token index.
+
+    Two indexed lookups intersected here: a self-join of the token table made SQLite scan.
+    """
+    t = idx_token
+    by_code = select(t.c.resource_id).where(
+        t.c.resource_type == "Task", t.c.param == "code", t.c.system == RULE_SYSTEM
+    )
+    if rule:
+        by_code = by_code.where(t.c.code == rule)
+    by_status = select(t.c.resource_id).where(
+        t.c.resource_type == "Task", t.c.param == "status", t.c.code == status
+    )
+    coded = {r[0] for r in session.conn.execute(by_code)}
+    return sorted(coded & {r[0] for r in session.conn.execute(by_status)})
+
+
 def worklist(
     session: StoreSession,
     *,
@@ -93,14 +111,7 @@ def worklist(
     status: str = "requested",
 ) -> list[WorkItem]:
     """Continuity Tasks with that status and filters, earliest due first."""
-    rows = session.conn.execute(
-        select(idx_token.c.resource_id).where(
-            idx_token.c.resource_type == "Task",
-            idx_token.c.param == "code",
-            idx_token.c.system == RULE_SYSTEM,
-        )
-    )
-    ids = sorted({r[0] for r in rows})
+    ids = _task_ids(session, rule, status)
     tasks = [s.as_dict() for s in session.read_many("Task", ids)]
     tasks = [t for t in tasks if t.get("status") == status and code_of(t.get("code"), RULE_SYSTEM)]
     patient_ids = sorted({(reference_of(t.get("for")) or "/").split("/", 1)[1] for t in tasks})
