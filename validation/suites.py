@@ -54,10 +54,14 @@ _MANAGEMENT_STATUS = ("在管", "managed", "失访", "lost", "死亡", "deceased
 _CARE_TEAM_ROLES = (
     *("prevention_doctor", "psychiatrist", "neighbourhood", "grid", "police"),
     *("civil_affairs", "disability", "volunteer", "family", "social_worker"),
+    # as the station's export writes them
+    *("精防医生", "精神科医生", "居委会", "网格员", "民警", "民政专干", "残疾人专职委员"),
+    *("志愿者", "家属"),
 )
 _DISPOSITIONS = (
     *("home", "transfer", "against_advice", "against advice"),
     *("died", "psychiatric", "rehabilitation", "other"),
+    *("1", "2", "3", "4", "5"),  # the HIS view's numbered discharge ways
 )
 
 SUITES: dict[str, KindSuite] = {
@@ -155,7 +159,7 @@ SUITES: dict[str, KindSuite] = {
             "hospital.diagnosis",
             "diagnosis_id",
             required=("patient_id", "icd10_code", "diagnosis_type"),
-            codes={"diagnosis_type": ("admission", "discharge", "confirmed")},
+            codes={"diagnosis_type": ("admission", "discharge", "confirmed", "1", "2", "3")},
             code_patterns={"icd10_code": r"^[A-Z]\d{2}(?:\.\d{1,3})?$"},
             dates=("diagnosed_at", "onset_date"),
             text=("diagnosis_name",),
@@ -168,7 +172,7 @@ SUITES: dict[str, KindSuite] = {
                 "status": ("active", "stopped", "completed"),
                 "route": ("po", "im", "iv"),
             },
-            code_patterns={"drug_code": r"^YP\d{3}$"},
+            code_patterns={"drug_code": r"^YP0\d{2,3}$"},
             ranges={"dose": (0.0001, 100000)},
             dates=("ordered_at", "stopped_at"),
             order=(("ordered_at", "stopped_at"),),

@@ -22,12 +22,6 @@ from tests.connectors.fake_agency import FakeAgency
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="raw code tables in validation/suites.py are narrower than what the real connectors "
-    "emit (e.g. discharge disposition '01', care-team role '网格员'): ~36% of clean records "
-    "are quarantined; the tables must come from the mappings' ConceptMaps",
-)
 def test_every_fatal_defect_is_quarantined_and_clean_records_pass(
     sqlite_store: FhirStore, tmp_path: Path
 ) -> None:
