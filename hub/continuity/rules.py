@@ -31,7 +31,7 @@ __all__ = [
 
 Owner = Literal["station", "agency", "hospital"]
 _NON_ADHERENT = ("2", "3")  # intermittent, not taking
-_CLOSED_STATUSES = ("lost", "deceased", "moved")
+_CLOSED_STATUSES = frozenset({"lost", "deceased", "moved"})
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,9 @@ def _window(
 
 def discharge_follow_up(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> list[Finding]:
     """Each discharge needs a community follow-up within N days (or a readmission first)."""
+    community = facts.episode("community-management")
+    if community is not None and community.management_status in _CLOSED_STATUSES - {"lost"}:
+        return []  # died or moved away: no community follow-up is owed here
     findings: list[Finding] = []
     since = as_of - timedelta(days=o.lookback_days)
     for stay in facts.admissions:

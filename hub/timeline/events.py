@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from hub.timeline.labels import KIND_LABELS, Language
+from hub.timeline.labels import KIND_LABELS, Language, detail_in
 from hub.timeline.read import Resource, code_of, day, display_of, ref_of, reference_of
 
 __all__ = ["EVENT_KINDS", "TimelineEvent", "build_timeline", "risk_series"]
@@ -46,7 +46,8 @@ class TimelineEvent:
         """Kind label and detail in the UI language."""
         zh, en = KIND_LABELS[self.kind]
         head = zh if language == "zh" else en
-        return f"{head}: {self.detail}" if self.detail else head
+        detail = detail_in(self.detail, language)
+        return f"{head}: {detail}" if detail else head
 
     def as_dict(self) -> dict[str, Any]:
         """JSON shape of the API."""

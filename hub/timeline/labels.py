@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-__all__ = ["KIND_LABELS", "LABELS", "SOURCE_LABELS", "Language", "label", "translate"]
+__all__ = [
+    "DETAIL_ZH",
+    "KIND_LABELS",
+    "LABELS",
+    "SOURCE_LABELS",
+    "Language",
+    "detail_in",
+    "label",
+    "translate",
+]
 
 Language = Literal["zh", "en"]
 
@@ -41,6 +50,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "patient": ("患者", "Patient"),
     "rule": ("规则", "Rule"),
     "owner": ("负责机构", "Responsible organisation"),
+    "organization": ("负责机构", "Responsible organisation"),
     "case_manager": ("个案管理者", "Case manager"),
     "street": ("街道", "Street"),
     "due": ("截止日期", "Due"),
@@ -65,6 +75,49 @@ LABELS: dict[str, tuple[str, str]] = {
     "basically_stable": ("基本稳定", "basically stable"),
     "stable": ("稳定", "stable"),
 }
+
+
+#: English displays of our CodeSystems that appear in event details -> Chinese.
+DETAIL_ZH: dict[str, str] = {
+    "Clinic (face-to-face)": "门诊（面对面）",
+    "Home visit (face-to-face)": "家访（面对面）",
+    "Phone": "电话",
+    "Clinic": "门诊",
+    "Office": "办公室面谈",
+    "Home visit": "家访",
+    "SMS": "短信",
+    "WeChat": "微信",
+    "Group activity": "小组活动",
+    "Emergency handling": "应急处置",
+    "Social-work case plan": "社工个案服务计划",
+    "Hospital discharge plan": "出院计划",
+    "Goals met": "目标达成",
+    "Moved away": "迁出",
+    "Deceased": "死亡",
+    "Refused further service": "拒绝继续服务",
+    "Transferred": "转介",
+    "Home": "回家",
+    "Psychiatric hospital": "精神专科医院",
+    "BPRS total score": "BPRS 总分",
+    "PANSS total score": "PANSS 总分",
+    "SDSS total score": "SDSS 总分",
+    "SSRS total score": "SSRS 总分",
+    "Family burden total score": "家庭负担总分",
+    "Social-work case management": "社工个案管理",
+    "Community management of a severe mental disorder": "严重精神障碍社区管理",
+}
+
+
+def detail_in(detail: str, language: Language) -> str:
+    """An event detail in the UI language: known code displays translated, the rest as written."""
+    if language == "en" or not detail:
+        return detail
+    if detail in DETAIL_ZH:
+        return DETAIL_ZH[detail]
+    for english, chinese in DETAIL_ZH.items():  # "SSRS total score 24", "... plan (active)"
+        if detail.startswith(english + " "):
+            return chinese + detail[len(english) :]
+    return detail
 
 
 def label(key: str, language: Language) -> str:

@@ -47,6 +47,13 @@ def test_discharge_fourteen_days_ago_is_not_yet_a_gap_fifteen_is() -> None:
     assert [(g.key, g.due) for g in gaps] == [(stay, days(D0, 14))]
 
 
+def test_no_discharge_gap_for_a_patient_who_moved_away() -> None:
+    h = History()
+    h.station(date(2023, 1, 1), status="moved")
+    h.admission(days(D0, -20), D0)
+    assert discharge_follow_up(_facts(h), days(D0, 30), OPTIONS) == []
+
+
 def test_follow_up_on_day_fourteen_meets_the_rule() -> None:
     h = History()
     h.admission(days(D0, -20), D0)

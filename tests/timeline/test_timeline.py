@@ -98,3 +98,13 @@ def test_fhir_form_is_valid_r4b() -> None:
     Bundle.model_validate(
         timeline_bundle("w-g", events, resources, base_url="http://x/fhir", language="zh")
     )
+
+
+def test_known_details_are_translated_for_the_chinese_ui() -> None:
+    resources = _golden_resources()
+    events = build_timeline(resources, source_systems(resources))
+    visit = next(e for e in events if e.kind == "home-visit" and e.source == "station")
+    assert visit.summary("zh") == "家访: 家访（面对面）"
+    assert visit.summary("en") == "Home visit: Home visit (face-to-face)"
+    scale = next(e for e in events if e.kind == "scale-result" and e.source == "agency")
+    assert scale.summary("zh") == "量表结果: SSRS 总分 24"
