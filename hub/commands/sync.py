@@ -160,15 +160,18 @@ def run_configured(
                     ),
                 )
 
-            return run_sync(
+            gate = quality_gate(store)
+            reports = run_sync(
                 store=store,
                 config=config,
                 factory=default_factory(secret),
                 only=only,
-                gate=quality_gate(store),
+                gate=gate,
                 linker=identity_linker(store),
                 on_page=on_page,
             )
+            gate.save(store)
+            return reports
 
 
 def register(app: typer.Typer) -> None:

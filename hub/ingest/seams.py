@@ -39,6 +39,9 @@ class QualityGate(Protocol):
     ) -> list[Finding]:
         """Findings on the FHIR resources one record became."""
 
+    def save(self, store: Any) -> object:
+        """Keep what the gate saw during the sync as a quality run (called once at the end)."""
+
 
 class NoChecks:
     """The gate that lets everything through (before the quality layer is configured)."""
@@ -52,6 +55,10 @@ class NoChecks:
     ) -> list[Finding]:
         """No findings."""
         return []
+
+    def save(self, store: Any) -> object:
+        """Nothing to keep."""
+        return None
 
 
 class Linker(Protocol):
