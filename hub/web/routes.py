@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from importlib.resources import files
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from hub.api.deps import SettingsDep, StoreDep
 from hub.api.errors import NotFound
@@ -18,6 +18,13 @@ from hub.web.pages import render_patient, render_worklist
 router = APIRouter(include_in_schema=False)
 
 _STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+
+
+@router.get("/worklist")
+def worklist_short(request: Request) -> RedirectResponse:
+    """The address the demo prints: the worklist page, filters kept."""
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"/web/worklist{query}", status_code=307)
 
 
 @router.get("/web/worklist", response_class=HTMLResponse)

@@ -69,3 +69,8 @@ def test_pages_render_worklist_and_patient(client: TestClient) -> None:
     css = client.get("/web/static/hub.css")
     assert css.headers["content-type"].startswith("text/css")
     assert client.get("/web/static/../config.py").status_code == 404
+
+
+def test_the_short_worklist_address_redirects(client: TestClient) -> None:
+    response = client.get("/worklist", params={"rule": "x"}, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (307, "/web/worklist?rule=x")
