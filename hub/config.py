@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
+    "AuthSettings",
     "ConfigurationError",
     "FollowUpRules",
     "IdentitySettings",
@@ -57,6 +58,19 @@ class PrivacySettings(BaseModel):
     small_cell_max: int = 4
 
 
+class AuthSettings(BaseModel):
+    """Access control: the hub's own tokens, an external identity provider, sessions."""
+
+    enabled: bool = Field(default=True, description="Require a token or session (off only in tests).")
+    jwt_issuer: str = Field(default="carehub", description="`iss` of the tokens the hub issues.")
+    external_issuer: str | None = Field(default=None, description="`iss` of an external IdP.")
+    jwks_url: str | None = Field(default=None, description="JWKS of the external IdP.")
+    token_lifetime_seconds: int = Field(default=900, ge=30, le=86400)
+    session_lifetime_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 86400)
+    secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind TLS).")
+    audit_flush_seconds: float = Field(default=1.0, gt=0, description="AuditEvent batch age.")
+
+
 class Settings(BaseSettings):
     """Everything the hub can be told at start-up."""
 
@@ -83,6 +97,7 @@ class Settings(BaseSettings):
     follow_up: FollowUpRules = FollowUpRules()
     identity: IdentitySettings = IdentitySettings()
     privacy: PrivacySettings = PrivacySettings()
+    auth: AuthSettings = AuthSettings()
 
     @field_validator("log_level", mode="before")
     @classmethod

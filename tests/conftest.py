@@ -80,3 +80,9 @@ def store(database_url: str) -> Iterator[FhirStore]:
     finally:
         _empty_tables(fhir_store)
         fhir_store.engine.dispose()
+
+
+# Access control is on by default (`hub serve`, `hub demo`); the suite's apps are built
+# from Settings() and call the API without tokens, so the test run switches it off.
+# tests/security builds its apps with auth on explicitly.
+os.environ.setdefault("HUB_AUTH__ENABLED", "false")

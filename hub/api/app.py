@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from hub.api.auth import AuditMiddleware, authorize
 from hub.api.errors import install_error_handlers
 from hub.api.export import ExportManager
-from hub.api.routes import bundle, export, health, operations, quality, rest, search
+from hub.api.routes import audit, auth, bundle, export, health, operations, quality, rest, search
 from hub.api.routes import continuity as continuity_routes
 from hub.api.single_reads import SingleReads
 from hub.config import Settings
+from hub.security.audit import AuditLog
+from hub.security.masking import install_log_masking
+from hub.security.tokens import TokenService
 from hub.store import FhirStore
 from hub.web import routes as web_routes
 
@@ -28,16 +32,25 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     app.state.store = store
     app.state.exports = ExportManager(store, settings.data_dir)
     app.state.reads = SingleReads(store)
+    app.state.tokens = TokenService(settings.auth, settings.secret_key.get_secret_value())
+    app.state.audit = AuditLog(store.engine, settings.auth.audit_flush_seconds)
+    install_log_masking()
     install_error_handlers(app)
+    app.add_middleware(AuditMiddleware, audit=app.state.audit)
+    # Every router that reaches records goes through `authorize` (scopes, compartment,
+    # audit); only health, discovery, login and metadata are open.
+    guarded = [Depends(authorize)]
     # Order matters: routes with literal segments ($export, $everything, metadata) come
     # before the generic /fhir/{type} and /fhir/{type}/{id} patterns.
     app.include_router(health.router)
-    app.include_router(quality.router)
-    app.include_router(continuity_routes.router)
-    app.include_router(web_routes.router)
-    app.include_router(export.router)
-    app.include_router(operations.router)
-    app.include_router(bundle.router)
-    app.include_router(rest.router)
-    app.include_router(search.router)
+    app.include_router(auth.router)
+    app.include_router(audit.router)
+    app.include_router(quality.router, dependencies=guarded)
+    app.include_router(continuity_routes.router, dependencies=guarded)
+    app.include_router(web_routes.router, dependencies=guarded)
+    app.include_router(export.router, dependencies=guarded)
+    app.include_router(operations.router, dependencies=guarded)
+    app.include_router(bundle.router, dependencies=guarded)
+    app.include_router(rest.router, dependencies=guarded)
+    app.include_router(search.router, dependencies=guarded)
     return app

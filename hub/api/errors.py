@@ -10,6 +10,7 @@ ApiError                        raised by routers and services for the client's 
 └── Unprocessable       422     the resource is not valid FHIR for the hub
 StoreError (hub.store.errors)   mapped to 404 / 410 / 412 / 422 / 503
 SearchError (hub.search.errors) mapped to 400
+SecurityError (hub.security)    401 (with WWW-Authenticate; web pages redirect to login) / 403
 anything else                   500 with a generic message; details only in the log
 """
 
@@ -20,10 +21,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub.api.responses import FhirResponse, fhir_json
 from hub.search.errors import SearchError
+from hub.security.errors import SecurityError
 from hub.store.errors import (
     InvalidResource,
     ResourceGone,
@@ -146,6 +149,13 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SearchError)
     async def _search(_request: Request, exc: SearchError) -> FhirResponse:
         return _outcome(400, str(exc), "invalid")
+
+    @app.exception_handler(SecurityError)
+    async def _security(request: Request, exc: SecurityError) -> Response:
+        if exc.status_code == 401 and request.url.path.startswith("/web/"):
+            return RedirectResponse("/web/login", status_code=303)
+        headers = {"WWW-Authenticate": 'Bearer realm="carehub"'} if exc.status_code == 401 else None
+        return _outcome(exc.status_code, str(exc), exc.issue_code, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> FhirResponse:

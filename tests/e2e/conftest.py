@@ -37,7 +37,9 @@ def start_hub(data_dir: Path, *args: str, env: dict[str, str] | None = None) -> 
     """Run ``hub serve`` (or the given command) and wait until /healthz answers."""
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
-    environment |= {"HUB_DATA_DIR": str(data_dir), "HUB_PORT": str(port)} | (env or {})
+    # Access control off unless a test asks for it (tests/security passes HUB_AUTH__ENABLED).
+    base_env = {"HUB_DATA_DIR": str(data_dir), "HUB_PORT": str(port), "HUB_AUTH__ENABLED": "false"}
+    environment |= base_env | (env or {})
     log_path = data_dir.parent / f"hub-{port}.log"
     log = log_path.open("wb")
     process = subprocess.Popen(

@@ -6,6 +6,7 @@ from alembic import context
 
 import hub.ingest.schema
 import hub.quality.schema  # noqa: F401 - registers the quality tables for autogenerate
+import hub.security.schema  # noqa: F401 - registers the security tables for autogenerate
 from hub.store.schema import metadata
 
 connection = context.config.attributes.get("connection")

@@ -1,0 +1,122 @@
+"""Access control on every route: who is asking (token or session), may they, and the audit.
+
+``authorize`` is the dependency app.py puts on every data router. It works out what the
+matched route needs (``hub.security.policy``), authenticates the caller, checks scopes
+and compartment, and leaves an audit note in the request state; ``AuditMiddleware``
+turns the note into exactly one AuditEvent once the response status is known.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hub.config import Settings
+from hub.security.audit import ACTIONS, AuditLog, AuditRecord
+from hub.security.errors import NotAuthenticated
+from hub.security.masking import mask_text
+from hub.security.policy import PUBLIC_ROUTES, Requirement, check, requirement_for
+from hub.security.roles import Principal, Role
+from hub.security.scopes import parse_scopes
+from hub.security.tokens import TokenService
+
+__all__ = ["SESSION_COOKIE", "AuditMiddleware", "PrincipalDep", "authorize", "client_ip"]
+
+SESSION_COOKIE = "hub_session"
+
+#: Who is asking when access control is switched off (tests only): full access, audited.
+_UNCHECKED = Principal("anonymous", Role.INTEGRATION_TEAM, parse_scopes("system/*.cruds"))
+
+
+#: The caller of a public route: no scopes at all.
+_NOBODY = Principal("anonymous", Role.AUDITOR, [])
+
+
+def client_ip(request: Request) -> str | None:
+    """The peer address of the request."""
+    return request.client.host if request.client else None
+
+
+def _credentials(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def _note(request: Request, needed: Requirement, who: Principal | None) -> None:
+    if not needed.patient_level:
+        return
+    query = mask_text(str(request.url.query))[:2000] or None
+    request.state.audit = AuditRecord(
+        action=ACTIONS.get(request.method, "E") if needed.subtype != "operation" else "E",
+        subtype=needed.subtype,
+        outcome="0",
+        agent=who.subject if who else "unknown",
+        role=who.role.value if who else None,
+        client_ip=client_ip(request),
+        patient=needed.patient,
+        entity=needed.entity,
+        query=query,
+        status=0,
+    )
+
+
+async def authorize(request: Request) -> Principal:
+    """The caller, if they may use the matched route; 401/403 otherwise (audited)."""
+    settings: Settings = request.app.state.settings
+    route: Any = request.scope.get("route")
+    template = getattr(route, "path", request.url.path)
+    if template in PUBLIC_ROUTES:
+        return _NOBODY
+    needed = requirement_for(template, request.method, request.path_params)
+    if not settings.auth.enabled:
+        _note(request, needed, _UNCHECKED)
+        return _UNCHECKED
+    _note(request, needed, None)
+    token = _credentials(request)
+    if not token:
+        raise NotAuthenticated("This request needs a bearer token or a login.")
+    tokens: TokenService = request.app.state.tokens
+    principal = tokens.principal(token, client_ip(request))
+    _note(request, needed, principal)
+    check(principal, needed, settings.district_code, request.query_params)
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(authorize)]
+
+
+class AuditMiddleware:
+    """Writes the request's audit note (if any) with the final status: one per request."""
+
+    def __init__(self, app: ASGIApp, audit: AuditLog) -> None:
+        self.app = app
+        self.audit = audit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on, remember the status, and audit after the response."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def remember(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, remember)
+        finally:
+            note = scope.get("state", {}).get("audit")
+            if isinstance(note, AuditRecord):
+                note.status = status
+                note.outcome = "0" if status < 400 else ("4" if status < 500 else "8")
+                # After the response is sent: the caller does not wait for the audit.
+                await run_in_threadpool(self.audit.record, note)

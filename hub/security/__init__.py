@@ -1,0 +1,1 @@
+"""Access control, audit and privacy: tokens, SMART scopes, roles, AuditEvents, masking."""

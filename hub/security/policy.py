@@ -1,0 +1,119 @@
+"""What a request needs: the resource type and SMART permission its route touches.
+
+Pure: a route template, a method and path parameters in; a Requirement out. The API
+checks the caller's scopes and compartment against it and audits patient-level requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from hub.security.errors import Forbidden
+from hub.security.roles import Principal
+from hub.security.scopes import allows
+
+__all__ = ["PUBLIC_ROUTES", "Requirement", "check", "requirement_for"]
+
+#: Routes on guarded routers that anyone may call (no records behind them).
+PUBLIC_ROUTES = frozenset({"/fhir/metadata", "/web/static/{name}"})
+
+#: Resource types whose instances are not about one person (no audit, no compartment).
+NON_PATIENT_TYPES = frozenset(
+    {
+        "Measure",
+        "MeasureReport",
+        "Organization",
+        "Location",
+        "ValueSet",
+        "CodeSystem",
+        "Library",
+        "StructureDefinition",
+        "CapabilityStatement",
+        "Practitioner",
+        "AuditEvent",
+    }
+)
+_WRITE = {"POST": "c", "PUT": "u", "PATCH": "u", "DELETE": "d"}
+_INCLUDES = ("_include", "_revinclude", "_has", "_contained")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a route needs: (type, permission) pairs, the audit subtype, the patient."""
+
+    needs: tuple[tuple[str, str], ...]
+    subtype: str
+    patient_level: bool
+    context: str | None = None
+    patient: str | None = None
+    entity: str | None = None
+
+
+def _fhir(path: str, method: str, params: Mapping[str, str]) -> Requirement:
+    rtype, rid = params.get("resource_type", ""), params.get("resource_id")
+    patient_level = rtype not in NON_PATIENT_TYPES
+    entity = f"{rtype}/{rid}" if rid else rtype or None
+    patient = f"Patient/{rid}" if rtype == "Patient" and rid else None
+    if path in ("/fhir/$export", "/fhir/Patient/$export", "/fhir/Group/{group_id}/$export") or (
+        path.startswith("/fhir/$export-")
+    ):
+        return Requirement((("*", "r"), ("*", "s")), "export", True, context="system")
+    if path == "/fhir/Patient/{patient_id}/$everything":
+        pid = f"Patient/{params['patient_id']}"
+        return Requirement((("*", "r"),), "operation", True, patient=pid, entity=pid)
+    if path.endswith("$validate"):
+        return Requirement((), "operation", False)
+    if path == "/fhir":
+        return Requirement((("*", "c"), ("*", "u")), "transaction", True)
+    if path == "/fhir/_history":
+        return Requirement((("*", "r"),), "history-system", True)
+    if "_history" in path:
+        return Requirement(
+            ((rtype, "r"),), "history", patient_level, patient=patient, entity=entity
+        )
+    if path in ("/fhir/{resource_type}", "/fhir/{resource_type}/_search"):
+        if method == "POST" and not path.endswith("_search"):
+            return Requirement(((rtype, "c"),), "create", patient_level, entity=entity)
+        return Requirement(((rtype, "s"),), "search-type", patient_level, entity=entity)
+    if method in _WRITE:
+        verb = {"c": "create", "u": "update", "d": "delete"}[_WRITE[method]]
+        return Requirement(
+            ((rtype, _WRITE[method]),), verb, patient_level, patient=patient, entity=entity
+        )
+    return Requirement(((rtype, "r"),), "read", patient_level, patient=patient, entity=entity)
+
+
+def requirement_for(path: str, method: str, params: Mapping[str, str]) -> Requirement:
+    """The requirement of a route template (``/fhir/{resource_type}/{resource_id}``)."""
+    if path.startswith("/fhir/AuditEvent"):
+        return Requirement((("AuditEvent", "s"),), "search-type", False)
+    if path.startswith("/fhir"):
+        return _fhir(path, method, params)
+    patient_id = params.get("patient_id")
+    if patient_id:
+        pid = f"Patient/{patient_id}"
+        return Requirement((("*", "r"),), "read", True, patient=pid, entity=pid)
+    if path.startswith("/api/stats"):
+        return Requirement((("MeasureReport", "r"),), "read", False)
+    if path == "/api/continuity/rules":
+        return Requirement((), "read", False)
+    if path in ("/api/worklist", "/web/worklist", "/api/continuity/evaluate"):
+        return Requirement((("Patient", "s"),), "search-type", True, entity="worklist")
+    # Anything else under /api, /web or /quality may show records: identifiable reads only.
+    return Requirement((("*", "r"),), "read", True, entity=path)
+
+
+def check(
+    principal: Principal, needed: Requirement, district: str, query: Mapping[str, str]
+) -> None:
+    """Raise Forbidden unless the caller's scopes and compartment allow the requirement."""
+    if needed.context == "system" and not any(s.context == "system" for s in principal.scopes):
+        raise Forbidden("Bulk export needs a system-level token (system/*.rs).")
+    for resource_type, permission in needed.needs:
+        if not allows(principal.scopes, resource_type, permission):
+            raise Forbidden(f"The token's scopes do not allow {permission!r} on {resource_type}.")
+    if needed.patient_level and principal.district and principal.district != district:
+        raise Forbidden("The records of this district are outside the caller's compartment.")
+    if any(k.split(":")[0] in _INCLUDES for k in query) and not allows(principal.scopes, "*", "r"):
+        raise Forbidden("_include, _revinclude and _has need read access to every type.")
