@@ -125,3 +125,19 @@ def test_bad_input_ends_in_quarantine_with_a_reason(store: FhirStore, sources: P
     assert "neither UTF-8 nor GB18030" in text
     assert "is not an HL7 segment" in text
     assert "not JSON" in text
+
+
+def test_agency_faults_end_complete_and_report_retries(
+    store: FhirStore, small_district: District, sources: Path
+):
+    agency = FakeAgency.from_store(sources / "agency" / "agency.sqlite")
+    agency.faults.extend(["timeout", "429", "500"])
+    contacts = sorted(agency.docs["contacts"], key=lambda d: (d["updated_at"], d["contact_id"]))
+    moved = {**contacts[0], "notes": "changed meanwhile", "updated_at": "2099-01-01T00:00:00"}
+    agency.change_after_first_page["contacts"] = [moved]
+    report = _sync(store, sources, agency)["agency"]
+    assert report.status == "succeeded"
+    assert report.retries == 3
+    assert report.reconciles
+    # every document once, plus the contact that changed under the pagination as a new version
+    assert report.pulled == small_district.expected(_kinds(small_district, "agency")) + 1
