@@ -32,3 +32,11 @@ def postgres_table(connection: Any, resources: list[dict[str, Any]]) -> Postgres
         )
     connection.commit()
     return PostgresTable(connection, "view_resources")
+
+
+@pytest.fixture(scope="session")
+def synced(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A clean 40-patient district synced into a SQLite store (once per session)."""
+    from tests.stats.district import synced_district
+
+    return synced_district(tmp_path_factory.mktemp("stats_district"))
