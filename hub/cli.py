@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from hub.commands import access as _access
 from hub.commands import demo as _demo
 from hub.commands import gaps as _gaps
 from hub.commands import quality as _quality
@@ -58,5 +59,5 @@ def serve(
     serve_store(settings, store)
 
 
-for _module in (_demo, _simulate, _sync, _quarantine, _quality, _gaps):
+for _module in (_access, _demo, _simulate, _sync, _quarantine, _quality, _gaps):
     _module.register(app)

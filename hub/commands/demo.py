@@ -50,6 +50,9 @@ def demo_command(
         from hub.commands.serve import serve_store
 
         out.print(f"worklist: http://{settings.host}:{settings.port}/worklist")
+        from hub.commands.access import demo_login
+
+        out.print(demo_login(store, settings), highlight=False)
         serve_store(settings, store)
 
 
