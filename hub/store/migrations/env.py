@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import hub.identity.schema
 import hub.ingest.schema
 import hub.quality.schema  # noqa: F401 - registers the quality tables for autogenerate
 import hub.security.schema  # noqa: F401 - registers the security tables for autogenerate
