@@ -111,7 +111,10 @@ def check(
     if needed.context == "system" and not any(s.context == "system" for s in principal.scopes):
         raise Forbidden("Bulk export needs a system-level token (system/*.rs).")
     for resource_type, permission in needed.needs:
-        if not allows(principal.scopes, resource_type, permission):
+        scopes = principal.scopes
+        if resource_type == "AuditEvent":  # the trail needs a scope that names it, not `*`
+            scopes = [s for s in scopes if s.resource_type == "AuditEvent"]
+        if not allows(scopes, resource_type, permission):
             raise Forbidden(f"The token's scopes do not allow {permission!r} on {resource_type}.")
     if needed.patient_level and principal.district and principal.district != district:
         raise Forbidden("The records of this district are outside the caller's compartment.")
