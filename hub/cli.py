@@ -9,6 +9,7 @@ import typer
 from hub.commands import access as _access
 from hub.commands import demo as _demo
 from hub.commands import gaps as _gaps
+from hub.commands import identity as _identity
 from hub.commands import quality as _quality
 from hub.commands import quarantine as _quarantine
 from hub.commands import simulate as _simulate
@@ -61,3 +62,4 @@ def serve(
 
 for _module in (_access, _demo, _simulate, _sync, _quarantine, _quality, _gaps):
     _module.register(app)
+_identity.register(app)

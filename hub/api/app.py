@@ -9,6 +9,7 @@ from hub.api.errors import install_error_handlers
 from hub.api.export import ExportManager
 from hub.api.routes import audit, auth, bundle, export, health, operations, quality, rest, search
 from hub.api.routes import continuity as continuity_routes
+from hub.api.routes import identity as identity_routes
 from hub.api.single_reads import SingleReads
 from hub.config import Settings
 from hub.security.audit import AuditLog
@@ -49,6 +50,7 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     app.include_router(continuity_routes.router, dependencies=guarded)
     app.include_router(web_routes.router, dependencies=guarded)
     app.include_router(export.router, dependencies=guarded)
+    app.include_router(identity_routes.router, dependencies=guarded)
     app.include_router(operations.router, dependencies=guarded)
     app.include_router(bundle.router, dependencies=guarded)
     app.include_router(rest.router, dependencies=guarded)
