@@ -61,7 +61,9 @@ class PrivacySettings(BaseModel):
 class AuthSettings(BaseModel):
     """Access control: the hub's own tokens, an external identity provider, sessions."""
 
-    enabled: bool = Field(default=True, description="Require a token or session (off only in tests).")
+    enabled: bool = Field(
+        default=True, description="Require a token or session (off only in tests)."
+    )
     jwt_issuer: str = Field(default="carehub", description="`iss` of the tokens the hub issues.")
     external_issuer: str | None = Field(default=None, description="`iss` of an external IdP.")
     jwks_url: str | None = Field(default=None, description="JWKS of the external IdP.")
@@ -69,6 +71,9 @@ class AuthSettings(BaseModel):
     session_lifetime_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 86400)
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind TLS).")
     audit_flush_seconds: float = Field(default=1.0, gt=0, description="AuditEvent batch age.")
+    max_body_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Larger request bodies get 413."
+    )
 
 
 class Settings(BaseSettings):

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from hub.api.auth import AuditMiddleware, authorize
+from hub.api.edge import EdgeGuard
 from hub.api.errors import install_error_handlers
 from hub.api.export import ExportManager
 from hub.api.routes import audit, auth, bundle, export, health, operations, quality, rest, search
 from hub.api.routes import continuity as continuity_routes
 from hub.api.routes import identity as identity_routes
+from hub.api.routes import stats as stats_routes
 from hub.api.single_reads import SingleReads
 from hub.config import Settings
 from hub.security.audit import AuditLog
@@ -38,6 +40,7 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     install_log_masking()
     install_error_handlers(app)
     app.add_middleware(AuditMiddleware, audit=app.state.audit)
+    app.add_middleware(EdgeGuard, max_body_bytes=settings.auth.max_body_bytes)
     # Every router that reaches records goes through `authorize` (scopes, compartment,
     # audit); only health, discovery, login and metadata are open.
     guarded = [Depends(authorize)]
@@ -49,6 +52,7 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     app.include_router(quality.router, dependencies=guarded)
     app.include_router(continuity_routes.router, dependencies=guarded)
     app.include_router(web_routes.router, dependencies=guarded)
+    app.include_router(stats_routes.router, dependencies=guarded)
     app.include_router(export.router, dependencies=guarded)
     app.include_router(identity_routes.router, dependencies=guarded)
     app.include_router(operations.router, dependencies=guarded)

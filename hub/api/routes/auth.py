@@ -11,7 +11,7 @@ import secrets
 from html import escape
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -20,7 +20,7 @@ from hub.config import Settings
 from hub.security.accounts import check_password, find_user
 from hub.security.audit import AuditLog, AuditRecord
 from hub.security.clients import ClientProof, grant_client_token
-from hub.security.errors import Forbidden, NotAuthenticated
+from hub.security.errors import NotAuthenticated
 from hub.security.roles import role_scopes
 from hub.security.tokens import TokenService
 from hub.store import FhirStore
@@ -51,7 +51,7 @@ def _audit_failure(request: Request, who: str, subtype: str) -> None:
 
 async def _form(request: Request) -> dict[str, str]:
     if int(request.headers.get("content-length") or 0) > _MAX_FORM:
-        raise Forbidden("The form is too large.")
+        raise HTTPException(413, "The form is too large.")
     form = await request.form()
     return {k: v for k, v in form.items() if isinstance(v, str)}
 

@@ -1,0 +1,76 @@
+"""The web pages behind a login: session cookie flags, CSRF on the forms, failures audited."""
+
+from __future__ import annotations
+
+import re
+
+from hub.security.accounts import add_user
+from hub.security.roles import Role
+from tests.security.conftest import DISTRICT, TestClient
+
+
+def _csrf(client: TestClient) -> str:
+    page = client.get("/web/login")
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match is not None
+    return match.group(1)
+
+
+def _add(client: TestClient, role: Role) -> None:
+    engine = client.app.state.store.engine  # type: ignore[attr-defined]
+    add_user(engine, "lin", "correct horse", role, district=DISTRICT)
+
+
+def test_pages_redirect_to_login_until_the_user_logs_in(secure_app: TestClient) -> None:
+    """Without a session the page sends the browser to the login form; after it, it shows."""
+    _add(secure_app, Role.INTEGRATION_TEAM)
+    first = secure_app.get("/web/worklist", follow_redirects=False)
+    assert (first.status_code, first.headers["location"]) == (303, "/web/login")
+    form = {"username": "lin", "password": "correct horse", "csrf": _csrf(secure_app)}
+    login = secure_app.post("/web/login", data=form, follow_redirects=False)
+    assert login.status_code == 303, login.text
+    cookie = login.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
+    assert secure_app.get("/web/patients/w-s").status_code == 200
+
+
+def test_login_without_the_csrf_token_is_refused(secure_app: TestClient) -> None:
+    """A form posted from another site (no matching CSRF token) starts no session."""
+    _add(secure_app, Role.INTEGRATION_TEAM)
+    _csrf(secure_app)
+    form = {"username": "lin", "password": "correct horse", "csrf": "guessed"}
+    answer = secure_app.post("/web/login", data=form, follow_redirects=False)
+    assert answer.status_code == 403
+    assert "hub_session" not in answer.headers.get("set-cookie", "")
+
+
+def test_wrong_password_is_refused_and_audited(secure_app: TestClient) -> None:
+    """401 with the form again, and a failed-login AuditEvent naming the user tried."""
+    _add(secure_app, Role.INTEGRATION_TEAM)
+    form = {"username": "lin", "password": "wrong", "csrf": _csrf(secure_app)}
+    assert secure_app.post("/web/login", data=form).status_code == 401
+    events = secure_app.app.state.audit.search(agent="lin")  # type: ignore[attr-defined]
+    assert len(events) == 1
+    assert events[0]["outcome"] == "4"
+
+
+def test_a_social_worker_session_has_the_social_worker_limits(secure_app: TestClient) -> None:
+    """The same roles apply to pages: a social worker sees the worklist, not the record."""
+    _add(secure_app, Role.SOCIAL_WORKER)
+    form = {"username": "lin", "password": "correct horse", "csrf": _csrf(secure_app)}
+    secure_app.post("/web/login", data=form)
+    assert secure_app.get("/web/worklist").status_code == 200
+    assert secure_app.get("/web/patients/w-s").status_code == 403
+
+
+def test_logout_ends_the_session(secure_app: TestClient) -> None:
+    """After logout (CSRF-checked) the pages redirect to the login again."""
+    _add(secure_app, Role.INTEGRATION_TEAM)
+    token = _csrf(secure_app)
+    secure_app.post(
+        "/web/login", data={"username": "lin", "password": "correct horse", "csrf": token}
+    )
+    assert secure_app.post("/web/logout", data={"csrf": "x"}).status_code == 403
+    secure_app.post("/web/logout", data={"csrf": token})
+    assert secure_app.get("/web/worklist", follow_redirects=False).status_code == 303
