@@ -17,11 +17,12 @@ from sqlalchemy import select
 from hub.config import Settings
 from hub.stats.indicators import compute
 from hub.stats.periods import Period
+from hub.stats.publication import PublishedCell, measure_reports, measures, publish_indicators
 from hub.stats.views import flatten, store_table
 from hub.store import FhirStore
 from hub.store.schema import resource as resource_table
 
-__all__ = ["StatsResult", "compute_from_store", "load_store", "store_rows"]
+__all__ = ["StatsResult", "compute_from_store", "load_store", "publish_to_store", "store_rows"]
 
 # Only these resource types feed the indicator views; reading the rest would be waste.
 _VIEW_TYPES = ("Patient", "EpisodeOfCare", "Condition", "Encounter", "Observation")
@@ -36,11 +37,13 @@ class StatsResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def store_rows(store: FhirStore) -> Iterator[tuple[str, str, str]]:
+def store_rows(
+    store: FhirStore, types: tuple[str, ...] = _VIEW_TYPES
+) -> Iterator[tuple[str, str, str]]:
     """(resource_type, id, content) of the current, not deleted resources the views read."""
     r = resource_table.c
     query = select(r.resource_type, r.resource_id, r.content).where(
-        r.resource_type.in_(_VIEW_TYPES), r.deleted.is_(False)
+        r.resource_type.in_(types), r.deleted.is_(False)
     )
     with store.engine.connect() as conn:
         for row in conn.execute(query):
@@ -76,3 +79,15 @@ def compute_from_store(store: FhirStore, settings: Settings, periods: list[Perio
         return StatsResult(indicators, categories, seconds)
     finally:
         connection.close()
+
+
+def publish_to_store(
+    store: FhirStore, settings: Settings, periods: list[Period], generated: str
+) -> list[PublishedCell]:
+    """Compute, suppress, and write the Measures and MeasureReports (stable ids) to the store."""
+    result = compute_from_store(store, settings, periods)
+    cells = publish_indicators(
+        result.indicators.to_pylist(), settings.district_code, settings.privacy
+    )
+    store.write_many([*measures(), *measure_reports(cells, generated)])
+    return cells
