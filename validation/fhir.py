@@ -108,15 +108,25 @@ class FhirChecks:
         return Issue(check, self.catalogue.spec(check).severity, message, field)
 
     def check(
-        self, record: SourceRecord, system: str, resources: Sequence[dict[str, Any]]
+        self,
+        record: SourceRecord,
+        system: str,
+        resources: Sequence[dict[str, Any]],
+        *,
+        structure_validated: bool = False,
     ) -> list[Issue]:
-        """Issues on the resources one record became (empty when they are sound)."""
+        """Issues on the resources one record became (empty when they are sound).
+
+        ``structure_validated``: the resources were built through the R4B models, so the
+        structure check passed by construction and is not repeated.
+        """
         issues: list[Issue] = []
         produced = {(str(r.get("resourceType")), str(r.get("id"))) for r in resources}
         resolver = _Resolver(record, system, produced)
         for resource in resources:
             label = f"{resource.get('resourceType')}/{resource.get('id')}"
-            issues += self._structure(resource, label)
+            if not structure_validated:
+                issues += self._structure(resource, label)
             issues += self._required(resource, label)
             issues += self._bindings(resource, label)
             issues += [

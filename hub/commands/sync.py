@@ -86,6 +86,12 @@ def _report_table(reports: list[SourceReport]) -> Table:
 
 
 def _print_details(reports: list[SourceReport]) -> None:
+    linked = reports[0].linked if reports else {}
+    if linked.get("error"):
+        console.print(f"[red]identity:[/] {linked['error']}", highlight=False)
+    elif linked:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(linked.items()))
+        out.print(f"identity linkage: {counts}", highlight=False)
     for r in reports:
         if r.error:
             console.print(f"[red]{r.source}:[/] {r.error}", highlight=False)

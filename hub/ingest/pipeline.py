@@ -255,8 +255,9 @@ class PagePipeline:
             result = map_record(record, self.context)
         except MappingError as exc:
             return [Reason("map", type(exc).__name__, str(exc))]
-        resources = [to_json(r) for r in result.resources]
-        findings = self.gate.check_resources(record, resources)
+        # The mapping kept each resource's JSON as validated by its R4B model: no second dump.
+        resources = result.documents or [to_json(r) for r in result.resources]
+        findings = self.gate.check_resources(record, resources, validated=True)
         self._count_warnings(findings)
         for warning in result.warnings:
             check = f"{record.kind}.{warning.field}"

@@ -28,7 +28,7 @@ class SourceReport:
     retries: int = 0
     retry_reasons: dict[str, int] = field(default_factory=dict)
     pages: int = 0
-    linked: dict[str, int] = field(default_factory=dict)
+    linked: dict[str, Any] = field(default_factory=dict)
     duration_seconds: float = 0.0
     error: str | None = None
 

@@ -47,10 +47,13 @@ def run_source(
     connector: Connector,
     district_code: str,
     gate: QualityGate,
-    linker: Linker,
     on_page: Callable[[SourceReport], None] | None = None,
+    patient_ids: list[str] | None = None,
 ) -> SourceReport:
-    """Pull one source to the end, land and process every page, link, and report."""
+    """Pull one source to the end, land and process every page, and report.
+
+    The ids of the source Patients it stored are appended to ``patient_ids`` for linkage.
+    """
     run_id = str(uuid.uuid4())
     report = SourceReport(source=name, kind=connector.kind, run_id=run_id)
     started, start_clock = utc_now(), time.perf_counter()
@@ -78,7 +81,6 @@ def run_source(
     try:
         stats = connector.run(landing, cursor)
         report.retries, report.retry_reasons = stats.retries, dict(stats.retry_reasons)
-        report.linked = linker.link(pipeline.patient_ids)
         report.status = "succeeded"
     except SourceUnavailable as exc:
         report.status, report.error = "failed", f"source {name!r} is unavailable: {exc}"
@@ -92,6 +94,8 @@ def run_source(
             "failed",
             f"source {name!r} failed: {type(exc).__name__}: {exc}",
         )
+    if patient_ids is not None:
+        patient_ids.extend(pipeline.patient_ids)
     report.duration_seconds = round(time.perf_counter() - start_clock, 3)
     with store.begin() as session:
         session.conn.execute(
@@ -131,7 +135,13 @@ def run_sync(
     linker: Linker | None = None,
     on_page: Callable[[SourceReport], None] | None = None,
 ) -> list[SourceReport]:
-    """Every configured source (or only the named ones), each in its own run."""
+    """Every configured source (or only the named ones), each in its own run, then linkage.
+
+    Linkage runs once, after every source, over all the source Patients the sync stored:
+    a person's records from different systems can only be linked when all are in. A
+    linkage failure is reported on every source's report (``linked["error"]``) but does
+    not undo the ingest: the records are stored and the next sync links them.
+    """
     wanted = list(only) if only else list(config.sources)
     unknown = [n for n in wanted if n not in config.sources]
     if unknown:
@@ -139,7 +149,8 @@ def run_sync(
             f"no source named {unknown[0]!r} in the sources file "
             f"(known: {', '.join(config.sources)})"
         )
-    reports = []
+    reports: list[SourceReport] = []
+    patient_ids: list[str] = []
     for name in wanted:
         source = config.sources[name]
         try:
@@ -161,8 +172,22 @@ def run_sync(
                 connector=connector,
                 district_code=config.district.code,
                 gate=gate or NoChecks(),
-                linker=linker or NoLinking(),
                 on_page=on_page,
+                patient_ids=patient_ids,
             )
         )
+    linked = _link(linker or NoLinking(), patient_ids)
+    for report in reports:
+        report.linked = linked
     return reports
+
+
+def _link(linker: Linker, patient_ids: list[str]) -> dict[str, Any]:
+    """Run linkage; a failure becomes a sentence in the report, with the details in the log."""
+    if not patient_ids:
+        return {}
+    try:
+        return dict(linker.link(patient_ids))
+    except Exception as exc:  # linkage must never lose the stored records; logged in full
+        log.exception("identity linkage failed")
+        return {"error": f"identity linkage failed: {type(exc).__name__}: {exc}"}

@@ -35,9 +35,13 @@ class QualityGate(Protocol):
         """Findings per record, in order, for a page of parsed records of one source."""
 
     def check_resources(
-        self, record: SourceRecord, resources: Sequence[dict[str, Any]]
+        self, record: SourceRecord, resources: Sequence[dict[str, Any]], *, validated: bool = False
     ) -> list[Finding]:
-        """Findings on the FHIR resources one record became."""
+        """Findings on the FHIR resources one record became.
+
+        ``validated``: the resources were built through the R4B models (the mappings do),
+        so parsing their structure again would repeat the same check.
+        """
 
     def save(self, store: Any) -> object:
         """Keep what the gate saw during the sync as a quality run (called once at the end)."""
@@ -51,7 +55,7 @@ class NoChecks:
         return [[] for _ in records]
 
     def check_resources(
-        self, record: SourceRecord, resources: Sequence[dict[str, Any]]
+        self, record: SourceRecord, resources: Sequence[dict[str, Any]], *, validated: bool = False
     ) -> list[Finding]:
         """No findings."""
         return []

@@ -92,11 +92,12 @@ class CheckingGate:
         return findings
 
     def check_resources(
-        self, record: SourceRecord, resources: Sequence[dict[str, Any]]
+        self, record: SourceRecord, resources: Sequence[dict[str, Any]], *, validated: bool = False
     ) -> list[Finding]:
         """Findings on the FHIR resources one record became."""
         source = self._source_of.pop(id(record), record.kind.split(".")[0])
-        issues = self.fhir.check(record, record.kind.split(".")[0], resources)
+        kind = record.kind.split(".")[0]
+        issues = self.fhir.check(record, kind, resources, structure_validated=validated)
         failed = {issue.check for issue in issues}
         for check in _FHIR_CHECKS:
             self._tally(source, check).add(1, [record.source_key] if check in failed else [])
