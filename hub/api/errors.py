@@ -27,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hub.api.responses import FhirResponse, fhir_json
 from hub.search.errors import SearchError
 from hub.security.errors import SecurityError
+from hub.security.masking import mask_text
 from hub.store.errors import (
     InvalidResource,
     ResourceGone,
@@ -117,7 +118,8 @@ def operation_outcome(
 def _outcome(
     status: int, message: str, code: str, headers: dict[str, str] | None = None
 ) -> FhirResponse:
-    return fhir_json(operation_outcome(message, code=code), status, headers)
+    # Messages echo what the client sent; resident IDs and mobiles never go back out in them.
+    return fhir_json(operation_outcome(mask_text(message), code=code), status, headers)
 
 
 def _store_error(exc: StoreError) -> FhirResponse:
