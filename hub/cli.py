@@ -13,6 +13,7 @@ from hub.commands import identity as _identity
 from hub.commands import quality as _quality
 from hub.commands import quarantine as _quarantine
 from hub.commands import simulate as _simulate
+from hub.commands import stats as _stats
 from hub.commands import sync as _sync
 from hub.commands.common import console, fail, open_store_or_exit, settings_or_exit
 from hub.store.errors import StoreUnavailable
@@ -63,3 +64,4 @@ def serve(
 for _module in (_access, _demo, _simulate, _sync, _quarantine, _quality, _gaps):
     _module.register(app)
 _identity.register(app)
+_stats.register(app)

@@ -138,7 +138,19 @@ def count_indicators(
             f" count(*) FILTER (WHERE {den}) AS denominator"
             f" FROM {ind.facts} GROUP BY GROUPING SETS ((kind, label, street), (kind, label))"
         )
-    sql = " UNION ALL ".join(parts) + " ORDER BY period, area, indicator"
+    names = ", ".join(f"('{name}')" for name in INDICATORS)
+    # Every period x area x indicator appears, with 0 / 0 where nothing was counted.
+    sql = (
+        f"WITH counts AS ({' UNION ALL '.join(parts)}),"
+        f" areas AS (SELECT DISTINCT street AS area FROM person WHERE street IS NOT NULL"
+        f" UNION SELECT '{district}'),"
+        f" grid AS (SELECT p.kind AS period_kind, p.label AS period, a.area, i.indicator"
+        f" FROM period p CROSS JOIN areas a CROSS JOIN (VALUES {names}) i(indicator))"
+        f" SELECT g.period_kind, g.period, g.area, g.indicator,"
+        f" coalesce(c.numerator, 0) AS numerator, coalesce(c.denominator, 0) AS denominator"
+        f" FROM grid g LEFT JOIN counts c ON c.period = g.period AND c.area = g.area"
+        f" AND c.indicator = g.indicator ORDER BY g.period, g.area, g.indicator"
+    )
     return connection.sql(sql).to_arrow_table()
 
 
