@@ -6,12 +6,15 @@ evaluate the care gaps, and serve the API and pages, printing where to look.
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from hub.commands.common import console, open_store_or_exit, out, settings_or_exit
+from hub.config import Settings
+from hub.store import FhirStore
 
 __all__ = ["register"]
 
@@ -35,7 +38,8 @@ def demo_command(
         console.print(f"simulating {patients:,} patients over {years} years into {district} ...")
         from simulators import simulate
 
-        simulate(patients=patients, years=years, seed=seed, out=district)
+        summary = simulate(patients=patients, years=years, seed=seed, out=district)
+        (district / "period-end.txt").write_text(summary.end.isoformat(), encoding="utf-8")
     store = open_store_or_exit(settings)
     reports = run_configured(store, load_sources(sources_file), None, quiet=False)
     for r in reports:
@@ -45,7 +49,7 @@ def demo_command(
             f" quarantined {r.quarantined}, resources {r.resources_stored}",
             highlight=False,
         )
-    _after_sync(store, settings)
+    _after_sync(store, settings, district)
     if serve:
         from hub.commands.serve import serve_store
 
@@ -56,9 +60,17 @@ def demo_command(
         serve_store(settings, store)
 
 
-def _after_sync(store: object, settings: object) -> None:
-    """Steps that follow a sync in the demo (care gaps), when they are installed."""
-    _ = (store, settings, Path)
+def _after_sync(store: FhirStore, settings: Settings, district: Path) -> None:
+    """Find the care gaps as of the end of the simulated period (today for a real district)."""
+    from hub.continuity.service import evaluate_store
+    from hub.continuity.rules import ContinuityOptions
+
+    marker = district / "period-end.txt"
+    as_of = date.fromisoformat(marker.read_text().strip()) if marker.exists() else date.today()
+    summary = evaluate_store(store, as_of=as_of, options=ContinuityOptions(settings.follow_up))
+    out.print(
+        f"care gaps as of {as_of}: {summary.open} open, {summary.closed} closed", highlight=False
+    )
 
 
 def register(app: typer.Typer) -> None:
