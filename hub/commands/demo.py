@@ -62,8 +62,8 @@ def demo_command(
 
 def _after_sync(store: FhirStore, settings: Settings, district: Path) -> None:
     """Find the care gaps as of the end of the simulated period (today for a real district)."""
-    from hub.continuity.service import evaluate_store
     from hub.continuity.rules import ContinuityOptions
+    from hub.continuity.service import evaluate_store
 
     marker = district / "period-end.txt"
     as_of = date.fromisoformat(marker.read_text().strip()) if marker.exists() else date.today()
