@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from hub.security.schema import audit_event
@@ -113,18 +113,27 @@ class AuditLog:
         agent: str | None = None,
         action: str | None = None,
         limit: int = 100,
-    ) -> list[dict[str, Any]]:
-        """AuditEvents as FHIR, newest first, filtered by patient, agent or action."""
+        offset: int = 0,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """The number of matching AuditEvents and one page of them, oldest first."""
         self.flush()
-        query = select(audit_event).order_by(audit_event.c.seq.desc()).limit(limit)
-        if patient:
-            query = query.where(audit_event.c.patient == patient)
-        if agent:
-            query = query.where(audit_event.c.agent == agent)
-        if action:
-            query = query.where(audit_event.c.action == action)
+        conditions = [
+            column == value
+            for column, value in (
+                (audit_event.c.patient, patient),
+                (audit_event.c.agent, agent),
+                (audit_event.c.action, action),
+            )
+            if value
+        ]
+        page = select(audit_event).where(*conditions).order_by(audit_event.c.seq)
+        total = select(func.count()).select_from(audit_event).where(*conditions)
         with self._engine.connect() as conn:
-            return [to_fhir(row._mapping) for row in conn.execute(query)]
+            count = int(conn.execute(total).scalar_one())
+            if not limit:
+                return count, []
+            rows = conn.execute(page.limit(limit).offset(offset))
+            return count, [to_fhir(row._mapping) for row in rows]
 
     def find(self, event_id: str) -> dict[str, Any] | None:
         """One AuditEvent as FHIR, or None."""

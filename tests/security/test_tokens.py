@@ -53,7 +53,7 @@ def test_wrong_secret_and_revoked_client_are_refused_and_audited(secure_app: Tes
     revoke(engine, "client", "feeder")
     form["client_secret"] = "right"
     assert secure_app.post("/auth/token", data=form).status_code == 401
-    events = secure_app.app.state.audit.search(agent="feeder")  # type: ignore[attr-defined]
+    events = secure_app.app.state.audit.search(agent="feeder")[1]  # type: ignore[attr-defined]
     assert [e["outcome"] for e in events] == ["4", "4"]
 
 

@@ -50,7 +50,7 @@ def test_wrong_password_is_refused_and_audited(secure_app: TestClient) -> None:
     _add(secure_app, Role.INTEGRATION_TEAM)
     form = {"username": "lin", "password": "wrong", "csrf": _csrf(secure_app)}
     assert secure_app.post("/web/login", data=form).status_code == 401
-    events = secure_app.app.state.audit.search(agent="lin")  # type: ignore[attr-defined]
+    events = secure_app.app.state.audit.search(agent="lin")[1]  # type: ignore[attr-defined]
     assert len(events) == 1
     assert events[0]["outcome"] == "4"
 

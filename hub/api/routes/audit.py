@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -20,24 +21,50 @@ class NotAllowed(ApiError):
     status_code, issue_code = 405, "not-supported"
 
 
+def _bundle(
+    request: Request, total: int, events: list[dict[str, Any]], page: tuple[int, int]
+) -> dict[str, Any]:
+    count, offset = page
+    base = str(request.url).split("?")[0]
+    query = {k: v for k, v in request.query_params.items() if k not in ("_count", "_offset")}
+
+    def link(relation: str, at: int) -> dict[str, str]:
+        return {
+            "relation": relation,
+            "url": f"{base}?{urlencode(query | {'_count': count, '_offset': at})}",
+        }
+
+    links = [link("self", offset)]
+    if count and offset + count < total:
+        links.append(link("next", offset + count))
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": total,
+        "link": links,
+        "entry": [
+            {"fullUrl": f"{base}/{e['id']}", "resource": e, "search": {"mode": "match"}}
+            for e in events
+        ],
+    }
+
+
 @router.get("")
+@router.post("/_search")
 def search_audit(
     request: Request,
     patient: str | None = None,
     agent: str | None = None,
-    action: Annotated[str | None, Query(pattern="^[CRUDE]$")] = None,
-    count: Annotated[int, Query(alias="_count", ge=1, le=1000)] = 100,
+    action: str | None = None,
+    count: Annotated[int, Query(alias="_count", ge=0, le=1000)] = 100,
+    offset: Annotated[int, Query(alias="_offset", ge=0, le=2**31 - 1)] = 0,
 ) -> FhirResponse:
-    """AuditEvents newest first, by patient (``Patient/id``), agent name or action."""
+    """AuditEvents oldest first, by patient (``Patient/id``), agent name or action."""
     audit: AuditLog = request.app.state.audit
-    events = audit.search(patient=patient, agent=agent, action=action, limit=count)
-    bundle = {
-        "resourceType": "Bundle",
-        "type": "searchset",
-        "total": len(events),
-        "entry": [{"resource": e, "search": {"mode": "match"}} for e in events],
-    }
-    return fhir_json(bundle)
+    total, events = audit.search(
+        patient=patient, agent=agent, action=action, limit=count, offset=offset
+    )
+    return fhir_json(_bundle(request, total, events, (count, offset)))
 
 
 @router.get("/{event_id}")
@@ -50,10 +77,9 @@ def read_audit(request: Request, event_id: str) -> FhirResponse:
     return fhir_json(found)
 
 
+# POST /fhir/AuditEvent/$validate stays with the operations router (it writes nothing).
 @router.api_route("", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-@router.api_route(
-    "/{event_id}", methods=["POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
-)
+@router.api_route("/{event_id}", methods=["PUT", "PATCH", "DELETE"], include_in_schema=False)
 def refuse_change() -> None:
     """The trail is append-only, for everyone: only the hub itself writes AuditEvents."""
     raise NotAllowed("AuditEvents cannot be created, changed or deleted through the API.")
