@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from functools import lru_cache
 
 __all__ = [
     "HUB_NAMESPACE",
@@ -50,6 +51,7 @@ def birth_date_from_resident_id(value: str) -> date | None:
         return None
 
 
+@lru_cache(maxsize=1 << 18)  # the same keys recur across a patient's records and checks
 def stable_id(source_system: str, resource_type: str, source_key: str) -> str:
     """The resource id for (source system, resource type, source key): uuid5, so re-runs update."""
     return str(uuid.uuid5(HUB_NAMESPACE, f"{source_system}|{resource_type}|{source_key}"))
