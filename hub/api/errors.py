@@ -52,6 +52,9 @@ __all__ = [
 
 log = logging.getLogger("hub.api")
 
+#: Browser pages: a missing login sends the browser to the login form instead of a 401.
+_PAGES = ("/web/", "/worklist", "/stats", "/quality")
+
 
 class ApiError(Exception):
     """An error the client can act on; carries the HTTP status and FHIR issue code."""
@@ -154,7 +157,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SecurityError)
     async def _security(request: Request, exc: SecurityError) -> Response:
-        if exc.status_code == 401 and request.url.path.startswith("/web/"):
+        if exc.status_code == 401 and request.url.path.startswith(_PAGES):
             return RedirectResponse("/web/login", status_code=303)
         headers = {"WWW-Authenticate": 'Bearer realm="carehub"'} if exc.status_code == 401 else None
         return _outcome(exc.status_code, str(exc), exc.issue_code, headers)

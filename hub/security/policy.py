@@ -32,6 +32,7 @@ NON_PATIENT_TYPES = frozenset(
         "CapabilityStatement",
         "Practitioner",
         "AuditEvent",
+        "ViewDefinition",
     }
 )
 _WRITE = {"POST": "c", "PUT": "u", "PATCH": "u", "DELETE": "d"}
@@ -59,9 +60,6 @@ def _fhir(path: str, method: str, params: Mapping[str, str]) -> Requirement:
         path.startswith("/fhir/$export-")
     ):
         return Requirement((("*", "r"), ("*", "s")), "export", True, context="system")
-    if path == "/fhir/Patient/{patient_id}/$everything":
-        pid = f"Patient/{params['patient_id']}"
-        return Requirement((("*", "r"),), "operation", True, patient=pid, entity=pid)
     if path.endswith("$validate"):
         return Requirement((), "operation", False)
     if path == "/fhir":
@@ -84,22 +82,52 @@ def _fhir(path: str, method: str, params: Mapping[str, str]) -> Requirement:
     return Requirement(((rtype, "r"),), "read", patient_level, patient=patient, entity=entity)
 
 
+#: Routes with their own rule: (method or "*", template) -> requirement.
+_NAMED: dict[tuple[str, str], Requirement] = {
+    ("*", "/worklist"): Requirement((), "read", False),
+    ("*", "/api/continuity/rules"): Requirement((), "read", False),
+    ("*", "/api/worklist"): Requirement(
+        (("Patient", "s"),), "search-type", True, entity="worklist"
+    ),
+    ("*", "/web/worklist"): Requirement(
+        (("Patient", "s"),), "search-type", True, entity="worklist"
+    ),
+    ("*", "/api/continuity/evaluate"): Requirement(
+        (("Patient", "s"),), "search-type", True, entity="worklist"
+    ),
+    ("*", "/fhir/Patient/$match"): Requirement((("Patient", "s"),), "operation", True),
+    ("*", "/fhir/ViewDefinition/$run"): Requirement((("*", "r"),), "operation", True),
+    ("GET", "/fhir/ViewDefinition"): Requirement((("ViewDefinition", "s"),), "read", False),
+    ("GET", "/fhir/ViewDefinition/{view_id}"): Requirement(
+        (("ViewDefinition", "r"),), "read", False
+    ),
+    # Linking decisions change whose records are whose: a user-level Patient update.
+    ("POST", "/api/identity/review/{pair}/{verdict}"): Requirement(
+        (("Patient", "u"),), "update", True, context="user"
+    ),
+    ("POST", "/api/identity/split"): Requirement(
+        (("Patient", "u"),), "update", True, context="user"
+    ),
+}
+#: Published statistics (small cells suppressed): what the district authority may see.
+_STATISTICS = ("/stats", "/api/stats")
+
+
 def requirement_for(path: str, method: str, params: Mapping[str, str]) -> Requirement:
     """The requirement of a route template (``/fhir/{resource_type}/{resource_id}``)."""
+    named = _NAMED.get((method, path)) or _NAMED.get(("*", path))
+    if named is not None:
+        return named
     if path.startswith("/fhir/AuditEvent"):
         return Requirement((("AuditEvent", "s"),), "search-type", False)
+    if "{patient_id}" in path:
+        pid = f"Patient/{params.get('patient_id', '')}"
+        subtype = "operation" if "$" in path else "read"
+        return Requirement((("*", "r"),), subtype, True, patient=pid, entity=pid)
     if path.startswith("/fhir"):
         return _fhir(path, method, params)
-    patient_id = params.get("patient_id")
-    if patient_id:
-        pid = f"Patient/{patient_id}"
-        return Requirement((("*", "r"),), "read", True, patient=pid, entity=pid)
-    if path.startswith("/api/stats"):
+    if path.startswith(_STATISTICS):
         return Requirement((("MeasureReport", "r"),), "read", False)
-    if path == "/api/continuity/rules":
-        return Requirement((), "read", False)
-    if path in ("/api/worklist", "/web/worklist", "/api/continuity/evaluate"):
-        return Requirement((("Patient", "s"),), "search-type", True, entity="worklist")
     # Anything else under /api, /web or /quality may show records: identifiable reads only.
     return Requirement((("*", "r"),), "read", True, entity=path)
 
@@ -108,8 +136,8 @@ def check(
     principal: Principal, needed: Requirement, district: str, query: Mapping[str, str]
 ) -> None:
     """Raise Forbidden unless the caller's scopes and compartment allow the requirement."""
-    if needed.context == "system" and not any(s.context == "system" for s in principal.scopes):
-        raise Forbidden("Bulk export needs a system-level token (system/*.rs).")
+    if needed.context and not any(s.context == needed.context for s in principal.scopes):
+        raise Forbidden(f"This request needs a {needed.context}-level token.")
     for resource_type, permission in needed.needs:
         scopes = principal.scopes
         if resource_type == "AuditEvent":  # the trail needs a scope that names it, not `*`

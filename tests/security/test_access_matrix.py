@@ -45,16 +45,30 @@ ROUTES: dict[str, tuple[str, str, dict[str, Any] | None, bool]] = {
     "quality-api": ("GET", "/api/quality/runs", None, True),
     "worklist-page": ("GET", "/web/worklist", None, True),
     "patient-page": ("GET", "/web/patients/w-s", None, True),
+    "timeline-op": ("GET", "/fhir/Patient/w-s/$timeline", None, True),
+    "identity-review": ("GET", "/api/identity/review", None, True),
+    "stats-page": ("GET", "/stats", None, False),
+    "worklist-redirect": ("GET", "/worklist", None, False),
 }
 READS = {"read", "search", "history", "system-history", "everything", "timeline-api"}
 PAGES = {"worklist-api", "quality-api", "worklist-page", "patient-page", "search-include"}
+ANY_LOGIN = {"worklist-redirect"}
+STATISTICS = {"measure-report", "stats-page"}
 ALLOWED: dict[str, set[str]] = {
-    "integration_team": READS | PAGES | {"export", "measure-report"},
-    "prevention_doctor": READS | PAGES | {"measure-report"},
-    "social_worker": {"read", "search", "history", "worklist-api", "worklist-page"},
-    "district_authority": {"measure-report"},
-    "auditor": {"audit-search"},
-    "connector": {"create", "update", "transaction"},
+    "integration_team": READS
+    | PAGES
+    | STATISTICS
+    | ANY_LOGIN
+    | {"export", "timeline-op", "identity-review"},
+    "prevention_doctor": READS
+    | PAGES
+    | STATISTICS
+    | ANY_LOGIN
+    | {"timeline-op", "identity-review"},
+    "social_worker": {"read", "search", "history", "worklist-api", "worklist-page"} | ANY_LOGIN,
+    "district_authority": STATISTICS | ANY_LOGIN,
+    "auditor": {"audit-search"} | ANY_LOGIN,
+    "connector": {"create", "update", "transaction"} | ANY_LOGIN,
 }
 CALLERS = [*ALLOWED, "no-token", "expired", "forged", "narrow-scope", "other-district"]
 
@@ -75,9 +89,9 @@ def _headers(caller: str) -> dict[str, str]:
 def _expected(caller: str, route: str) -> set[int] | None:
     """The statuses a refusal may have, or None when the request must get through."""
     if caller in ("no-token", "expired", "forged"):
-        return {303} if route.endswith("-page") else {401}
+        return {303} if route.endswith(("-page", "-redirect")) else {401}
     if caller == "narrow-scope":
-        return {403}
+        return None if route in ANY_LOGIN else {403}
     if caller == "other-district":
         return {403} if ROUTES[route][3] else _expected("integration_team", route)
     return None if route in ALLOWED[caller] else {403}
