@@ -8,6 +8,7 @@ from hub.api.auth import AuditMiddleware, authorize
 from hub.api.edge import EdgeGuard
 from hub.api.errors import install_error_handlers
 from hub.api.export import ExportManager
+from hub.api.privacy import IdentifierMasking
 from hub.api.routes import audit, auth, bundle, export, health, operations, quality, rest, search
 from hub.api.routes import continuity as continuity_routes
 from hub.api.routes import identity as identity_routes
@@ -39,6 +40,7 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     app.state.audit = AuditLog(store.engine, settings.auth.audit_flush_seconds)
     install_log_masking()
     install_error_handlers(app)
+    app.add_middleware(IdentifierMasking)
     app.add_middleware(AuditMiddleware, audit=app.state.audit)
     app.add_middleware(EdgeGuard, max_body_bytes=settings.auth.max_body_bytes)
     # Every router that reaches records goes through `authorize` (scopes, compartment,

@@ -104,3 +104,17 @@ def test_sync_and_serve_at_debug_log_no_identifier(tmp_path: Path) -> None:
     logs.append(hub.log_path.read_text())
     for text in logs:
         assert LEAK.search(text) is None, LEAK.search(text)
+
+
+def test_identifiers_are_masked_for_roles_that_do_not_need_them(secure_app: TestClient) -> None:
+    """A social worker gets the record with the ID and mobile masked; the team sees them."""
+    worker = {"Authorization": f"Bearer {token_for(Role.SOCIAL_WORKER)}"}
+    team = {"Authorization": f"Bearer {token_for(Role.INTEGRATION_TEAM)}"}
+    for path in ("/fhir/Patient/w-s", "/fhir/Patient?_id=w-s"):
+        masked = secure_app.get(path, headers=worker)
+        assert masked.status_code == 200
+        assert masked.json()["resourceType"] in ("Patient", "Bundle")
+        assert RESIDENT_ID not in masked.text
+        assert MOBILE not in masked.text
+        assert RESIDENT_ID[:4] + "*" in masked.text
+        assert RESIDENT_ID in secure_app.get(path, headers=team).text
