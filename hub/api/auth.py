@@ -16,12 +16,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.config import Settings
 from hub.security.audit import ACTIONS, AuditLog, AuditRecord
-from hub.security.errors import NotAuthenticated
+from hub.security.compartment import in_area, patient_of_query
+from hub.security.errors import Forbidden, NotAuthenticated
 from hub.security.masking import mask_text
 from hub.security.policy import PUBLIC_ROUTES, Requirement, check, requirement_for
 from hub.security.roles import Principal, Role
 from hub.security.scopes import parse_scopes
 from hub.security.tokens import TokenService
+from hub.store import FhirStore
 
 __all__ = ["SESSION_COOKIE", "AuditMiddleware", "PrincipalDep", "authorize", "client_ip"]
 
@@ -84,8 +86,31 @@ async def authorize(request: Request) -> Principal:
     principal = tokens.principal(token, client_ip(request))
     _note(request, needed, principal)
     check(principal, needed, settings.district_code, request.query_params)
+    if principal.area and needed.patient_level:
+        await run_in_threadpool(_check_area, request, needed, principal.area)
     request.state.principal = principal
     return principal
+
+
+def _check_area(request: Request, needed: Requirement, area: str) -> None:
+    """Catchment-limited callers reach only patients of their area, one at a time."""
+    patient = needed.patient
+    if patient is None and needed.subtype == "search-type":
+        rtype = request.path_params.get("resource_type", "")
+        found = patient_of_query(rtype, request.query_params)
+        patient = f"Patient/{found}" if found else None
+    if patient is None:
+        raise Forbidden("Callers limited to a catchment must name one patient of it.")
+    store: FhirStore = request.app.state.store
+    current = _current_patient(store, patient.removeprefix("Patient/"))
+    if current is None or not in_area(current, area):
+        raise Forbidden("The patient is outside the caller's catchment.")
+
+
+def _current_patient(store: FhirStore, patient_id: str) -> dict[str, Any] | None:
+    with store.reading() as session:
+        stored = session.current("Patient", patient_id)
+    return stored.as_dict() if stored is not None and not stored.deleted else None
 
 
 PrincipalDep = Annotated[Principal, Depends(authorize)]
