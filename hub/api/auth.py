@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.config import Settings
+from hub.security.accounts import find_user
 from hub.security.audit import ACTIONS, AuditLog, AuditRecord
 from hub.security.compartment import in_area, patient_of_query
 from hub.security.errors import Forbidden, NotAuthenticated
@@ -84,6 +85,8 @@ async def authorize(request: Request) -> Principal:
         raise NotAuthenticated("This request needs a bearer token or a login.")
     tokens: TokenService = request.app.state.tokens
     principal = tokens.principal(token, client_ip(request))
+    if token == request.cookies.get(SESSION_COOKIE):
+        await run_in_threadpool(_check_user_active, request, principal.subject)
     _note(request, needed, principal)
     check(principal, needed, settings.district_code, request.query_params)
     if principal.area and needed.patient_level:
@@ -105,6 +108,14 @@ def _check_area(request: Request, needed: Requirement, area: str) -> None:
     current = _current_patient(store, patient.removeprefix("Patient/"))
     if current is None or not in_area(current, area):
         raise Forbidden("The patient is outside the caller's catchment.")
+
+
+def _check_user_active(request: Request, username: str) -> None:
+    """Sessions live for hours: a revoked user's session ends at once, not at expiry."""
+    store: FhirStore = request.app.state.store
+    user = find_user(store.engine, username)
+    if user is None or user.revoked:
+        raise NotAuthenticated("The session's user has been revoked.")
 
 
 def _current_patient(store: FhirStore, patient_id: str) -> dict[str, Any] | None:

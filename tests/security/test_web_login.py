@@ -74,3 +74,15 @@ def test_logout_ends_the_session(secure_app: TestClient) -> None:
     assert secure_app.post("/web/logout", data={"csrf": "x"}).status_code == 403
     secure_app.post("/web/logout", data={"csrf": token})
     assert secure_app.get("/web/worklist", follow_redirects=False).status_code == 303
+
+
+def test_revoking_a_user_ends_their_session_at_once(secure_app: TestClient) -> None:
+    """A revoked user's next page request goes back to the login form."""
+    from hub.security.accounts import revoke
+
+    _add(secure_app, Role.INTEGRATION_TEAM)
+    form = {"username": "lin", "password": "correct horse", "csrf": _csrf(secure_app)}
+    secure_app.post("/web/login", data=form)
+    assert secure_app.get("/web/worklist").status_code == 200
+    revoke(secure_app.app.state.store.engine, "user", "lin")  # type: ignore[attr-defined]
+    assert secure_app.get("/web/worklist", follow_redirects=False).status_code == 303
