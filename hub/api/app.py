@@ -38,6 +38,8 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     app.state.reads = SingleReads(store)
     app.state.tokens = TokenService(settings.auth, settings.secret_key.get_secret_value())
     app.state.audit = AuditLog(store.engine, settings.auth.audit_flush_seconds)
+    # Write the last batch and stop the audit thread when the server stops.
+    app.router.on_shutdown.append(app.state.audit.close)
     install_log_masking()
     install_error_handlers(app)
     app.add_middleware(IdentifierMasking)

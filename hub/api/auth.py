@@ -154,5 +154,7 @@ class AuditMiddleware:
             if isinstance(note, AuditRecord):
                 note.status = status
                 note.outcome = "0" if status < 400 else ("4" if status < 500 else "8")
-                # After the response is sent: the caller does not wait for the audit.
-                await run_in_threadpool(self.audit.record, note)
+                # After the response is sent, and only a list append: a full batch is
+                # written off the event loop; the rest by the audit thread within a second.
+                if self.audit.record(note):
+                    await run_in_threadpool(self.audit.flush)

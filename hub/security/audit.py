@@ -61,15 +61,14 @@ class AuditLog:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def record(self, entry: AuditRecord) -> None:
-        """Queue one event (cheap: no I/O on the request's path)."""
+    def record(self, entry: AuditRecord) -> bool:
+        """Queue one event (no I/O); True when a batch is full and ``flush`` is due now."""
         with self._lock:
             self._pending.append(entry)
             full = len(self._pending) >= _BATCH
-        if full:
-            self.flush()
-        elif self._thread is None:
+        if self._thread is None:
             self._start()
+        return full
 
     def _start(self) -> None:
         with self._lock:
