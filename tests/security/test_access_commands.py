@@ -1,0 +1,34 @@
+"""``hub users`` and ``hub clients``: add, list, revoke, and a token for a client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from hub.cli import app
+from hub.config import AuthSettings
+from hub.security.tokens import TokenService
+
+
+def test_users_and_clients_lifecycle(tmp_path: Path) -> None:
+    """Accounts are listed with their role and state; a client token carries its scopes."""
+    runner = CliRunner()
+    env = {"HUB_DATA_DIR": str(tmp_path / "var"), "HUB_SECRET_KEY": "k"}
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, list(args), env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    run("users", "add", "lin", "--role", "social_worker", "--password", "pw")
+    run("clients", "add", "feeder", "--role", "connector", "--secret", "s", "--source", "station")
+    assert "lin" in run("users", "list")
+    token = run("clients", "token", "feeder", "--scope", "system/Observation.cu").strip()
+    claims = TokenService(AuthSettings(), "k").verify(token)
+    assert claims["scope"] == "system/Observation.cu"
+    assert claims["source"] == "station"
+    run("clients", "revoke", "feeder")
+    assert "revoked" in run("clients", "list")
+    refused = runner.invoke(app, ["clients", "token", "feeder"], env=env)
+    assert refused.exit_code != 0
