@@ -8,8 +8,10 @@ turns the note into exactly one AuditEvent once the response status is known.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,7 +22,13 @@ from hub.security.audit import ACTIONS, AuditLog, AuditRecord
 from hub.security.compartment import in_area, patient_of_query
 from hub.security.errors import Forbidden, NotAuthenticated
 from hub.security.masking import mask_text
-from hub.security.policy import PUBLIC_ROUTES, Requirement, check, requirement_for
+from hub.security.policy import (
+    PUBLIC_ROUTES,
+    Requirement,
+    bundle_needs,
+    check,
+    requirement_for,
+)
 from hub.security.roles import Principal, Role
 from hub.security.scopes import parse_scopes
 from hub.security.tokens import TokenService
@@ -88,11 +96,23 @@ async def authorize(request: Request) -> Principal:
     if token == request.cookies.get(SESSION_COOKIE):
         await run_in_threadpool(_check_user_active, request, principal.subject)
     _note(request, needed, principal)
+    if needed.subtype == "transaction":
+        needed = await _entry_needs(request, needed)
     check(principal, needed, settings.district_code, request.query_params)
     if principal.area and needed.patient_level:
         await run_in_threadpool(_check_area, request, needed, principal.area)
     request.state.principal = principal
     return principal
+
+
+async def _entry_needs(request: Request, needed: Requirement) -> Requirement:
+    """A transaction needs what its entries need (a connector may post its own types)."""
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        return needed  # the route answers 400; until then, ask for the broadest writes
+    entries = bundle_needs(body)
+    return needed if entries is None else replace(needed, needs=entries)
 
 
 def _check_area(request: Request, needed: Requirement, area: str) -> None:

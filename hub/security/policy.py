@@ -13,7 +13,7 @@ from hub.security.errors import Forbidden
 from hub.security.roles import Principal
 from hub.security.scopes import allows
 
-__all__ = ["PUBLIC_ROUTES", "Requirement", "check", "requirement_for"]
+__all__ = ["PUBLIC_ROUTES", "Requirement", "bundle_needs", "check", "requirement_for"]
 
 #: Routes on guarded routers that anyone may call (no records behind them).
 PUBLIC_ROUTES = frozenset({"/fhir/metadata", "/web/static/{name}"})
@@ -130,6 +130,26 @@ def requirement_for(path: str, method: str, params: Mapping[str, str]) -> Requir
         return Requirement((("MeasureReport", "r"),), "read", False)
     # Anything else under /api, /web or /quality may show records: identifiable reads only.
     return Requirement((("*", "r"),), "read", True, entity=path)
+
+
+def bundle_needs(bundle: object) -> tuple[tuple[str, str], ...] | None:
+    """What each entry of a transaction/batch needs, or None if the Bundle is not readable."""
+    if not isinstance(bundle, dict) or not isinstance(bundle.get("entry", []), list):
+        return None
+    needs: set[tuple[str, str]] = set()
+    for entry in bundle.get("entry", []):
+        request = entry.get("request") if isinstance(entry, dict) else None
+        if not isinstance(request, dict) or not isinstance(request.get("url"), str):
+            return None
+        method = str(request.get("method", "")).upper()
+        resource_type = request["url"].split("?")[0].split("/")[0]
+        if method == "GET":
+            needs.add((resource_type, "s" if "?" in request["url"] else "r"))
+        elif method in _WRITE:
+            needs.add((resource_type, _WRITE[method]))
+        else:
+            return None
+    return tuple(sorted(needs))
 
 
 def check(

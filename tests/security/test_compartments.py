@@ -44,3 +44,33 @@ def test_a_patient_without_a_sub_district_is_in_no_area() -> None:
     assert patient_of_query("Observation", {"subject": "Patient/p1"}) == "p1"
     assert patient_of_query("Observation", {"subject": "Patient/p1,Patient/p2"}) is None
     assert patient_of_query("Observation", {"_id": "p1"}) is None
+
+
+def _transaction(*entries: tuple[str, dict[str, object]]) -> dict[str, object]:
+    return {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"resource": r, "request": {"method": m, "url": f"{r['resourceType']}/{r['id']}"}}
+            for m, r in entries
+        ],
+    }
+
+
+def test_a_transaction_needs_what_each_entry_needs(secure_app: TestClient) -> None:
+    """A connector scoped to Observations posts them in a transaction, but no Patient."""
+    token = token_for(Role.CONNECTOR, scopes="system/Observation.cu")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/fhir+json"}
+    observation = {
+        "resourceType": "Observation",
+        "id": "o-tx",
+        "status": "final",
+        "code": {"text": "weight"},
+    }
+    patient = {"resourceType": "Patient", "id": "p-tx"}
+    ok = secure_app.post("/fhir", json=_transaction(("PUT", observation)), headers=headers)
+    assert ok.status_code == 200, ok.text
+    both = _transaction(("PUT", observation), ("PUT", patient))
+    assert secure_app.post("/fhir", json=both, headers=headers).status_code == 403
+    reads = _transaction(("GET", observation))
+    assert secure_app.post("/fhir", json=reads, headers=headers).status_code == 403
