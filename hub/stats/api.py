@@ -13,13 +13,18 @@ import pyarrow as pa
 
 from hub.config import Settings
 from hub.stats.periods import Period, parse_period
-from hub.stats.publication import PublishedCell, publish_indicators
+from hub.stats.publication import PublishedCell, publish_categories, publish_indicators
 from hub.stats.service import compute_from_store, store_rows
 from hub.stats.viewdef import run_view, write_csv, write_ndjson
 from hub.stats.views import store_table, view_named
 from hub.store import FhirStore
 
-__all__ = ["published", "run_view_over_store", "trailing_months"]
+__all__ = [
+    "published",
+    "published_with_categories",
+    "run_view_over_store",
+    "trailing_months",
+]
 
 
 def trailing_months(period: Period, count: int = 12) -> list[Period]:
@@ -36,11 +41,21 @@ def published(
     store: FhirStore, settings: Settings, periods: list[Period], area: str | None = None
 ) -> list[PublishedCell]:
     """Suppressed indicator cells for the periods (optionally one area)."""
+    return published_with_categories(store, settings, periods, area)[0]
+
+
+def published_with_categories(
+    store: FhirStore, settings: Settings, periods: list[Period], area: str | None = None
+) -> tuple[list[PublishedCell], list[dict[str, Any]]]:
+    """Suppressed indicator cells and category counts (diagnosis, risk level)."""
     result = compute_from_store(store, settings, periods)
-    cells = publish_indicators(
-        result.indicators.to_pylist(), settings.district_code, settings.privacy
+    district, privacy = settings.district_code, settings.privacy
+    cells = publish_indicators(result.indicators.to_pylist(), district, privacy)
+    categories = publish_categories(result.categories.to_pylist(), district, privacy)
+    return (
+        [c for c in cells if area is None or c.area == area],
+        [c for c in categories if area is None or c["area"] == area],
     )
-    return [c for c in cells if area is None or c.area == area]
 
 
 def _view_from_parameters(body: dict[str, Any]) -> tuple[dict[str, Any], str]:

@@ -57,18 +57,20 @@ def _trend(history: list[PublishedCell], district: str) -> list[dict[str, Any]]:
 def render_page(
     period: str,
     cells: list[PublishedCell],
+    categories: list[dict[str, Any]],
     history: list[PublishedCell],
     district: str,
     low: int,
     high: int,
 ) -> str:
-    """The page for one period (`cells`) with the district's trend over `history`."""
+    """The page for one period (`cells`, `categories`) with the district's trend over `history`."""
     return (
         _env()
         .get_template("stats.html")
         .render(
             period=period,
             cells=cells,
+            categories=categories,
             charts=_charts(cells, district),
             trend=_trend(history, district),
             low=low,

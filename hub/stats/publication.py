@@ -66,8 +66,12 @@ def publish_indicators(
         columns = [(n, side) for n in names for side in ("numerator", "denominator")]
         cells = [[_get(value, s, n, side) for n, side in columns] for s in streets]
         total_row = [_get(value, district, n, side) for n, side in columns]
-        hidden = suppress(cells, low=privacy.small_cell_min, high=privacy.small_cell_max)
-        hidden_total = [privacy.small_cell_min <= v <= privacy.small_cell_max for v in total_row]
+        result = suppress(cells, low=privacy.small_cell_min, high=privacy.small_cell_max)
+        hidden, hidden_total = result.cells, result.column_totals
+        if not streets:  # nothing to complement: the district cells alone
+            hidden_total = [
+                privacy.small_cell_min <= v <= privacy.small_cell_max for v in total_row
+            ]
         for area, row_cells, row_hidden in [
             *zip(streets, cells, hidden, strict=True),
             (district, total_row, hidden_total),
@@ -97,17 +101,20 @@ def publish_categories(
         cats = sorted({r["category"] for r in part})
         count = {(r["area"], r["category"]): int(r["patients"]) for r in part}
         cells = [[count.get((s, c), 0) for c in cats] for s in streets]
-        hidden = suppress(
+        result = suppress(
             cells, low=privacy.small_cell_min, high=privacy.small_cell_max, row_totals=True
         )
         for i, street in enumerate(streets):
             for j, cat in enumerate(cats):
-                shown = None if hidden[i][j] else cells[i][j]
+                shown = None if result.cells[i][j] else cells[i][j]
                 out.append(_category(kind, label, breakdown, street, cat, shown))
-        for cat in cats:
-            total = count.get((district, cat), 0)
-            small = privacy.small_cell_min <= total <= privacy.small_cell_max
-            out.append(_category(kind, label, breakdown, district, cat, None if small else total))
+            total = None if result.row_totals[i] else sum(cells[i])
+            out.append(_category(kind, label, breakdown, street, "total", total))
+        for j, cat in enumerate(cats):
+            total = None if result.column_totals[j] else count.get((district, cat), 0)
+            out.append(_category(kind, label, breakdown, district, cat, total))
+        grand = None if result.grand_total else sum(map(sum, cells))
+        out.append(_category(kind, label, breakdown, district, "total", grand))
     return out
 
 

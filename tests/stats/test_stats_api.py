@@ -87,6 +87,8 @@ def test_page_and_downloads(client: TestClient) -> None:
     page = client.get("/stats", params={"period": "2023-06"})
     assert page.status_code == 200
     assert "<svg" in page.text
+    assert "registered_by_diagnosis" in page.text
+    assert "managed_by_risk_level" in page.text
     assert "http" not in page.text.split("<body>")[1].replace("http://www.w3.org", "")
     csv_text = client.get("/stats/indicators.csv", params={"period": "2023-06"}).text
     assert csv_text.startswith("period,area,indicator,numerator,denominator,rate,suppressed")

@@ -10,7 +10,12 @@ from fastapi.responses import HTMLResponse
 from hub.api.deps import SettingsDep, StoreDep
 from hub.api.errors import BadRequest, NotFound
 from hub.api.responses import fhir_json
-from hub.stats.api import published, run_view_over_store, trailing_months
+from hub.stats.api import (
+    published,
+    published_with_categories,
+    run_view_over_store,
+    trailing_months,
+)
 from hub.stats.downloads import to_csv, to_xlsx
 from hub.stats.page import render_page
 from hub.stats.periods import Period, parse_period
@@ -79,11 +84,12 @@ def stats_page(store: StoreDep, settings: SettingsDep, period: PeriodQuery) -> H
     """Indicators by street for the period, the district's last 12 months, and the table."""
     chosen = _period(period)
     history = published(store, settings, trailing_months(chosen), settings.district_code)
-    cells = published(store, settings, [chosen])
+    cells, categories = published_with_categories(store, settings, [chosen])
     privacy = settings.privacy
     html = render_page(
         period,
         cells,
+        categories,
         history,
         settings.district_code,
         privacy.small_cell_min,
