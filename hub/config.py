@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validat
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
+    "DEFAULT_SECRET",
     "AuthSettings",
     "ConfigurationError",
     "FollowUpRules",
@@ -24,6 +25,8 @@ __all__ = [
     "read_secret",
 ]
 
+#: The shipped secret_key: fine for the demo, never for real records (a warning says so).
+DEFAULT_SECRET = "change-me-in-production"  # noqa: S105 - the known placeholder, warned about
 SUPPORTED_DATABASE_SCHEMES = ("sqlite", "sqlite+pysqlite", "postgresql", "postgresql+psycopg")
 
 
@@ -95,7 +98,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     language: Literal["zh", "en"] = Field(default="zh", description="Language of the web UI.")
     secret_key: SecretStr = Field(
-        default=SecretStr("change-me-in-production"),
+        default=SecretStr(DEFAULT_SECRET),
         description="Signs sessions and tokens and keys the hashes of identifiers.",
     )
     district_code: str = Field(default="310104", description="GB/T 2260 code of the district.")

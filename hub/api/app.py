@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Depends, FastAPI
 
 from hub.api.auth import AuditMiddleware, authorize
@@ -14,7 +16,7 @@ from hub.api.routes import continuity as continuity_routes
 from hub.api.routes import identity as identity_routes
 from hub.api.routes import stats as stats_routes
 from hub.api.single_reads import SingleReads
-from hub.config import Settings
+from hub.config import DEFAULT_SECRET, Settings
 from hub.security.audit import AuditLog
 from hub.security.masking import install_log_masking
 from hub.security.tokens import TokenService
@@ -22,6 +24,8 @@ from hub.store import FhirStore
 from hub.web import routes as web_routes
 
 __all__ = ["create_app"]
+
+log = logging.getLogger("hub.api")
 
 
 def create_app(settings: Settings, store: FhirStore) -> FastAPI:
@@ -36,6 +40,9 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     app.state.store = store
     app.state.exports = ExportManager(store, settings.data_dir)
     app.state.reads = SingleReads(store)
+    if settings.auth.enabled and settings.secret_key.get_secret_value() == DEFAULT_SECRET:
+        # Anyone who reads the source could sign tokens with the default key.
+        log.warning("HUB_SECRET_KEY is the default: set your own before real patient data")
     app.state.tokens = TokenService(settings.auth, settings.secret_key.get_secret_value())
     app.state.audit = AuditLog(store.engine, settings.auth.audit_flush_seconds)
     # Write the last batch and stop the audit thread when the server stops.

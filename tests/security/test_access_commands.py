@@ -32,3 +32,9 @@ def test_users_and_clients_lifecycle(tmp_path: Path) -> None:
     assert "revoked" in run("clients", "list")
     refused = runner.invoke(app, ["clients", "token", "feeder"], env=env)
     assert refused.exit_code != 0
+
+
+def test_access_control_is_on_unless_switched_off() -> None:
+    """`hub serve` and `hub demo` start with auth on; only an explicit setting turns it off."""
+    assert AuthSettings().enabled is True
+    assert AuthSettings.model_fields["enabled"].default is True
