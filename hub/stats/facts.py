@@ -13,7 +13,7 @@ import pyarrow as pa
 from hub.config import FollowUpRules
 from hub.stats.periods import Period
 
-__all__ = ["build_facts"]
+__all__ = ["build_base", "build_facts", "build_periods"]
 
 _PERSONS = """
 CREATE OR REPLACE TABLE patient_person AS
@@ -60,10 +60,11 @@ WITH ordered AS (
          lag(cls, 2) OVER w AS prev_prev_cls
   FROM visit WINDOW w AS (PARTITION BY person_key ORDER BY day, encounter_id)
 ), with_stay AS (
-  SELECT o.*, (SELECT max(s.discharged) FROM stay s
-               WHERE s.person_key = o.person_key AND s.discharged < o.day
-                 AND s.discharged >= s.admitted) AS last_out
-  FROM ordered o
+  -- the latest discharge strictly before the follow-up (an as-of join, not a subquery)
+  SELECT o.*, s.discharged AS last_out
+  FROM ordered o ASOF LEFT JOIN (
+    SELECT person_key, discharged FROM stay WHERE discharged >= admitted
+  ) s ON s.person_key = o.person_key AND o.day > s.discharged
 )
 SELECT *,
   CASE
@@ -150,12 +151,8 @@ def _period_tables(connection: duckdb.DuckDBPyConnection, periods: list[Period])
         connection.unregister(f"_{name}_arrow")
 
 
-def build_facts(
-    connection: duckdb.DuckDBPyConnection, periods: list[Period], rules: FollowUpRules
-) -> None:
-    """person_period and discharge_period from the flattened views already in `connection`."""
-    _period_tables(connection, periods)
-    limits = {
+def _limits(rules: FollowUpRules) -> dict[str, int]:
+    return {
         "after_discharge": rules.discharge_follow_up_days,
         "unstable": rules.unstable_max_days,
         "basically_stable_first": rules.basically_stable_first_days,
@@ -164,6 +161,25 @@ def build_facts(
         "discharge_follow_up_days": rules.discharge_follow_up_days,
         "readmission_days": rules.readmission_days,
     }
+
+
+def build_base(connection: duckdb.DuckDBPyConnection, rules: FollowUpRules) -> None:
+    """Period-independent tables: person, visit (with its gap verdict) and stay."""
     connection.execute(_PERSONS)
-    connection.execute(_GAPS.format(**limits))
-    connection.execute(_PERSON_PERIOD.format(**limits))
+    connection.execute(_GAPS.format(**_limits(rules)))
+
+
+def build_periods(
+    connection: duckdb.DuckDBPyConnection, periods: list[Period], rules: FollowUpRules
+) -> None:
+    """person_period and discharge_period for the periods (needs build_base first)."""
+    _period_tables(connection, periods)
+    connection.execute(_PERSON_PERIOD.format(**_limits(rules)))
+
+
+def build_facts(
+    connection: duckdb.DuckDBPyConnection, periods: list[Period], rules: FollowUpRules
+) -> None:
+    """person_period and discharge_period from the flattened views already in `connection`."""
+    build_base(connection, rules)
+    build_periods(connection, periods, rules)
