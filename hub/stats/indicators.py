@@ -3,6 +3,14 @@
 A definition is a pair of SQL boolean expressions over one fact table (``person_period``:
 one row per person and period; ``discharge_period``: one row per discharge dated in the
 period). Counting is done once for all of them in :func:`count_indicators`.
+
+Where DOMAIN.md and the simulator's README differ, DOMAIN.md wins: the stable rate's
+denominator is the managed patients *with a classification at their last follow-up* (the
+simulator uses all managed; equal whenever every follow-up carries a class). Where
+DOMAIN.md is silent the simulator's precise reading is used: a lost-to-follow-up patient
+stays registered, death or moving out ends it; "at least 4 a year" applies to year periods
+for patients registered the whole year; "every quarter" counts only quarters the patient
+was registered throughout; "within N days" of a discharge means 1..N days after its date.
 """
 
 from __future__ import annotations
