@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from alembic import context
 
-import hub.identity.schema
-import hub.ingest.schema
-import hub.quality.schema  # noqa: F401 - registers the quality tables for autogenerate
-import hub.security.schema  # noqa: F401 - registers the security tables for autogenerate
+from hub.identity import schema as identity_tables
+from hub.ingest import schema as ingest_tables
+from hub.quality import schema as quality_tables
+from hub.security import schema as security_tables
 from hub.store.schema import metadata
+
+# Imported for their side effect: each module registers its tables on the shared metadata.
+REGISTERED = (identity_tables, ingest_tables, quality_tables, security_tables)
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached when alembic is run by hand
