@@ -14,6 +14,8 @@ from hub.store import FhirStore, StoreUnavailable, open_store
 
 __all__ = ["console", "fail", "open_store_or_exit", "out", "settings_or_exit"]
 
+_CHATTY_LIBRARIES = ("great_expectations", "alembic", "splink", "py4j")
+
 console = Console(stderr=True)
 out = Console()
 
@@ -35,6 +37,10 @@ def settings_or_exit(**overrides: object) -> Settings:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Libraries that narrate their own start-up at INFO; the hub's own INFO stays.
+    if settings.log_level != "DEBUG":
+        for name in _CHATTY_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.WARNING)
     return settings
 
 
