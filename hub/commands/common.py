@@ -14,7 +14,7 @@ from hub.store import FhirStore, StoreUnavailable, open_store
 
 __all__ = ["console", "fail", "open_store_or_exit", "out", "settings_or_exit"]
 
-_CHATTY_LIBRARIES = ("great_expectations", "alembic", "splink", "py4j")
+_CHATTY_LIBRARIES = ("great_expectations", "alembic", "splink", "py4j", "httpx")
 
 console = Console(stderr=True)
 out = Console()
