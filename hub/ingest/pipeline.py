@@ -28,7 +28,7 @@ from hub.store import FhirStore, StoreSession
 from hub.store.documents import dumps, utc_now
 from mappings import MappingContext, MappingError, map_record
 
-__all__ = ["PagePipeline", "Reason", "load_cursor", "parse_record", "replay_record", "to_json"]
+__all__ = ["PagePipeline", "Reason", "load_cursor", "parse_record", "to_json"]
 
 log = logging.getLogger("hub.ingest")
 
@@ -135,6 +135,8 @@ class PagePipeline:
         self.store, self.source, self.source_system = store, source, source_system
         self.context, self.gate, self.report, self.clock = context, gate, report, clock
         self.patient_ids: list[str] = []
+        #: (kind, key) -> (hash, outcome) of the current page's records already known.
+        self._known: dict[tuple[str, str], tuple[str, str]] = {}
 
     def land_page(self, page: Page) -> None:
         """Process the page and checkpoint its cursor in one transaction."""
@@ -159,12 +161,30 @@ class PagePipeline:
         fresh = self._drop_unchanged(session.conn, page.records)
         work = _PageWork(landed=list(zip(fresh, self._land(session.conn, fresh), strict=True)))
         self._check_and_map(work)
+        self._store(session, work)
+        self._record_outcomes(session.conn, work)
+
+    def _store(self, session: StoreSession, work: _PageWork) -> None:
         summary = session.write_many(work.resources)
         self.report.count_resources(summary.by_type)
         self.patient_ids.extend(
             str(r["id"]) for r in work.resources if r.get("resourceType") == "Patient"
         )
-        self._record_outcomes(session.conn, work)
+
+    def replay(self, session: StoreSession, raw: RawRecord, landing_id: int) -> list[Reason]:
+        """Run one landed record through parse, checks and mapping again; store it if it passes.
+
+        Returns the reasons it still fails (empty when it was stored).
+        """
+        work = _PageWork(landed=[(raw, landing_id)])
+        self._known = {}
+        self._check_and_map(work)
+        if work.quarantined:
+            return work.quarantined[0][2]
+        self._store(session, work)
+        state = self._state(raw, landing_id, "stored")
+        _upsert(session.conn, source_record, [state], ["source", "record_kind", "source_key"])
+        return []
 
     def _drop_unchanged(self, conn: Connection, records: list[RawRecord]) -> list[RawRecord]:
         """Count and leave out records whose content the hub already has."""
@@ -320,25 +340,3 @@ class PagePipeline:
             "run_id": self.context.run_id,
             "updated_at": self.clock(),
         }
-
-
-def replay_record(
-    pipeline: PagePipeline, session: StoreSession, raw: RawRecord, landing_id: int
-) -> list[Reason]:
-    """Run one landed record through parse, checks and mapping again; store it if it passes.
-
-    Returns the reasons it still fails (empty when it was stored).
-    """
-    work = _PageWork(landed=[(raw, landing_id)])
-    pipeline._known = {}
-    pipeline._check_and_map(work)
-    if work.quarantined:
-        return work.quarantined[0][2]
-    summary = session.write_many(work.resources)
-    pipeline.report.count_resources(summary.by_type)
-    pipeline.patient_ids.extend(
-        str(r["id"]) for r in work.resources if r.get("resourceType") == "Patient"
-    )
-    state = pipeline._state(raw, landing_id, "stored")
-    _upsert(session.conn, source_record, [state], ["source", "record_kind", "source_key"])
-    return []

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from connectors.base import RawRecord
 from hub.domain.codes import SourceSystem
-from hub.ingest.pipeline import PagePipeline, replay_record
+from hub.ingest.pipeline import PagePipeline
 from hub.ingest.report import SourceReport
 from hub.ingest.schema import landing, quarantine
 from hub.ingest.seams import NoChecks, QualityGate
@@ -184,7 +184,7 @@ def _replay_one(
             gate=gate,
             report=report,
         )
-        reasons = replay_record(pipeline, session, raw, landing_id)
+        reasons = pipeline.replay(session, raw, landing_id)
         values: dict[str, Any] = (
             {"status": "replayed", "resolved_at": utc_now()}
             if not reasons

@@ -120,6 +120,14 @@ def _id_in(conn: Connection, ids: list[str]) -> ColumnElement[bool]:
     return resource.c.resource_id.in_(ids)
 
 
+def _ids_by_type(keys: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """(type, id) keys grouped by type, so each query filters one type at a time."""
+    grouped: dict[str, list[str]] = {}
+    for resource_type, resource_id in keys:
+        grouped.setdefault(resource_type, []).append(resource_id)
+    return grouped
+
+
 def _row_to_stored(row: Any) -> StoredResource:
     return StoredResource(
         resource_type=row.resource_type,
@@ -319,31 +327,14 @@ class StoreSession:
 
     def _supersede(self, existing: StoredResource) -> None:
         """Copy the current version into history; a racing writer fails here on the key."""
-        source = select(
-            resource.c.resource_type,
-            resource.c.resource_id,
-            resource.c.version_id,
-            resource.c.last_updated,
-            resource.c.deleted,
-            resource.c.content,
-        ).where(
+        source = select(*_CURRENT_COLUMNS).where(
             resource.c.resource_type == existing.resource_type,
             resource.c.resource_id == existing.resource_id,
             resource.c.version_id == existing.version_id,
         )
         try:
             copied = self.conn.execute(
-                insert(resource_history).from_select(
-                    [
-                        "resource_type",
-                        "resource_id",
-                        "version_id",
-                        "last_updated",
-                        "deleted",
-                        "content",
-                    ],
-                    source,
-                )
+                insert(resource_history).from_select([c.name for c in _CURRENT_COLUMNS], source)
             )
         except IntegrityError:
             raise VersionConflict(
@@ -384,9 +375,7 @@ class StoreSession:
             )
 
     def _clear_index(self, keys: Sequence[tuple[str, str]]) -> None:
-        by_type: dict[str, list[str]] = {}
-        for resource_type, resource_id in keys:
-            by_type.setdefault(resource_type, []).append(resource_id)
+        by_type = _ids_by_type(keys)
         for table in INDEX_TABLES.values():
             for resource_type, ids in by_type.items():
                 for start in range(0, len(ids), _BATCH):
@@ -467,9 +456,7 @@ class StoreSession:
     def _existing_hashes(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[int, str | None, bool]]:
-        by_type: dict[str, list[str]] = {}
-        for resource_type, resource_id in keys:
-            by_type.setdefault(resource_type, []).append(resource_id)
+        by_type = _ids_by_type(keys)
         found: dict[tuple[str, str], tuple[int, str | None, bool]] = {}
         for resource_type, ids in by_type.items():
             rows = self.conn.execute(
