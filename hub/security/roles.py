@@ -27,7 +27,8 @@ class Role(StrEnum):
 
 #: The most each role may be granted; a token asks for these or fewer.
 ROLE_SCOPES: dict[Role, str] = {
-    Role.INTEGRATION_TEAM: "user/*.rs system/*.rs",
+    # The integration team steward identity: review decisions are user-level Patient updates.
+    Role.INTEGRATION_TEAM: "user/*.rs system/*.rs user/Patient.u",
     Role.PREVENTION_DOCTOR: "user/*.rs",
     Role.SOCIAL_WORKER: (
         "user/Patient.rs user/Condition.rs user/Observation.rs user/EpisodeOfCare.rs"
