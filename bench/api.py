@@ -4,11 +4,15 @@
 
 Loads synthetic FHIR (about 60 resources per patient: Patient, Encounters, Observations,
 QuestionnaireResponses, Conditions) through FhirStore.write_many into a scratch PostgreSQL
-database, starts uvicorn with the hub on it, and drives it from a second process over
-loopback with a small keep-alive HTTP/1.1 client (asyncio streams: cheaper per request than
-httpx, so the client does not eat the cores the server needs). Scenarios: read a Patient,
-search Observations by patient, Patient/$everything, each at concurrency 1 and 32.
-Prints p50/p95/p99 latency and requests per second; the last line is ``RESULT {json}``.
+database, starts ``hub serve --workers N`` on it with access control on (a fresh secret),
+mints a bearer token for the integration team the way the hub signs its own, checks that the
+hub refuses a request without it and answers one with it, and drives the hub from a second
+process over loopback with a small keep-alive HTTP/1.1 client (asyncio streams: cheaper per
+request than httpx, so the client does not eat the cores the server needs). Scenarios: read
+a Patient, search Observations by patient, Patient/$everything, each at concurrency 1 and 32.
+Prints p50/p95/p99 latency and requests per second of 200 responses only; the last line is
+``RESULT {json}``. Any request that does not answer 200, or fewer AuditEvents than requests,
+fails the run: exit status 1, no rate or latency for the scenario that erred.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ import asyncio
 import json
 import os
 import random
+import secrets
 import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from tempfile import TemporaryDirectory
@@ -150,19 +156,47 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_hub(url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen[bytes], int]:
-    """uvicorn with the hub's app factory on the given database; waits for /healthz."""
+def bench_settings(secret: str) -> Any:
+    """The hub's Settings for the bench: access control on, under a fresh secret."""
+    from pydantic import SecretStr
+
+    from hub.config import AuthSettings, Settings
+
+    return Settings(secret_key=SecretStr(secret), auth=AuthSettings(enabled=True))
+
+
+def mint_token(settings: Any) -> str:
+    """A bearer token for the integration team, signed the way the hub signs its own."""
+    from hub.security.roles import Role, role_scopes
+    from hub.security.tokens import TokenService
+
+    tokens = TokenService(settings.auth, settings.secret_key.get_secret_value())
+    return tokens.issue(
+        subject="bench-api",
+        role=Role.INTEGRATION_TEAM,
+        scopes=role_scopes(Role.INTEGRATION_TEAM),
+        district=settings.district_code,
+        lifetime=3600,
+    )
+
+
+def start_hub(
+    url: str, data_dir: Path, workers: int, settings: Any
+) -> tuple[subprocess.Popen[bytes], int]:
+    """``hub serve --workers N`` on the given database, auth on; waits for /healthz."""
     import httpx
 
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env |= {"HUB_DATABASE_URL": url, "HUB_DATA_DIR": str(data_dir), "HUB_PORT": str(port)}
-    env |= {"HUB_LOG_LEVEL": "WARNING"}
-    uvicorn = str(Path(sys.executable).with_name("uvicorn"))
-    command = [uvicorn, "hub.api.asgi:app", "--factory", "--port", str(port)]
-    command += ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
-    command += ["--http", "hub.api.asgi:NoDelayHttpToolsProtocol"]
-    process = subprocess.Popen(command, env=env)
+    env |= {
+        "HUB_LOG_LEVEL": "WARNING",
+        "HUB_AUTH__ENABLED": "true",
+        "HUB_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "HUB_DISTRICT_CODE": settings.district_code,
+    }
+    hub = str(Path(sys.executable).with_name("hub"))
+    process = subprocess.Popen([hub, "serve", "--workers", str(workers)], env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -174,56 +208,100 @@ def start_hub(url: str, data_dir: Path, workers: int) -> tuple[subprocess.Popen[
     raise SystemExit("the hub did not start")
 
 
-async def _request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, path: str) -> int:
-    writer.write(
-        f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: application/fhir+json\r\n\r\n".encode()
-    )
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line[:15].lower() == b"content-length:":
-            length = int(line[15:])
-    await reader.readexactly(length)
-    return status
+def check_auth(port: int, token: str) -> None:
+    """Refuse to measure unless the hub demands a token and accepts ours (loudly)."""
+    import httpx
+
+    url = f"http://127.0.0.1:{port}/fhir/Patient/p000000"
+    anonymous = httpx.get(url, timeout=10).status_code
+    bearer = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
+    if (anonymous, bearer) != (401, 200):
+        raise SystemExit(
+            f"auth check failed: without a token {anonymous} (want 401), "
+            f"with the bench token {bearer} (want 200); nothing measured"
+        )
 
 
-async def _drive(port: int, paths: list[str], concurrency: int, seconds: float) -> dict[str, Any]:
+class _Client:
+    """One keep-alive HTTP/1.1 connection sending GETs with the bearer token."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port, self.token = port, token
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> int:
+        """Status of one GET (the body is read and dropped); 0 when the connection failed."""
+        try:
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+            assert self.reader is not None
+            self.writer.write(
+                f"GET {path} HTTP/1.1\r\nHost: bench\r\nAccept: application/fhir+json\r\n"
+                f"Authorization: Bearer {self.token}\r\n\r\n".encode()
+            )
+            head = await self.reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            await self.reader.readexactly(length)
+            return int(head[9:12])
+        except (OSError, ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+            self.close()
+            return 0
+
+    def close(self) -> None:
+        """Drop the connection (the next request opens a new one)."""
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+def _percentile(latencies: list[float], p: float) -> float | None:
+    if not latencies:
+        return None
+    return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2)
+
+
+async def _drive(
+    port: int, token: str, paths: list[str], concurrency: int, seconds: float
+) -> dict[str, Any]:
+    """Requests from ``concurrency`` connections for ``seconds``; only 200s count as served."""
     latencies: list[float] = []
-    errors = 0
+    statuses: Counter[int] = Counter()
     stop_at = time.perf_counter() + seconds
 
     async def worker(offset: int) -> None:
-        nonlocal errors
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        i = offset
+        client, i = _Client(port, token), offset
         while time.perf_counter() < stop_at:
             started = time.perf_counter()
-            status = await _request(reader, writer, paths[i % len(paths)])
-            latencies.append(time.perf_counter() - started)
-            errors += status != 200
+            status = await client.get(paths[i % len(paths)])
+            statuses[status] += 1
+            if status == 200:
+                latencies.append(time.perf_counter() - started)
             i += concurrency
-        writer.close()
+        client.close()
 
     began = time.perf_counter()
     await asyncio.gather(*(worker(k) for k in range(concurrency)))
     elapsed = time.perf_counter() - began
     latencies.sort()
-
-    def pct(p: float) -> float:
-        return round(latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000, 2)
-
+    errors = sum(n for status, n in statuses.items() if status != 200)
     return {
-        "requests": len(latencies),
+        "requests": sum(statuses.values()),
+        "ok": len(latencies),
         "errors": errors,
-        "rps": round(len(latencies) / elapsed, 1),
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "p99_ms": pct(0.99),
+        "error_statuses": {str(s): n for s, n in sorted(statuses.items()) if s != 200},
+        # Error responses are never throughput: no rate or latency when any request failed.
+        "rps": round(len(latencies) / elapsed, 1) if not errors else None,
+        "p50_ms": _percentile(latencies, 0.50) if not errors else None,
+        "p95_ms": _percentile(latencies, 0.95) if not errors else None,
+        "p99_ms": _percentile(latencies, 0.99) if not errors else None,
     }
 
 
-def load_generator(port: int, patients: int, seconds: float) -> None:
+def load_generator(port: int, patients: int, seconds: float, token: str) -> None:
     """Entry point of the load-generating process: prints one JSON line of results."""
     rng = random.Random(7)
     ids = [f"p{rng.randrange(patients):06d}" for _ in range(5000)]
@@ -234,16 +312,50 @@ def load_generator(port: int, patients: int, seconds: float) -> None:
     }
     results: dict[str, Any] = {}
     for name, paths in scenarios.items():
-        asyncio.run(_drive(port, paths[:50], 4, 1.0))  # warm caches and connections
+        warm = asyncio.run(_drive(port, token, paths[:50], 4, 1.0))  # caches and connections
+        results[f"{name}-warm-up@4"] = warm
         for concurrency in (1, 32):
             results[f"{name}@{concurrency}"] = asyncio.run(
-                _drive(port, paths, concurrency, seconds)
+                _drive(port, token, paths, concurrency, seconds)
             )
     print(json.dumps(results))
 
 
+def audit_events(url: str) -> int:
+    """AuditEvents the hub wrote (every patient-level request leaves one)."""
+    from sqlalchemy import create_engine, func, select
+
+    from hub.security.schema import audit_event
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        count = int(conn.execute(select(func.count()).select_from(audit_event)).scalar_one())
+    engine.dispose()
+    return count
+
+
+def _measure(url: str, args: argparse.Namespace, data_dir: Path) -> tuple[dict[str, Any], int]:
+    """Serve, check auth, drive the load in a second process; (results, audit events)."""
+    settings = bench_settings(secrets.token_urlsafe(32))
+    hub, port = start_hub(url, data_dir, args.workers, settings)
+    try:
+        token = mint_token(settings)
+        check_auth(port, token)
+        command = [sys.executable, __file__, "--_drive", str(port)]
+        command += ["--patients", str(args.patients), "--seconds", str(args.seconds)]
+        driver = subprocess.run(command, input=token, capture_output=True, text=True, check=True)
+    finally:
+        hub.terminate()
+        hub.wait(60)
+    return json.loads(driver.stdout.strip().splitlines()[-1]), audit_events(url)
+
+
+def _cell(value: Any) -> Any:
+    return "-" if value is None else value
+
+
 def main() -> None:
-    """Load, serve, measure, report."""
+    """Load, serve, measure, report; exit 1 if any request failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=8.0)
@@ -251,51 +363,43 @@ def main() -> None:
     parser.add_argument("--_drive", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._drive:
-        load_generator(args._drive, args.patients, args.seconds)
+        load_generator(args._drive, args.patients, args.seconds, sys.stdin.read().strip())
         return
     with scratch_postgres() as url, TemporaryDirectory() as tmp:
         written, load_seconds = load_district(url, args.patients)
         print(f"loaded {written:,} resources in {load_seconds:.1f} s", flush=True)
-        hub, port = start_hub(url, Path(tmp), args.workers)
-        try:
-            driver = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--_drive",
-                    str(port),
-                    "--patients",
-                    str(args.patients),
-                    "--seconds",
-                    str(args.seconds),
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-        finally:
-            hub.terminate()
-            hub.wait(30)
-    results = json.loads(driver.stdout.strip().splitlines()[-1])
+        results, audited = _measure(url, args, Path(tmp))
     rows = [
-        [name, r["requests"], r["errors"], r["p50_ms"], r["p95_ms"], r["p99_ms"], r["rps"]]
+        [name, r["requests"], r["errors"]]
+        + [_cell(r[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "rps")]
         for name, r in results.items()
     ]
     print_table(
         f"FHIR API on PostgreSQL, {args.patients:,} patients, {written:,} resources, "
-        f"{args.workers} uvicorn workers",
+        f"hub serve --workers {args.workers}, bearer token (integration_team), auth + audit on",
         ["scenario@concurrency", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "req/s"],
         rows,
     )
+    requests = sum(r["requests"] for r in results.values())
+    failed = {name: r["error_statuses"] for name, r in results.items() if r["errors"]}
+    print(f"audit events written: {audited:,} for {requests:,} requests (+2 auth checks)")
+    if audited < requests:
+        failed["audit"] = {"missing_audit_events": requests - audited}
     print_result(
         {
             "patients": args.patients,
             "resources": written,
             "load_seconds": round(load_seconds, 1),
             "workers": args.workers,
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "audit_events": audited,
+            "failed": failed,
             "scenarios": results,
         }
     )
+    if failed:
+        print(f"FAILED: requests erred or were not audited: {failed}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

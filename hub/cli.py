@@ -49,6 +49,7 @@ def db_upgrade() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (one per core).")] = 1,
 ) -> None:
     """Migrate the database if needed and serve the FHIR API and the web pages."""
     from hub.commands.serve import serve_store
@@ -58,7 +59,7 @@ def serve(
     console.print(
         f"FHIR API at {settings.fhir_base_url} (metadata: {settings.fhir_base_url}/metadata)"
     )
-    serve_store(settings, store)
+    serve_store(settings, store, workers=workers)
 
 
 for _module in (_access, _demo, _simulate, _sync, _quarantine, _quality, _gaps):

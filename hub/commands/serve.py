@@ -1,16 +1,26 @@
-"""Serving the API over an open store."""
+"""Serving the API over an open store: one process, or N uvicorn worker processes."""
 
 from __future__ import annotations
+
+import tempfile
+from pathlib import Path
 
 from hub.config import Settings
 from hub.store import FhirStore
 
 __all__ = ["serve_store"]
 
+#: The app factory every worker process calls (it reads the settings and opens the store).
+APP_FACTORY = "hub.api.asgi:app"
 
-def serve_store(settings: Settings, store: FhirStore) -> None:
-    """Run uvicorn with the hub's app until interrupted."""
+
+def serve_store(settings: Settings, store: FhirStore, *, workers: int = 1) -> None:
+    """Run uvicorn with the hub's app until interrupted; ``workers`` > 1 forks processes."""
     import uvicorn
+
+    if workers > 1:
+        _serve_workers(settings, store, workers)
+        return
 
     from hub.api import create_app
 
@@ -21,3 +31,34 @@ def serve_store(settings: Settings, store: FhirStore) -> None:
         log_level=settings.log_level.lower(),
         access_log=False,
     )
+
+
+def _serve_workers(settings: Settings, store: FhirStore, workers: int) -> None:
+    """uvicorn's process manager over the app factory: each worker builds its own app.
+
+    Workers are spawned, so they read their settings the way this process did; the
+    listen address given on the command line reaches them through uvicorn's env file
+    (the public base URL derives from it). The store opened here only migrated the
+    schema; its connections are closed so no worker inherits them.
+    """
+    import uvicorn
+
+    from hub.api.asgi import NoDelayHttpToolsProtocol
+
+    store.engine.dispose()
+    with tempfile.TemporaryDirectory(prefix="hub-serve-") as scratch:
+        env_file = Path(scratch) / "listen.env"
+        env_file.write_text(f"HUB_HOST={settings.host}\nHUB_PORT={settings.port}\n")
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            workers=workers,
+            env_file=env_file,
+            host=settings.host,
+            port=settings.port,
+            # The workers share a socket uvicorn binds itself, so asyncio does not turn
+            # Nagle off on accepted connections; this protocol does (see hub/api/asgi.py).
+            http=NoDelayHttpToolsProtocol,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+        )
