@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from hub.canonical import load_canonical_resources
 from hub.commands import access as _access
 from hub.commands import demo as _demo
 from hub.commands import gaps as _gaps
@@ -41,6 +42,7 @@ def db_upgrade() -> None:
         upgrade(engine)
     except StoreUnavailable as exc:
         fail(str(exc))
+    load_canonical_resources(open_store_or_exit(settings))
     where = engine.url.render_as_string(hide_password=True)
     console.print(f"database schema is up to date ({where})")
 
@@ -56,6 +58,7 @@ def serve(
 
     settings = settings_or_exit(host=host, port=port)
     store = open_store_or_exit(settings)
+    load_canonical_resources(store)
     console.print(
         f"FHIR API at {settings.fhir_base_url} (metadata: {settings.fhir_base_url}/metadata)"
     )
