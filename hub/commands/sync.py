@@ -12,6 +12,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from hub.canonical import load_canonical_resources
 from hub.commands.common import console, fail, open_store_or_exit, out, settings_or_exit
 from hub.config import read_secret
 from hub.ingest.report import SourceReport
@@ -119,6 +120,7 @@ def sync_command(
     except SourcesFileError as exc:
         fail(str(exc))
     store = open_store_or_exit(settings)
+    load_canonical_resources(store)
     reports = run_configured(store, config, source, quiet=as_json)
     if as_json:
         payload = {
