@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from hub.canonical import load_canonical_resources
 from hub.commands.common import console, open_store_or_exit, out, settings_or_exit
 from hub.config import Settings
 from hub.store import FhirStore
@@ -43,6 +44,7 @@ def demo_command(
         summary = simulate(patients=patients, years=years, seed=seed, out=district)
         (district / "period-end.txt").write_text(summary.end.isoformat(), encoding="utf-8")
     store = open_store_or_exit(settings)
+    load_canonical_resources(store)
     reports = run_configured(store, load_sources(sources_file), None, quiet=False)
     for r in reports:
         out.print(
