@@ -35,7 +35,7 @@ class ConfigurationError(Exception):
 
 
 class FollowUpRules(BaseModel):
-    """Follow-up intervals of the national work specification (configurable, DOMAIN.md)."""
+    """Follow-up intervals of the national work specification and the continuity-rule choices."""
 
     unstable_max_days: int = 14
     basically_stable_first_days: int = 14
@@ -45,6 +45,18 @@ class FollowUpRules(BaseModel):
     discharge_follow_up_days: int = 14
     readmission_days: int = 30
     high_risk_level: int = 3
+    lost_after_missed_visits: int = Field(
+        default=3, ge=1, description="Missed intervals in a row before lost (loss reason 4)."
+    )
+    case_plan_days: int = Field(
+        default=30, ge=0, description="Days an open social-work case may lack an active plan."
+    )
+    readmission_review_days: int = Field(
+        default=14, ge=0, description="Days the hospital has to review a readmission."
+    )
+    lookback_days: int = Field(
+        default=365, ge=1, description="How far back an event can still open a continuity gap."
+    )
 
 
 class IdentitySettings(BaseModel):
@@ -55,10 +67,18 @@ class IdentitySettings(BaseModel):
 
 
 class PrivacySettings(BaseModel):
-    """Publication rules for aggregates (Statistics Law)."""
+    """Publication rules for aggregates (Statistics Law); keys for identifiers at rest."""
 
     small_cell_min: int = 1
     small_cell_max: int = 4
+    encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Encrypts resident IDs and phone numbers at rest; default: from secret_key.",
+    )
+    index_key: SecretStr | None = Field(
+        default=None,
+        description="Keys the search-index hashes of those numbers; default: from secret_key.",
+    )
 
 
 class AuthSettings(BaseModel):

@@ -36,17 +36,9 @@ _CLOSED_STATUSES = frozenset({"lost", "deceased", "moved"})
 
 @dataclass(frozen=True)
 class ContinuityOptions:
-    """The configured intervals plus the few choices the specification leaves to the team."""
+    """What the rules are told: the follow-up group of the Settings (intervals and choices)."""
 
     follow_up: FollowUpRules
-    #: "three visits in a row without contact" (loss reason 4): missed intervals before lost.
-    lost_after_missed_visits: int = 3
-    #: Days an open social-work case may go without an active care plan (agency practice).
-    case_plan_days: int = 30
-    #: Days the hospital has to review a readmission (team choice).
-    readmission_review_days: int = 14
-    #: How far back an event can still open a gap.
-    lookback_days: int = 365
 
 
 @dataclass(frozen=True)
@@ -119,7 +111,7 @@ def discharge_follow_up(facts: PersonFacts, as_of: date, o: ContinuityOptions) -
     if community is not None and community.management_status in _CLOSED_STATUSES - {"lost"}:
         return []  # died or moved away: no community follow-up is owed here
     findings: list[Finding] = []
-    since = as_of - timedelta(days=o.lookback_days)
+    since = as_of - timedelta(days=o.follow_up.lookback_days)
     for stay in facts.admissions:
         if stay.end is None or not since <= stay.end <= as_of:
             continue
@@ -202,7 +194,7 @@ def _discharged_since(facts: PersonFacts, since: date, as_of: date) -> bool:
 def high_risk_response(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> list[Finding]:
     """Risk level 3+ needs a referral, admission, emergency handling or a follow-up in 2 weeks."""
     findings: list[Finding] = []
-    since = as_of - timedelta(days=o.lookback_days)
+    since = as_of - timedelta(days=o.follow_up.lookback_days)
     for risk in facts.risks:
         if risk.level < o.follow_up.high_risk_level or not since <= risk.day <= as_of:
             continue
@@ -226,7 +218,7 @@ def case_plan_missing(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> 
     active = [p for p in plans if p[1] == "active" and (p[3] is None or p[3] >= as_of)]
     ends = [p[3] for p in plans if p[3] is not None and p[3] < as_of]
     start = max([case.start, *ends])
-    due = start + timedelta(days=o.case_plan_days)
+    due = start + timedelta(days=o.follow_up.case_plan_days)
     detail = f"case open since {case.start.isoformat()} without an active care plan"
     if active:
         newest = max(active, key=lambda p: (p[2] or date.min, p[0]))
@@ -286,7 +278,7 @@ def medication_non_adherence(
 def readmission_review(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> list[Finding]:
     """An admission within N days of a discharge asks the hospital for a readmission review."""
     findings: list[Finding] = []
-    since = as_of - timedelta(days=o.lookback_days)
+    since = as_of - timedelta(days=o.follow_up.lookback_days)
     plans = {enc: ref for ref, enc in facts.discharge_plans if enc}
     for before, after in zip(facts.admissions, facts.admissions[1:], strict=False):
         if before.end is None or not since <= after.start <= as_of:
@@ -294,7 +286,7 @@ def readmission_review(facts: PersonFacts, as_of: date, o: ContinuityOptions) ->
         gap = (after.start - before.end).days
         if not 0 <= gap <= o.follow_up.readmission_days:
             continue
-        due = after.start + timedelta(days=o.readmission_review_days)
+        due = after.start + timedelta(days=o.follow_up.readmission_review_days)
         detail = f"readmitted {after.start.isoformat()}, {gap} days after discharge"
         plan = plans.get(after.ref)
         closed = (plan, after.end or as_of) if plan else (None, None)
@@ -320,7 +312,9 @@ def lost_to_follow_up(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> 
     pairs = _visit_pairs(facts, as_of)
     findings: list[Finding] = []
     for i, (previous, visit) in enumerate(pairs):
-        allowed = follow_up_interval(previous, visit, o.follow_up) * o.lost_after_missed_visits
+        allowed = (
+            follow_up_interval(previous, visit, o.follow_up) * o.follow_up.lost_after_missed_visits
+        )
         lost_on = visit.day + timedelta(days=allowed)
         nxt = pairs[i + 1][1] if i + 1 < len(pairs) else None
         detail = f"no contact since {visit.day.isoformat()}"

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from hub.config import FollowUpRules
+from hub.config import FollowUpRules, Settings
 from hub.continuity.catalogue import RULES, rule_by_id
 from hub.continuity.facts import PersonFacts, read_facts
 from hub.continuity.rules import (
@@ -266,3 +266,37 @@ def test_every_rule_has_an_id_a_description_and_a_source() -> None:
         assert rule_by_id(rule.id) is rule
     with pytest.raises(KeyError, match="known"):
         rule_by_id("nope")
+
+
+# --- the rule choices come from the Settings ------------------------------------------------
+
+
+def test_rule_choices_are_read_from_the_environment_through_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HUB_FOLLOW_UP__CASE_PLAN_DAYS", "10")
+    monkeypatch.setenv("HUB_FOLLOW_UP__LOST_AFTER_MISSED_VISITS", "2")
+    options = ContinuityOptions(Settings().follow_up)
+    h = History(source="agency")
+    h.case(D0)
+    assert _open(case_plan_missing(_facts(h), days(D0, 11), options))
+    assert not _open(case_plan_missing(_facts(h), days(D0, 11), OPTIONS))
+    h = History()
+    h.station(date(2023, 1, 1))
+    h.follow_up(D0, klass="1")
+    assert _open(lost_to_follow_up(_facts(h), days(D0, 29), options))
+    assert not _open(lost_to_follow_up(_facts(h), days(D0, 29), OPTIONS))
+
+
+def test_readmission_review_and_lookback_days_are_settings() -> None:
+    h = History()
+    h.admission(days(D0, -20), D0)
+    again = h.admission(days(D0, 10), None)
+    short = ContinuityOptions(FollowUpRules(readmission_review_days=3, lookback_days=5))
+    (review,) = readmission_review(_facts(h), days(D0, 12), short)
+    assert (review.key, review.due) == (again, days(D0, 13))
+    assert readmission_review(_facts(h), days(D0, 16), short) == []  # older than the lookback
+    lone = History()
+    lone.admission(days(D0, -20), D0)
+    assert discharge_follow_up(_facts(lone), days(D0, 16), short) == []
+    assert _open(discharge_follow_up(_facts(lone), days(D0, 16), OPTIONS))
