@@ -6,7 +6,7 @@ clusters formed under cannot-link constraints, so that a reviewer's decision is 
 overturned. Automatic links need a high probability *and* agreeing name and birth date;
 everything uncertain goes to the review queue.
 
-    patients (FHIR JSON) --person_row--> PersonRow --resolve / link_new--> Resolution
+    patients (FHIR JSON) --person_row--> PersonRow --resolve / update--> Resolution
         Resolution.clustering.members: golden id -> member record keys
         golden_patient(golden id, member Patients) -> golden Patient JSON
 
@@ -33,7 +33,7 @@ from hub.identity.decisions import (
     reject,
     split,
 )
-from hub.identity.engine import Resolution, ReviewItem, link_new, resident_id_links, resolve
+from hub.identity.engine import Resolution, ReviewItem, resident_id_links, resolve
 from hub.identity.evaluation import PairwiseScores, pairwise_scores
 from hub.identity.golden import (
     GOLDEN_TAG,
@@ -42,6 +42,7 @@ from hub.identity.golden import (
     replacement_links,
     source_patient_link,
 )
+from hub.identity.incremental import Update, link_new, update
 from hub.identity.person import RESIDENT_ID_SYSTEM, PersonRow, QualityIssue, person_row
 from hub.identity.scoring import LinkageModel
 from hub.identity.service import (
@@ -78,6 +79,7 @@ __all__ = [
     "ResolutionState",
     "ReviewDecision",
     "ReviewItem",
+    "Update",
     "accept",
     "form_clusters",
     "golden_patient",
@@ -92,4 +94,5 @@ __all__ = [
     "resolve",
     "source_patient_link",
     "split",
+    "update",
 ]

@@ -188,7 +188,7 @@ def form_clusters(
 def _ordered_links(
     forest: _Forest, links: Iterable[Link], rulings: Mapping[tuple[str, str], PairRuling]
 ) -> list[Link]:
-    """Reviewer accepts, then the other links by kind and falling probability.
+    """Reviewer accepts, then the other links by kind, falling probability and pair.
 
     Reviewer rejects become cannot-links on the forest; a pair a reviewer ruled on is
     decided by the ruling alone.
@@ -202,7 +202,11 @@ def _ordered_links(
         else:
             forest.forbid(a, b)
     ordered.extend(link for link in links if _pair(link.left, link.right) not in rulings)
-    ordered.sort(key=lambda link: (_PRECEDENCE[link.kind], -link.probability))
+    # ties broken by the pair, so that any subset of the links is applied in the same
+    # order as in a full run: an incremental run then forms the same clusters
+    ordered.sort(
+        key=lambda link: (_PRECEDENCE[link.kind], -link.probability, link.left, link.right)
+    )
     return ordered
 
 

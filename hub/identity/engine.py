@@ -1,8 +1,8 @@
 """Identity resolution end to end: rules, model, constrained clusters, review queue.
 
-``resolve`` links a whole population; ``link_new`` links new records against a previous
-resolution, scoring only pairs that involve a new record. Both read reviewer decisions
-from a :class:`~hub.identity.decisions.DecisionLog` and never overturn them.
+``resolve`` links a whole population (:mod:`hub.identity.incremental` links changes
+against a previous resolution with the same steps). Both read reviewer decisions from a
+:class:`~hub.identity.decisions.DecisionLog` and never overturn them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from hub.identity.person import PersonRow, QualityIssue
 from hub.identity.scoring import LinkageModel, ScoredPair, SplinkScorer
 from hub.identity.settings import IdentitySettings
 
-__all__ = ["Resolution", "ReviewItem", "link_new", "resident_id_links", "resolve"]
+__all__ = [
+    "Resolution",
+    "ReviewItem",
+    "cluster_links",
+    "open_review_items",
+    "resident_id_links",
+    "resolve",
+    "triage",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +66,7 @@ def resident_id_links(rows: Iterable[PersonRow], known: dict[str, str] | None = 
     return links
 
 
-def _triage(
+def triage(
     scored: Iterable[ScoredPair], settings: IdentitySettings
 ) -> tuple[list[Link], list[ReviewItem]]:
     """Split scored pairs into automatic links and possible matches."""
@@ -110,7 +118,7 @@ def _rescue_links(
     return list(links.values())
 
 
-def _cluster(
+def cluster_links(
     rows: Sequence[PersonRow],
     links: list[Link],
     scored: Sequence[ScoredPair],
@@ -145,7 +153,7 @@ def _cluster(
     return clustering, links
 
 
-def _review_queue(
+def open_review_items(
     candidates: Iterable[ReviewItem],
     clustering: Clustering,
     rulings: dict[tuple[str, str], PairRuling],
@@ -186,9 +194,9 @@ def resolve(
         table = scorer.register(rows)
         model = model or scorer.train(table)
         scored = scorer.score_all(table, model)
-    auto, candidates = _triage(scored, settings)
+    auto, candidates = triage(scored, settings)
     rulings = pair_rulings(decisions.decisions())
-    clustering, links = _cluster(
+    clustering, links = cluster_links(
         rows,
         [*resident_id_links(rows), *auto],
         scored,
@@ -196,37 +204,5 @@ def resolve(
         settings,
         eligible=lambda _: True,
     )
-    queue = _review_queue(candidates, clustering, rulings)
+    queue = open_review_items(candidates, clustering, rulings)
     return Resolution(clustering, tuple(links), queue, _issues(rows), model)
-
-
-def link_new(
-    existing: Sequence[PersonRow],
-    new: Sequence[PersonRow],
-    *,
-    previous: Resolution,
-    decisions: DecisionLog,
-    settings: IdentitySettings | None = None,
-) -> Resolution:
-    """Link new records against a previous resolution without rescoring old pairs."""
-    settings = settings or IdentitySettings()
-    with SplinkScorer(settings) as scorer:
-        scored = scorer.score_new(scorer.register(new), scorer.register(existing), previous.model)
-    auto, candidates = _triage(scored, settings)
-    known = {r.resident_id: r.record_key for r in existing if r.resident_id}
-    rulings = pair_rulings(decisions.decisions())
-    everyone = [*existing, *new]
-    new_keys = {r.record_key for r in new}
-    clustering, links = _cluster(
-        everyone,
-        [*previous.links, *resident_id_links(new, known), *auto],
-        scored,
-        rulings,
-        settings,
-        # only the new pairs were scored: an old cluster's look-alikes are not in view
-        eligible=lambda members: all(k in new_keys for k in members),
-    )
-    queue = _review_queue([*previous.review_queue, *candidates], clustering, rulings)
-    return Resolution(
-        clustering, tuple(links), queue, (*previous.quality_issues, *_issues(new)), previous.model
-    )

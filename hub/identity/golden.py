@@ -19,7 +19,7 @@ Survivorship (which member's value the golden record keeps):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from hub.domain.codes import code_system_url
@@ -156,17 +156,25 @@ def source_patient_link(golden_id: str) -> dict[str, Any]:
     return {"other": {"reference": f"Patient/{golden_id}"}, "type": "refer"}
 
 
-def golden_successors(previous: Clustering, current: Clustering) -> dict[str, str]:
+def golden_successors(
+    previous: Clustering, current: Clustering, among: Iterable[str] | None = None
+) -> dict[str, str]:
     """Golden ids of the previous run that are gone, each with the id that took its place.
 
     A golden id comes from its cluster's smallest member key, so it changes only when a
     merge brings in a smaller key or a split takes that key away; the successor is the
-    cluster that now holds the old smallest key.
+    cluster that now holds the old smallest key. ``among`` limits the question to the
+    previous golden persons of these records (an incremental run knows which it touched).
     """
+    olds = (
+        previous.members
+        if among is None
+        else {previous.cluster_of[k] for k in among if k in previous.cluster_of}
+    )
     return {
-        old: current.cluster_of[members[0]]
-        for old, members in previous.members.items()
-        if old not in current.members and members[0] in current.cluster_of
+        old: current.cluster_of[previous.members[old][0]]
+        for old in olds
+        if old not in current.members and previous.members[old][0] in current.cluster_of
     }
 
 

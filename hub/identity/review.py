@@ -1,9 +1,9 @@
 """What a data steward does with identity: review possible matches, split, find a person.
 
 Keyword-only service functions over the store adapters; the CLI and the API call these.
-Every decision is appended to the decision log first and then the population is relinked
-with the stored model, so golden Patients reflect the decision at once and every later
-sync keeps it.
+Every decision is appended to the decision log first; then only the clusters it names
+are formed again (nothing is rescored), so golden Patients reflect the decision at once
+and every later sync keeps it.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from hub.store.documents import utc_now
 __all__ = [
     "PatientMatch",
     "StoreLinker",
+    "UnknownRecords",
     "decide_pair",
     "find_matches",
     "identity_service",
@@ -78,9 +79,20 @@ class StoreLinker:
 
 
 def relink(store: FhirStore, settings: IdentitySettings) -> dict[str, int]:
-    """Relink every source Patient (with the stored model, when there is one)."""
-    ids = [str(p["id"]) for p in StorePatientReader(store).patients(None)]
-    return identity_service(store, settings).link(ids)
+    """Relink every source Patient afresh (with the stored model, when there is one)."""
+    return identity_service(store, settings).relink_all()
+
+
+class UnknownRecords(LookupError):
+    """A decision names records that are not source Patients in the store."""
+
+
+def _require_sources(store: FhirStore, keys: Sequence[str]) -> None:
+    """Refuse a decision about records the store does not hold as source Patients."""
+    found = {p["id"] for p in StorePatientReader(store).patients(keys)}
+    missing = [k for k in dict.fromkeys(keys) if k not in found]
+    if missing:
+        raise UnknownRecords(f"No source Patient with id {', '.join(missing)}.")
 
 
 def review_queue(store: FhirStore) -> list[ReviewItem]:
@@ -98,11 +110,18 @@ def decide_pair(
     reason: str,
     settings: IdentitySettings,
 ) -> ReviewDecision:
-    """Record an accept (same person) or reject on a pair, then relink."""
+    """Record an accept (same person) or reject on a pair, then re-form its clusters.
+
+    Raises UnknownRecords for a record that is not a source Patient and ValueError for a
+    pair that is one record twice.
+    """
+    if left == right:
+        raise ValueError("A decision is about two different records.")
+    _require_sources(store, [left, right])
     decide = accept if same_person else reject
     log = StoreDecisionLog(store)
     decision = decide(log, left, right, reviewer=reviewer, at=utc_now(), reason=reason)
-    relink(store, settings)
+    identity_service(store, settings).apply_decisions([left, right])
     return decision
 
 
@@ -114,10 +133,16 @@ def split_records(
     reason: str,
     settings: IdentitySettings,
 ) -> ReviewDecision:
-    """Record that these groups of records are different people, then relink."""
+    """Record that these groups of records are different people, then re-form their clusters.
+
+    Raises UnknownRecords for a record that is not a source Patient and ValueError for
+    groups that do not make a split (fewer than two, an empty one, a record twice).
+    """
+    keys = [k for g in groups for k in g]
+    _require_sources(store, keys)
     log = StoreDecisionLog(store)
     decision = split(log, groups, reviewer=reviewer, at=utc_now(), reason=reason)
-    relink(store, settings)
+    identity_service(store, settings).apply_decisions(keys)
     return decision
 
 

@@ -8,8 +8,9 @@ four small ports, so the store can plug in later and tests use the in-memory fak
 * :class:`ResolutionState` - the previous run's person rows and resolution (model included);
 * :class:`~hub.identity.decisions.DecisionLog` - reviewer decisions.
 
-New Patients are linked incrementally (only pairs involving them are scored); when a known
-Patient changed, every record is relinked with the stored model (no retraining).
+After the first run, new and changed Patients are linked incrementally (only pairs that
+involve them are scored, only the clusters they can reach are formed again, with the
+stored model); a reviewer's decision re-forms only the clusters it names.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from hub.identity.decisions import DecisionLog
-from hub.identity.engine import Resolution, link_new, resolve
+from hub.identity.engine import Resolution, resolve
 from hub.identity.golden import (
     golden_patient,
     golden_successors,
     replacement_links,
     source_patient_link,
 )
+from hub.identity.incremental import update
 from hub.identity.person import PersonRow, person_row
 from hub.identity.settings import IdentitySettings
 
@@ -112,53 +114,86 @@ class IdentityService:
     settings: IdentitySettings
 
     def link(self, patient_ids: Sequence[str]) -> dict[str, int]:
-        """Link these new or changed source Patients; returns counts for the run report."""
-        incoming = [person_row(p) for p in self.reader.patients(list(patient_ids))]
+        """Link these new or changed source Patients; returns counts for the run report.
+
+        The first run links everyone. Later runs score only the Patients that are new or
+        whose demographics changed, and re-form only the clusters those can reach; an
+        unchanged Patient costs a comparison and a look at its golden record.
+        """
         previous = self.state.load()
-        rows, resolution = self._resolve(incoming, previous)
-        touched = self._write(resolution, previous[1] if previous else None, patient_ids)
+        if previous is None:
+            return self.relink_all()
+        incoming = [person_row(p) for p in self.reader.patients(list(patient_ids))]
+        rows, old = previous
+        before = {r.record_key: r for r in rows}
+        changed = [r for r in incoming if before.get(r.record_key) != r]
+        if not changed:  # a re-sync of what is known: only the links on the sources
+            return self._counts(old, self._write(old, old, patient_ids, ()), 0)
+        result = update(
+            rows, changed, previous=old, decisions=self.decisions, settings=self.settings
+        )
+        written = self._write(result.resolution, old, patient_ids, result.region)
+        self.state.save(result.rows, result.resolution)
+        return self._counts(result.resolution, written, len(result.region))
+
+    def relink_all(self) -> dict[str, int]:
+        """Link every source Patient afresh (with the stored model, when there is one)."""
+        previous = self.state.load()
+        rows = [person_row(p) for p in self.reader.patients(None)]
+        model = previous[1].model if previous else None
+        resolution = resolve(rows, decisions=self.decisions, settings=self.settings, model=model)
+        everyone = [r.record_key for r in rows]
+        written = self._write(resolution, previous[1] if previous else None, everyone, ())
         self.state.save(rows, resolution)
+        return self._counts(resolution, written, len(rows))
+
+    def apply_decisions(self, record_keys: Sequence[str]) -> dict[str, int]:
+        """Re-form the clusters of records a reviewer just ruled on; nothing is scored.
+
+        Before the first run there is nothing to re-form: the decision waits in the log
+        and the first run follows it.
+        """
+        previous = self.state.load()
+        if previous is None:
+            return {}
+        rows, old = previous
+        result = update(
+            rows,
+            [],
+            previous=old,
+            decisions=self.decisions,
+            settings=self.settings,
+            seeds=record_keys,
+        )
+        written = self._write(result.resolution, old, (), result.region)
+        self.state.save(result.rows, result.resolution)
+        return self._counts(result.resolution, written, len(result.region))
+
+    @staticmethod
+    def _counts(resolution: Resolution, written: int, relinked: int) -> dict[str, int]:
+        """The run report's counts."""
         return {
             "golden_persons": len(resolution.clustering.members),
-            "golden_written": touched,
+            "golden_written": written,
+            "records_relinked": relinked,
             "review_queue": len(resolution.review_queue),
             "quality_issues": len(resolution.quality_issues),
         }
-
-    def _resolve(
-        self, incoming: list[PersonRow], previous: tuple[list[PersonRow], Resolution] | None
-    ) -> tuple[list[PersonRow], Resolution]:
-        """Incremental when only new Patients arrived, else a full run."""
-        if previous is None:
-            rows = [person_row(p) for p in self.reader.patients(None)]
-            return rows, resolve(rows, decisions=self.decisions, settings=self.settings)
-        old_rows, old = previous
-        known = {r.record_key for r in old_rows}
-        if not any(r.record_key in known for r in incoming):
-            resolution = link_new(
-                old_rows, incoming, previous=old, decisions=self.decisions, settings=self.settings
-            )
-            return [*old_rows, *incoming], resolution
-        changed = {r.record_key: r for r in incoming}
-        rows = [changed.pop(r.record_key, r) for r in old_rows] + list(changed.values())
-        resolution = resolve(
-            rows, decisions=self.decisions, settings=self.settings, model=old.model
-        )
-        return rows, resolution
 
     def _write(
         self,
         resolution: Resolution,
         previous: Resolution | None,
-        patient_ids: Sequence[str],
+        patient_ids: Iterable[str],
+        region: Iterable[str],
     ) -> int:
-        """Write golden Patients of the clusters the run touched; returns how many."""
+        """Write golden Patients of these records' clusters (and retire replaced ones)."""
         clustering = resolution.clustering
-        successors = golden_successors(previous.clustering, clustering) if previous else {}
-        touched = {clustering.cluster_of[k] for k in patient_ids if k in clustering.cluster_of}
-        touched |= set(successors.values())
-        if previous is None:
-            touched = set(clustering.members)
+        keys = [k for k in dict.fromkeys([*patient_ids, *region]) if k in clustering.cluster_of]
+        successors = (
+            golden_successors(previous.clustering, clustering, among=keys) if previous else {}
+        )
+        touched = {clustering.cluster_of[k] for k in keys} | set(successors.values())
         members = [k for g in touched for k in clustering.members[g]]
         by_id = {p["id"]: p for p in self.reader.patients(members)}
         golden = []
