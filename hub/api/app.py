@@ -11,7 +11,18 @@ from hub.api.edge import EdgeGuard
 from hub.api.errors import install_error_handlers
 from hub.api.export import ExportManager
 from hub.api.privacy import IdentifierMasking
-from hub.api.routes import audit, auth, bundle, export, health, operations, quality, rest, search
+from hub.api.routes import (
+    audit,
+    auth,
+    bundle,
+    export,
+    health,
+    operations,
+    patch,
+    quality,
+    rest,
+    search,
+)
 from hub.api.routes import continuity as continuity_routes
 from hub.api.routes import identity as identity_routes
 from hub.api.routes import stats as stats_routes
@@ -69,5 +80,6 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     app.include_router(operations.router, dependencies=guarded)
     app.include_router(bundle.router, dependencies=guarded)
     app.include_router(rest.router, dependencies=guarded)
+    app.include_router(patch.router, dependencies=guarded)
     app.include_router(search.router, dependencies=guarded)
     return app

@@ -19,11 +19,19 @@ INTERACTIONS = (
     "read",
     "vread",
     "update",
+    "patch",
     "delete",
     "history-instance",
     "history-type",
     "create",
     "search-type",
+)
+
+#: What the R4B elements cannot say about our writes (R4B has no conditionalPatch).
+_WRITE_NOTES = (
+    "patch takes a JSON Patch (application/json-patch+json) and honours If-Match; "
+    "PATCH and DELETE also take search parameters (conditional patch and delete of "
+    "exactly one match: 412 when several match)."
 )
 
 _VALIDATE = {
@@ -87,14 +95,16 @@ def _resource_entry(resource_type: str) -> dict[str, Any]:
         "conditionalCreate": True,
         "conditionalRead": "full-support",  # If-None-Match and If-Modified-Since
         "conditionalUpdate": True,
-        "conditionalDelete": "not-supported",
+        "conditionalDelete": "single",
         "searchInclude": [f"{resource_type}:{code}" for code in _references(resource_type)],
         "searchRevInclude": _revincludes(resource_type),
         "searchParam": params,
         "operation": [*_TYPE_OPERATIONS.get(resource_type, []), _VALIDATE],
     }
+    notes = [_WRITE_NOTES]
     if resource_type in PATIENT_COMPARTMENT:
-        entry["documentation"] = "In the Patient compartment."
+        notes.insert(0, "In the Patient compartment.")
+    entry["documentation"] = " ".join(notes)
     return entry
 
 

@@ -13,9 +13,12 @@ from fastapi import Depends, Request
 from hub.api.export import ExportManager
 from hub.api.single_reads import SingleReads
 from hub.config import Settings
+from hub.security.errors import Forbidden
+from hub.security.roles import Principal
+from hub.security.scopes import allows
 from hub.store import FhirStore
 
-__all__ = ["ExportsDep", "ReadsDep", "SettingsDep", "StoreDep"]
+__all__ = ["ExportsDep", "ReadsDep", "SettingsDep", "StoreDep", "require_permission"]
 
 
 async def _store(request: Request) -> FhirStore:
@@ -46,3 +49,13 @@ async def _reads(request: Request) -> SingleReads:
 
 
 ReadsDep = Annotated[SingleReads, Depends(_reads)]
+
+
+def require_permission(principal: Principal, resource_type: str, permission: str) -> None:
+    """403 unless the caller's scopes allow ``permission`` (c, r, u, d, s) on the type.
+
+    Conditional delete and patch share their route template with search, so the route
+    policy asks only for search there; the write they do needs its own permission too.
+    """
+    if not allows(principal.scopes, resource_type, permission):
+        raise Forbidden(f"The token's scopes do not allow {permission!r} on {resource_type}.")

@@ -11,7 +11,14 @@ from fastapi import Response
 
 from hub.store import StoredResource
 
-__all__ = ["FHIR_JSON", "FhirResponse", "fhir_json", "stored_resource_response", "version_headers"]
+__all__ = [
+    "FHIR_JSON",
+    "FhirResponse",
+    "fhir_json",
+    "stored_resource_response",
+    "version_headers",
+    "written_response",
+]
 
 FHIR_JSON = "application/fhir+json"
 
@@ -53,3 +60,14 @@ def stored_resource_response(
     if location:
         headers["Location"] = location
     return fhir_json((stored.content or "").encode(), status_code, headers)
+
+
+def written_response(
+    stored: StoredResource, status: int, prefer: str | None, base: str
+) -> Response:
+    """The answer to a write: the resource (or nothing for ``Prefer: return=minimal``)."""
+    location = f"{base}/{stored.resource_type}/{stored.resource_id}/_history/{stored.version_id}"
+    if prefer and "return=minimal" in prefer:
+        headers = version_headers(stored) | {"Location": location}
+        return Response(status_code=status, headers=headers)
+    return stored_resource_response(stored, status, location)

@@ -11,13 +11,22 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from hub.api.errors import BadRequest, PreconditionFailed
+from hub.api.errors import BadRequest, PreconditionFailed, Unprocessable
+from hub.api.fhir_input import check_structure
+from hub.api.patch import apply_json_patch
 from hub.search.request import parse_search
 from hub.search.service import matching_ids
 from hub.search.sql import QueryContext
-from hub.store import StoredResource, StoreSession
+from hub.store import StoredResource, StoreSession, VersionConflict
 
-__all__ = ["Written", "conditional_match", "create_resource", "new_id", "update_resource"]
+__all__ = [
+    "Written",
+    "conditional_match",
+    "create_resource",
+    "new_id",
+    "patch_resource",
+    "update_resource",
+]
 
 
 @dataclass(frozen=True)
@@ -96,3 +105,24 @@ def update_resource(
     current = session.current(resource_type, resource_id)
     stored = session.update({**document, "id": resource_id}, if_match=if_match)
     return Written(stored, 200 if current is not None and not current.deleted else 201)
+
+
+def patch_resource(
+    session: StoreSession,
+    resource_type: str,
+    resource_id: str,
+    operations: list[dict[str, Any]],
+    *,
+    if_match: int | None,
+) -> StoredResource:
+    """Apply a JSON Patch to the current version and store the result as the next one."""
+    current = session.read(resource_type, resource_id)
+    if if_match is not None and if_match != current.version_id:
+        raise VersionConflict(resource_type, resource_id, if_match, current.version_id)
+    patched = apply_json_patch(current.as_dict(), operations)
+    try:
+        check_structure(patched)
+    except BadRequest as exc:
+        raise Unprocessable(f"The patched resource is not valid: {exc.message}") from None
+    # Written only over the version read here: a write in between is a 412, not lost.
+    return session.update(patched, if_match=current.version_id)

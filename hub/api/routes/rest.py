@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from hub.api.auth import PrincipalDep
 from hub.api.bundles import page_links
 from hub.api.capability import capability_statement
-from hub.api.deps import ReadsDep, SettingsDep, StoreDep
+from hub.api.deps import ReadsDep, SettingsDep, StoreDep, require_permission
 from hub.api.errors import BadRequest
 from hub.api.fhir_input import (
     check_structure,
@@ -22,9 +23,15 @@ from hub.api.fhir_input import (
 )
 from hub.api.negotiation import negotiate
 from hub.api.openapi_docs import RESOURCE_BODY, SEARCH_QUERY, IdPath, TypePath
-from hub.api.responses import FhirResponse, fhir_json, stored_resource_response, version_headers
+from hub.api.responses import (
+    FhirResponse,
+    fhir_json,
+    stored_resource_response,
+    version_headers,
+    written_response,
+)
 from hub.api.routes.search import query_context
-from hub.api.writes import Written, create_resource, update_resource
+from hub.api.writes import Written, conditional_match, create_resource, update_resource
 from hub.config import Settings
 from hub.search.dates import parse_fhir_date
 from hub.store import FhirStore, StoredResource
@@ -179,14 +186,6 @@ async def read(
     return stored_resource_response(stored)
 
 
-def _written(stored: StoredResource, status: int, prefer: str | None, base: str) -> Response:
-    location = f"{base}/{stored.resource_type}/{stored.resource_id}/_history/{stored.version_id}"
-    if prefer and "return=minimal" in prefer:
-        headers = version_headers(stored) | {"Location": location}
-        return Response(status_code=status, headers=headers)
-    return stored_resource_response(stored, status, location)
-
-
 @router.post("/{resource_type}", openapi_extra=RESOURCE_BODY)
 async def create(
     resource_type: TypePath,
@@ -207,7 +206,7 @@ async def create(
             )
 
     written = await run_in_threadpool(write)
-    return _written(written.stored, written.status, prefer, settings.fhir_base_url)
+    return written_response(written.stored, written.status, prefer, settings.fhir_base_url)
 
 
 async def _update(
@@ -237,7 +236,7 @@ async def _update(
             )
 
     written = await run_in_threadpool(write)
-    return _written(written.stored, written.status, prefer, settings.fhir_base_url)
+    return written_response(written.stored, written.status, prefer, settings.fhir_base_url)
 
 
 @router.put("/{resource_type}/{resource_id}", openapi_extra=RESOURCE_BODY)
@@ -279,4 +278,27 @@ def delete(
 ) -> Response:
     """Delete (idempotent: deleting what is gone or absent also answers 204)."""
     store.delete(require_type(resource_type), resource_id, if_match=parse_etag(if_match))
+    return Response(status_code=204)
+
+
+@router.delete("/{resource_type}", openapi_extra={"parameters": SEARCH_QUERY})
+def conditional_delete(
+    resource_type: TypePath,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: PrincipalDep,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Delete the one resource the search matches (204 also when none does); 412 if several."""
+    resource_type = require_type(resource_type)
+    require_permission(principal, resource_type, "d")
+    condition = str(request.url.query)
+    if not condition:
+        raise BadRequest("A conditional delete needs search parameters: DELETE Type?param=value.")
+    expected = parse_etag(if_match)
+    with store.begin() as session:
+        found = conditional_match(session, resource_type, condition, query_context(settings))
+        if found is not None:
+            session.delete(resource_type, found, if_match=expected)
     return Response(status_code=204)
