@@ -44,15 +44,18 @@ def _decide(left: str, right: str, *, same_person: bool, reason: str, by: str) -
         fail("a decision needs --reason and --by")
     settings = settings_or_exit()
     store = open_store_or_exit(settings)
-    decision = decide_pair(
-        store,
-        same_person=same_person,
-        left=left,
-        right=right,
-        reviewer=by,
-        reason=reason,
-        settings=identity_settings(settings.identity),
-    )
+    try:
+        decision = decide_pair(
+            store,
+            same_person=same_person,
+            left=left,
+            right=right,
+            reviewer=by.strip(),
+            reason=reason.strip(),
+            settings=identity_settings(settings.identity),
+        )
+    except (LookupError, ValueError) as exc:  # unknown records, or one record twice
+        fail(str(exc))
     console.print(f"{decision.kind.value}: {left} {right} by {by} at {decision.decided_at}")
 
 
@@ -89,11 +92,11 @@ def split_command(
         split_records(
             store,
             groups=parsed,
-            reviewer=by,
-            reason=reason,
+            reviewer=by.strip(),
+            reason=reason.strip(),
             settings=identity_settings(settings.identity),
         )
-    except ValueError as exc:
+    except (LookupError, ValueError) as exc:  # unknown records, or groups that overlap
         fail(str(exc))
     console.print(f"split into {len(parsed)} groups by {by}")
 

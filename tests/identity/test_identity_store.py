@@ -140,7 +140,7 @@ def test_everything_on_a_golden_patient_has_every_source_records_resources(
 
 def _match_request(patient: dict[str, Any], **extra: Any) -> dict[str, Any]:
     query = {k: v for k, v in patient.items() if k not in ("id", "meta", "link")}
-    parameters = [{"name": "resource", "resource": query}]
+    parameters: list[dict[str, Any]] = [{"name": "resource", "resource": query}]
     if "count" in extra:
         parameters.append({"name": "count", "valueInteger": extra["count"]})
     if extra.get("only_certain"):

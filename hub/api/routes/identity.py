@@ -6,15 +6,22 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from hub.api.deps import SettingsDep, StoreDep
-from hub.api.errors import BadRequest
+from hub.api.errors import BadRequest, NotFound
 from hub.api.openapi_docs import RESOURCE_BODY
 from hub.api.responses import FhirResponse, fhir_json
 from hub.identity.codec import decision_to_json
-from hub.identity.review import decide_pair, find_matches, review_queue, split_records
+from hub.identity.review import (
+    UnknownRecords,
+    decide_pair,
+    find_matches,
+    review_queue,
+    split_records,
+)
+from hub.security.roles import Principal
 from hub.wiring import identity_settings
 
 __all__ = ["router"]
@@ -26,11 +33,18 @@ MATCH_GRADE_URL = "http://hl7.org/fhir/StructureDefinition/match-grade"
 PAIR_SEPARATOR = "~"
 
 
-class Decision(BaseModel):
-    """Who decides and why: kept with the decision for ever."""
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
-    by: Annotated[str, Field(min_length=1)]
-    reason: Annotated[str, Field(min_length=1)]
+
+class Decision(BaseModel):
+    """Why (and, when access control is off, who): kept with the decision for ever.
+
+    With access control on, the reviewer recorded is the caller the token names, never a
+    name in the body.
+    """
+
+    by: Text | None = None
+    reason: Text
 
 
 class SplitRequest(Decision):
@@ -54,6 +68,16 @@ def list_review(store: StoreDep) -> list[dict[str, Any]]:
     ]
 
 
+def _reviewer(request: Request, body: Decision) -> str:
+    """Who decides: the authenticated caller, else the body's ``by``."""
+    principal = getattr(request.state, "principal", None)
+    if isinstance(principal, Principal):
+        return principal.subject
+    if body.by is None:
+        raise BadRequest("A decision needs 'by' (who decides) when access control is off.")
+    return body.by
+
+
 def _pair(pair: str) -> tuple[str, str]:
     """The two record ids of a pair path segment."""
     left, sep, right = pair.partition(PAIR_SEPARATOR)
@@ -64,35 +88,49 @@ def _pair(pair: str) -> tuple[str, str]:
 
 @router.post("/api/identity/review/{pair}/{verdict}")
 def decide(
-    pair: str, verdict: str, body: Decision, store: StoreDep, settings: SettingsDep
+    pair: str,
+    verdict: str,
+    body: Decision,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     """Accept (same person) or reject (different people) a possible match."""
     if verdict not in ("accept", "reject"):
         raise BadRequest("A review verdict is accept or reject.")
     left, right = _pair(pair)
-    decision = decide_pair(
-        store,
-        same_person=verdict == "accept",
-        left=left,
-        right=right,
-        reviewer=body.by,
-        reason=body.reason,
-        settings=identity_settings(settings.identity),
-    )
+    try:
+        decision = decide_pair(
+            store,
+            same_person=verdict == "accept",
+            left=left,
+            right=right,
+            reviewer=_reviewer(request, body),
+            reason=body.reason,
+            settings=identity_settings(settings.identity),
+        )
+    except UnknownRecords as exc:
+        raise NotFound(str(exc)) from None
+    except ValueError as exc:
+        raise BadRequest(str(exc)) from None
     return decision_to_json(decision)
 
 
 @router.post("/api/identity/split")
-def split(body: SplitRequest, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+def split(
+    body: SplitRequest, request: Request, store: StoreDep, settings: SettingsDep
+) -> dict[str, Any]:
     """Keep groups of records apart for good (a golden person that holds several people)."""
     try:
         decision = split_records(
             store,
             groups=body.groups,
-            reviewer=body.by,
+            reviewer=_reviewer(request, body),
             reason=body.reason,
             settings=identity_settings(settings.identity),
         )
+    except UnknownRecords as exc:
+        raise NotFound(str(exc)) from None
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
     return decision_to_json(decision)
