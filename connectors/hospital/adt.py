@@ -157,7 +157,9 @@ class AdtFileConnector(Connector):
         self.ack_directory = ack_directory or directory / "ack"
         self.clock = clock
         self.messages_per_page = messages_per_page
-        self._pending: list[_Ack] = []
+        #: ACK files per page pulled and not yet committed, oldest first (pages may be
+        #: pulled ahead of the commit of earlier ones).
+        self._pending: list[tuple[Page, list[_Ack]]] = []
 
     @classmethod
     def from_config(
@@ -203,8 +205,9 @@ class AdtFileConnector(Connector):
                 break
         if not pending:
             return None
-        self._pending = pending
-        return Page(records, {"files": taken})
+        page = Page(records, {"files": taken})
+        self._pending.append((page, pending))
+        return page
 
     def _read_file(self, relative: str, data: bytes) -> tuple[list[RawRecord], list[str]]:
         try:
@@ -243,9 +246,10 @@ class AdtFileConnector(Connector):
         )
 
     def after_landed(self, page: Page) -> None:
-        """Write the ACK file of the page just committed."""
-        pending, self._pending = self._pending, []
-        for ack in pending:
+        """Write the ACK files of the page just committed (and of any committed before it)."""
+        through = next((i for i, (p, _) in enumerate(self._pending) if p is page), -1)
+        committed, self._pending = self._pending[: through + 1], self._pending[through + 1 :]
+        for ack in (a for _, acks in committed for a in acks):
             ack.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = ack.path.with_suffix(".tmp")
             temporary.write_text(ack.text, encoding="utf-8")

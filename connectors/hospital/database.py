@@ -30,7 +30,7 @@ class HospitalDatabaseConnector(Connector):
     views: Mapping[str, FieldMap] = HIS_VIEWS
 
     def __init__(
-        self, name: str, engine: Engine, *, page_size: int = 1000, retry: RetryPolicy | None = None
+        self, name: str, engine: Engine, *, page_size: int = 5000, retry: RetryPolicy | None = None
     ) -> None:
         super().__init__(name, retry=retry)
         self.engine, self.page_size = engine, page_size
@@ -51,7 +51,7 @@ class HospitalDatabaseConnector(Connector):
             from sqlalchemy.engine import make_url
 
             url = make_url(url).set(password=password).render_as_string(hide_password=False)
-        return cls(name, create_engine(url), page_size=int(options.get("page_size", 1000)))
+        return cls(name, create_engine(url), page_size=int(options.get("page_size", 5000)))
 
     def fetch_page(self, cursor: Cursor) -> Page | None:
         """The next rows of the first view that has rows after its watermark."""

@@ -2,8 +2,9 @@
 
 A file is known by its content hash: the cursor lists every file taken, so a file renamed
 or copied again is not read twice, and a re-export with new content is read as new. A
-file is one page, or several of ``rows_per_page`` rows (the cursor then also says how far
-into the current file the hub got). A row that cannot be read (the broken last row of a
+page holds up to ``rows_per_page`` rows, taken from as many files as that needs; a file
+larger than the room left is split across pages (the cursor then also says how far into
+the current file the hub got). A row that cannot be read (the broken last row of a
 truncated file) and a file that cannot be read at all (neither UTF-8 nor GB18030, not a
 workbook) become records with ``problem`` set, which the ingest quarantines.
 """
@@ -180,24 +181,36 @@ class StationFilesConnector(Connector):
         return self._hashes[marker]
 
     def fetch_page(self, cursor: Cursor) -> Page | None:
-        """The next rows of the first file not yet taken completely."""
+        """The next ``rows_per_page`` rows, from as many files not yet taken as it takes.
+
+        Monthly exports hold few rows each and every page has a fixed cost downstream (one
+        transaction, one raw-check validation per record kind), so small files share a page.
+        """
         taken: dict[str, str] = dict(cursor.get("taken", {}))
         current: dict[str, Any] = dict(cursor.get("current") or {})
+        records: list[RawRecord] = []
         for path in self._files():
             digest = self._hash(path)
             if digest in taken:
                 continue
             start = int(current.get("row", 0)) if current.get("hash") == digest else 0
-            records, done = self._page_of(path, digest, start)
-            if done:
-                taken[digest] = path.name
-                return Page(records, {"taken": taken, "current": None})
-            position = {"hash": digest, "name": path.name, "row": start + self.rows_per_page}
-            return Page(records, {"taken": taken, "current": position})
-        return None
+            room = self.rows_per_page - len(records)
+            rows, done = self._page_of(path, digest, start, room)
+            records.extend(rows)
+            if not done:
+                position = {"hash": digest, "name": path.name, "row": start + room}
+                return Page(records, {"taken": taken, "current": position})
+            taken[digest] = path.name
+            if len(records) >= self.rows_per_page:
+                break
+        if taken == cursor.get("taken", {}) and not records:
+            return None
+        return Page(records, {"taken": taken, "current": None})
 
-    def _page_of(self, path: Path, digest: str, start: int) -> tuple[list[RawRecord], bool]:
-        """Records of rows ``start ..`` of the file, and whether the file is now done."""
+    def _page_of(
+        self, path: Path, digest: str, start: int, room: int
+    ) -> tuple[list[RawRecord], bool]:
+        """Records of up to ``room`` rows from ``start`` of the file, and whether it is done."""
         fields = self.exports.get(_export_of(path))
         kind = fields.record_kind if fields else UNKNOWN_EXPORT
         try:
@@ -210,7 +223,7 @@ class StationFilesConnector(Connector):
         except _UnreadableFile as exc:
             raw = path.read_bytes()[:2000].decode("latin-1")
             return [RawRecord(kind, None, {"raw": raw}, str(exc), path.name)], True
-        end = min(start + self.rows_per_page, len(table.rows))
+        end = min(start + room, len(table.rows))
         records = [self._record(fields, table, number, path.name) for number in range(start, end)]
         return records, end >= len(table.rows)
 

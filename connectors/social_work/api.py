@@ -64,7 +64,7 @@ class AgencyApiConnector(Connector):
         base_url: str,
         token: str,
         *,
-        page_size: int = 500,
+        page_size: int = 1000,
         timeout: float = 10.0,
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
@@ -94,7 +94,7 @@ class AgencyApiConnector(Connector):
             raise ValueError(
                 f"source {name!r}: environment variable {token_env} (the API token) is unset"
             )
-        return cls(name, str(base_url), token, page_size=int(options.get("page_size", 500)))
+        return cls(name, str(base_url), token, page_size=int(options.get("page_size", 1000)))
 
     def fetch_page(self, cursor: Cursor) -> Page | None:
         """The next page of the first collection whose pass has not ended in this run."""

@@ -29,11 +29,14 @@ def test_real_server_with_faults_yields_every_document_once(district: District):
             timeout=0.3,
             retry=RetryPolicy(attempts=10, sleep=lambda _s: None),
         )
-        versions = Counter(
-            (r.record_kind, r.source_key, r.payload["updated_at"])
-            for page in connector.pages(None)
-            for r in page.records
-        )
+        try:
+            versions = Counter(
+                (r.record_kind, r.source_key, r.payload["updated_at"])
+                for page in connector.pages(None)
+                for r in page.records
+            )
+        finally:
+            connector.close()  # a timed-out connection must not outlive the test
     keys = {(kind, key) for kind, key, _stamp in versions}
     assert max(versions.values()) == 1  # no version read twice
     # every document arrives; a document moved under the pagination may also arrive as changed

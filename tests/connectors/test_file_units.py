@@ -49,3 +49,36 @@ def test_truncated_csv_last_row_is_a_problem(tmp_path: Path):
     records = [r for p in StationFilesConnector("s", tmp_path).pages(None) for r in p.records]
     assert records[0].problem is None
     assert "truncated" in (records[1].problem or "")
+
+
+def _emergency_file(folder: Path, month: str, first: int, rows: int) -> None:
+    lines = ["事件编号,登记编号,发生时间,危险性等级"]
+    lines += [f"YJ{n},3101040000001,2023-01-02 10:00,1" for n in range(first, first + rows)]
+    (folder / f"应急处置_{month}.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode())
+
+
+def test_small_station_files_share_a_page_and_a_large_one_is_split(tmp_path: Path):
+    for month, first, rows in (("202301", 0, 3), ("202302", 10, 4), ("202303", 20, 9)):
+        _emergency_file(tmp_path, month, first, rows)
+    connector = StationFilesConnector("s", tmp_path, rows_per_page=6)
+    pages = list(connector.pages(None))
+    keys = [[r.source_key for r in p.records] for p in pages]
+    assert [len(k) for k in keys] == [6, 6, 4]
+    assert keys[0] == ["YJ0", "YJ1", "YJ2", "YJ10", "YJ11", "YJ12"]
+    # resuming from every checkpoint yields exactly the rows after it
+    every = [k for page in keys for k in page]
+    for number, page in enumerate(pages):
+        again = StationFilesConnector("s", tmp_path, rows_per_page=6).pages(page.cursor)
+        assert [r.source_key for p in again for r in p.records] == every[6 * (number + 1) :]
+
+
+def test_adt_acks_only_the_pages_committed_when_pages_are_pulled_ahead(tmp_path: Path):
+    for day in ("20230101", "20230102"):
+        (tmp_path / f"ADT_{day}.hl7").write_text(_MESSAGE.format(id=f"M{day}"), encoding="utf-8")
+    connector = AdtFileConnector("adt", tmp_path, messages_per_page=1)
+    first, second = list(connector.pages(None))  # both pulled before either is committed
+    connector.after_landed(first)
+    acks = sorted(p.name for p in (tmp_path / "ack").iterdir())
+    assert acks == ["ADT_20230101.hl7.ack"]
+    connector.after_landed(second)
+    assert len(list((tmp_path / "ack").iterdir())) == 2
