@@ -44,6 +44,7 @@ class _Run:
     records: list[pd.DataFrame] = field(default_factory=list)  # system, kind, key, person
     defects: DefectLog = field(default_factory=DefectLog)
     noise: list[pd.DataFrame] = field(default_factory=list)
+    scores: list[pd.DataFrame] = field(default_factory=list)  # true scale scores, risk levels
     counts: dict[str, int] = field(default_factory=dict)
     files: int = 0
     size: int = 0
@@ -68,6 +69,7 @@ class _Run:
             self.records + other.records,
             DefectLog(self.defects.rows + other.defects.rows),
             self.noise + other.noise,
+            self.scores + other.scores,
             {**self.counts, **other.counts},
             self.files + other.files,
             self.size + other.size,
@@ -139,7 +141,7 @@ def simulate(
     run = _sources(out, seed, people, life, (noise, defects, rules), parallel)
     clock.lap("sources")
     run.size += truth.write_truth(
-        run.out / "truth", people, life, run.records, run.defects, run.noise, rules
+        run.out / "truth", people, life, run.records, run.defects, run.noise, rules, run.scores
     )
     _write_sources(out, agency_faults)
     clock.lap("truth")
@@ -205,6 +207,8 @@ def _station(
     damage = _rng(seed, 11)
     for export, table in tables.items():
         kind, key = station.STATION_KEYS[export]
+        if export == "应急处置":
+            run.scores.append(truth.risk_levels("station", kind, table[key], table["危险性等级"]))
         table = inject_table(damage, "station", kind, key, table, defects, run.defects)
         for month, rows in _by_month(table["_month"].to_numpy(dtype=object).astype(str)):
             _station_file(run, damage, export, month, table.iloc[rows], defects)
@@ -239,6 +243,7 @@ def _follow_up_files(
         table = station.build_follow_ups(
             rng, people, visits, rules, numbers=rows + 1, regimens=regimens
         )
+        run.scores.append(truth.risk_levels("station", kind, table[key], table["危险性评估"]))
         table = inject_table(rng, "station", kind, key, table, defects, run.defects)
         _station_file(run, rng, "随访记录", month, table, defects)
 
@@ -293,6 +298,8 @@ def _hospital(
     rng = _rng(seed, 22)
     for view, table in tables.views.items():
         kind, key = hospital.HIS_KEYS[view]
+        if view == "v_scale_assessment":
+            run.scores.append(truth.ward_scores(kind, table))
         table = inject_table(rng, "hospital", kind, key, table, defects, run.defects)
         tables.views[view] = with_mojibake(table)
         run.note("hospital", kind, table[key].to_numpy(), table["_person"].to_numpy())
@@ -346,7 +353,10 @@ def _agency(
         _agency_identity(run, rng, p, work, noise)
         for collection, (kind, key) in casework.COLLECTIONS.items():
             docs, persons = work.docs.get(collection, []), work.persons.get(collection, [])
+            true_items = [(d[key], d["scale"], d["items"]) for d in docs if kind == "agency.scale"]
             docs, persons = inject_docs(rng, kind, key, docs, persons, defects, run.defects)
+            if kind == "agency.scale":
+                run.scores.append(truth.agency_scores(kind, key, true_items, docs))
             run.note("agency", kind, [d[key] for d in docs], persons)
             append_docs(store, collection, docs)
     close_store(store)
