@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from hub.domain.codes import code_system_url
 from mappings import MappingContext, canonical_resources, map_record
 from mappings._terminology import _code_system, _concept_map
 from mappings.station_form import FOLLOW_UP_ITEMS
@@ -76,3 +77,29 @@ def test_concept_map_targets_are_codes_of_our_systems() -> None:
         for coding in table.values():
             if coding["system"] in systems:
                 assert coding["code"] in _code_system(systems[coding["system"]]["id"])
+
+
+OUR_CODE_SYSTEMS = code_system_url("")
+
+
+def _our_codings(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, list):
+        return [c for v in value for c in _our_codings(v)]
+    if not isinstance(value, dict):
+        return []
+    found = [c for v in value.values() for c in _our_codings(v)]
+    system = value.get("system")
+    if isinstance(system, str) and system.startswith(OUR_CODE_SYSTEMS) and "code" in value:
+        found.append(value)
+    return found
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_every_code_of_our_systems_is_in_a_shipped_code_system(kind: str) -> None:
+    systems = {url: _code_system(cs["id"]) for url, cs in _by_type("CodeSystem").items()}
+    ctx = MappingContext(source_system=kind.split(".")[0], run_id="r", district_code="110105")
+    codings = [c for r in map_record(SAMPLES[kind], ctx).documents for c in _our_codings(r)]
+    assert codings
+    for coding in codings:
+        assert coding["system"] in systems, coding
+        assert coding["code"] in systems[coding["system"]], coding
