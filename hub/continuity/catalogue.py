@@ -48,8 +48,8 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "high-risk-response",
         ("高风险未处置", "Risk level 3+ without response"),
-        "A risk level of 3 or more was assessed and no referral, admission, emergency handling "
-        "or further follow-up happened within 2 weeks.",
+        "A risk level of 3 or more was assessed and no admission, emergency handling or further "
+        "follow-up happened within 2 weeks (a referral alone does not answer it).",
         f"{_SPEC}; risk assessment, class 'unstable' (treat, refer at once, follow up in 2 weeks)",
         "station",
         high_risk_response,

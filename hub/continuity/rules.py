@@ -75,6 +75,12 @@ class Rule:
     evaluate: Evaluate
 
 
+def _gone(facts: PersonFacts) -> bool:
+    """Died or moved away (station status): no community follow-up is owed here any more."""
+    community = facts.episode("community-management")
+    return community is not None and community.management_status in _CLOSED_STATUSES - {"lost"}
+
+
 def _in_hospital(facts: PersonFacts, as_of: date) -> bool:
     return any(a.start <= as_of and (a.end is None or a.end > as_of) for a in facts.admissions)
 
@@ -107,9 +113,8 @@ def _window(
 
 def discharge_follow_up(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> list[Finding]:
     """Each discharge needs a community follow-up within N days (or a readmission first)."""
-    community = facts.episode("community-management")
-    if community is not None and community.management_status in _CLOSED_STATUSES - {"lost"}:
-        return []  # died or moved away: no community follow-up is owed here
+    if _gone(facts):
+        return []
     findings: list[Finding] = []
     since = as_of - timedelta(days=o.follow_up.lookback_days)
     for stay in facts.admissions:
@@ -192,7 +197,13 @@ def _discharged_since(facts: PersonFacts, since: date, as_of: date) -> bool:
 
 
 def high_risk_response(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> list[Finding]:
-    """Risk level 3+ needs a referral, admission, emergency handling or a follow-up in 2 weeks."""
+    """Risk level 3+ needs admission, emergency handling or a follow-up within 2 weeks.
+
+    A referral alone does not answer it: DOMAIN.md asks, if not admitted, for the next
+    follow-up within 2 weeks whatever was referred.
+    """
+    if _gone(facts):
+        return []
     findings: list[Finding] = []
     since = as_of - timedelta(days=o.follow_up.lookback_days)
     for risk in facts.risks:
@@ -200,7 +211,8 @@ def high_risk_response(facts: PersonFacts, as_of: date, o: ContinuityOptions) ->
             continue
         deadline = risk.day + timedelta(days=o.follow_up.unstable_max_days)
         later_visits = [f for f in facts.follow_ups if f.ref != risk.encounter]
-        candidates: list[Contact | Admission] = [*facts.responses, *later_visits, *facts.admissions]
+        handled = [c for c in facts.responses if c.kind != "referral"]
+        candidates: list[Contact | Admission] = [*handled, *later_visits, *facts.admissions]
         closer = _first(candidates, risk.day, as_of)
         detail = f"risk level {risk.level} on {risk.day.isoformat()}"
         findings += _window(
@@ -259,6 +271,8 @@ def medication_non_adherence(
     facts: PersonFacts, as_of: date, o: ContinuityOptions
 ) -> list[Finding]:
     """Not taking medication (or only intermittently) at two follow-ups in a row."""
+    if _gone(facts):
+        return []
     visits = [f for f in facts.follow_ups if f.day <= as_of and f.adherence is not None]
     findings: list[Finding] = []
     for run, ended_by in _runs(visits):
@@ -307,7 +321,10 @@ def readmission_review(facts: PersonFacts, as_of: date, o: ContinuityOptions) ->
 def lost_to_follow_up(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> list[Finding]:
     """No contact for three intervals in a row, or the station recorded the patient as lost."""
     episode = facts.episode("community-management")
-    if episode is None or episode.status not in ("active", "onhold") or _in_hospital(facts, as_of):
+    if episode is None or _gone(facts) or _in_hospital(facts, as_of):
+        return []
+    # the station closes the episode when it records the patient as lost: still a gap to act on
+    if episode.status not in ("active", "onhold") and episode.management_status != "lost":
         return []
     pairs = _visit_pairs(facts, as_of)
     findings: list[Finding] = []

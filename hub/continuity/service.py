@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 from hub.continuity.catalogue import RULES, evaluate
 from hub.continuity.facts import read_facts
 from hub.continuity.rules import ContinuityOptions
-from hub.continuity.tasks import RULE_SYSTEM, close_task, gap_task
+from hub.continuity.tasks import RULE_SYSTEM, close_task, gap_task, source_organization
 from hub.search.compartment import compartment_resources, linked_patients
 from hub.store import FhirStore, StoreSession
 from hub.store.schema import resource
@@ -192,6 +192,18 @@ def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
+_SOURCE_ORGANIZATIONS = {
+    f"Organization/{org['id']}": org
+    for org in (source_organization(o) for o in ("station", "agency", "hospital"))
+}
+
+
+def _owner_organizations(tasks: Sequence[Resource]) -> list[Resource]:
+    """The source-system Organizations these Tasks are owned by (unchanged ones write nothing)."""
+    owners = {reference_of(t.get("owner")) for t in tasks}
+    return [org for ref, org in _SOURCE_ORGANIZATIONS.items() if ref in owners]
+
+
 def evaluate_store(
     store: FhirStore, *, as_of: date, options: ContinuityOptions
 ) -> EvaluationSummary:
@@ -212,6 +224,7 @@ def evaluate_store(
                     if t["status"] == "requested":
                         rule = code_of(t["code"], RULE_SYSTEM) or ""
                         summary.by_rule[rule] = summary.by_rule.get(rule, 0) + 1
+            session.write_many(_owner_organizations(documents))  # before the Tasks naming them
             written = session.write_many(documents)
             summary.written += written.created + written.updated
         summary.persons += len(batch)

@@ -16,6 +16,7 @@ __all__ = [
     "close_task",
     "gap_task",
     "owner_of",
+    "source_organization",
     "task_id",
 ]
 
@@ -36,19 +37,42 @@ def task_id(rule: str, patient_id: str, key: str) -> str:
     return stable_id("carehub", "Task", f"continuity|{rule}|{patient_id}|{key}")
 
 
+#: The organisation behind a source system when its records name none (zh, en).
+_SOURCE_NAMES = {
+    "station": ("社区康复站（未注明）", "Community rehabilitation station (not named)"),
+    "agency": ("社会工作服务机构", "Social-work agency"),
+    "hospital": ("精神专科医院", "Psychiatric hospital"),
+}
+
+
+def source_organization(owner: str) -> dict[str, Any]:
+    """The Organization standing for a whole source system (the agency, the hospital).
+
+    The agency's and the hospital's records name no Organization of their own, yet a gap's
+    Task must be owned by a real, resolvable one: the service writes these beside the Tasks.
+    """
+    zh, en = _SOURCE_NAMES[owner]
+    return {
+        "resourceType": "Organization",
+        "id": stable_id("carehub", "Organization", f"source-system|{owner}"),
+        "identifier": [{"system": identifier_system("source-system"), "value": owner}],
+        "active": True,
+        "name": zh,
+        "alias": [en],
+    }
+
+
 def owner_of(facts: PersonFacts, owner: str) -> tuple[dict[str, Any], str | None]:
     """(Reference to the responsible organisation, case manager ``Practitioner/id`` or None)."""
     episode = facts.episode(_EPISODE[owner])
     organization = episode.organization if episode else None
-    if organization:
-        ref = organization.get("reference")
-        known = facts.organizations.get(ref or "") if ref else None
-        reference = dict(known or organization)
-    else:  # no Organization resource: name the source system itself
-        reference = {
-            "identifier": {"system": identifier_system("source-system"), "value": owner},
-            "display": owner,
-        }
+    ref = (organization or {}).get("reference")
+    if ref:
+        known = facts.organizations.get(ref)
+        reference = dict(known or organization or {})
+    else:  # the records name no Organization: the one standing for the source system
+        org = source_organization(owner)
+        reference = {"reference": f"Organization/{org['id']}", "display": org["name"]}
     return reference, episode.care_manager if episode else None
 
 

@@ -200,6 +200,20 @@ class History:
         )
         return f"Encounter/{enc['id']}"
 
+    def referral(self, day: date) -> str:
+        """A referral to the hospital made at a follow-up (ServiceRequest)."""
+        request = self.add(
+            {
+                "resourceType": "ServiceRequest",
+                "id": _id("sr"),
+                "status": "active",
+                "intent": "order",
+                "subject": self.subject,
+                "authoredOn": day.isoformat(),
+            }
+        )
+        return f"ServiceRequest/{request['id']}"
+
     def case(self, start: date, *, manager: str = "Practitioner/sw1") -> str:
         """An open social-work case (agency)."""
         eoc = self.add(

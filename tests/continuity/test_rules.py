@@ -160,6 +160,34 @@ def test_risk_two_needs_no_response_and_emergency_handling_answers_risk_four() -
     assert finding.closed_by == handled
 
 
+def test_a_referral_alone_does_not_answer_risk_three_a_follow_up_in_two_weeks_does() -> None:
+    h = History()
+    h.follow_up(D0, klass="1", risk=3)
+    h.referral(D0)
+    (gap,) = _open(high_risk_response(_facts(h), days(D0, 15), OPTIONS))
+    assert gap.due == days(D0, 14)
+    h.follow_up(days(D0, 12), klass="1", risk=1)
+    assert not _open(high_risk_response(_facts(h), days(D0, 15), OPTIONS))
+
+
+def test_no_station_gaps_once_the_patient_died_or_moved_away() -> None:
+    for status in ("deceased", "moved"):
+        h = History()
+        h.station(date(2023, 1, 1), status=status)
+        h.follow_up(D0, klass="1", risk=4, adherence="3")
+        h.follow_up(days(D0, 10), klass="1", risk=4, adherence="3")
+        facts = _facts(h)
+        assert high_risk_response(facts, days(D0, 60), OPTIONS) == []
+        assert medication_non_adherence(facts, days(D0, 60), OPTIONS) == []
+        assert lost_to_follow_up(facts, days(D0, 60), OPTIONS) == []
+    alive = History()
+    alive.station(date(2023, 1, 1))
+    alive.follow_up(D0, klass="1", risk=4, adherence="3")
+    alive.follow_up(days(D0, 10), klass="1", risk=4, adherence="3")
+    assert _open(medication_non_adherence(_facts(alive), days(D0, 60), OPTIONS))
+    assert _open(high_risk_response(_facts(alive), days(D0, 60), OPTIONS))
+
+
 def test_the_visit_that_assessed_the_risk_is_not_its_own_response() -> None:
     h = History()
     h.follow_up(D0, klass="1", risk=3)
@@ -254,6 +282,16 @@ def test_recorded_as_lost_by_the_station() -> None:
     h.station(date(2023, 1, 1), status="lost")
     h.follow_up(D0, klass="3")
     assert _open(lost_to_follow_up(_facts(h), days(D0, 10), OPTIONS))
+
+
+def test_recorded_as_lost_with_the_episode_finished_as_the_mapping_writes_it() -> None:
+    h = History()
+    episode = h.station(date(2023, 1, 1), status="lost")
+    episode["status"] = "finished"
+    visit = h.follow_up(D0, klass="3")
+    (gap,) = _open(lost_to_follow_up(_facts(h), days(D0, 10), OPTIONS))
+    assert (gap.key, gap.due) == (visit, days(D0, 10))
+    assert follow_up_overdue(_facts(h), days(D0, 100), OPTIONS) == []
 
 
 # --- the catalogue ------------------------------------------------------------------------

@@ -101,3 +101,32 @@ def test_batch_loading_gives_each_person_their_own_resources(store: FhirStore) -
             key = sorted((r["resourceType"], r["id"]) for r in one)
             assert sorted((r["resourceType"], r["id"]) for r in grouped[person]) == key
     assert members["a-g"] == ["a-g", "a-s", "a-h", "a-a"]
+
+
+def test_agency_and_hospital_gaps_are_owned_by_organizations_in_the_store(
+    store: FhirStore,
+) -> None:
+    from hub.continuity.tasks import source_organization
+    from tests.continuity.history import History
+
+    resources, parts = three_sources()
+    parts["hospital"].admission(days(D0, 10), None)  # back within 30 days of D0
+    lone = History("lone-a", source="agency")
+    lone.case(days(D0, -60), manager="Practitioner/sw9")  # a case with no plan
+    store.write_many(resources + parts["hospital"].resources[-1:] + lone.resources)
+    evaluate_store(store, as_of=days(D0, 15), options=OPTIONS)
+    agency, hospital = source_organization("agency"), source_organization("hospital")
+    with store.reading() as session:
+        by_rule = {i.rule: i for i in worklist(session)}
+        for_agency = worklist(session, organization=agency["id"])
+        for_hospital = worklist(session, organization=f"Organization/{hospital['id']}")
+        for_worker = worklist(session, owner="Practitioner/sw9")
+    assert by_rule["case-plan-missing"].organization == f"Organization/{agency['id']}"
+    assert by_rule["readmission-review"].organization == f"Organization/{hospital['id']}"
+    for item in by_rule.values():  # every owner resolves to an Organization in the store
+        kind, oid = item.organization.split("/")
+        assert kind == "Organization"
+        assert store.read("Organization", oid).as_dict()["name"] == item.organization_name
+    assert [i.rule for i in for_agency] == ["case-plan-missing"]
+    assert [i.rule for i in for_hospital] == ["readmission-review"]
+    assert [i.rule for i in for_worker] == ["case-plan-missing"]
