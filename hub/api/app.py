@@ -27,10 +27,10 @@ from hub.api.routes import continuity as continuity_routes
 from hub.api.routes import identity as identity_routes
 from hub.api.routes import stats as stats_routes
 from hub.api.single_reads import SingleReads
+from hub.api.token_cache import CachingTokenService
 from hub.config import DEFAULT_SECRET, Settings
 from hub.security.audit import AuditLog
 from hub.security.masking import install_log_masking
-from hub.security.tokens import TokenService
 from hub.store import FhirStore
 from hub.web import routes as web_routes
 
@@ -54,7 +54,7 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     if settings.auth.enabled and settings.secret_key.get_secret_value() == DEFAULT_SECRET:
         # Anyone who reads the source could sign tokens with the default key.
         log.warning("HUB_SECRET_KEY is the default: set your own before real patient data")
-    app.state.tokens = TokenService(settings.auth, settings.secret_key.get_secret_value())
+    app.state.tokens = CachingTokenService(settings.auth, settings.secret_key.get_secret_value())
     app.state.audit = AuditLog(store.engine, settings.auth.audit_flush_seconds)
     # Write the last batch and stop the audit thread when the server stops.
     app.router.on_shutdown.append(app.state.audit.close)
