@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sqlite3
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +31,11 @@ from hub.identity import (  # noqa: E402
     RESIDENT_ID_SYSTEM,
     IdentitySettings,
     InMemoryDecisionLog,
-    link_new,
     pairwise_scores,
     person_row,
+    reject,
     resolve,
+    update,
 )
 from tests.identity.identity_synthetic import SyntheticDistrict, generate  # noqa: E402
 
@@ -172,29 +175,89 @@ def run(district: SyntheticDistrict, settings: IdentitySettings) -> dict[str, An
         "hard_negative_pairs": len(district.hard_negatives),
         "hard_negatives_merged": _hard_negatives_merged(cluster_of, district),
         "golden_persons": len(resolution.clustering.members),
+        "load_average_1m": os.getloadavg()[0],  # the machine is shared: read times with it
     }
+
+
+def _timed(action: Callable[[], Any]) -> tuple[Any, float]:
+    """The action's result and its wall time in seconds."""
+    started = time.perf_counter()
+    result = action()
+    return result, time.perf_counter() - started
 
 
 def run_incremental(
     district: SyntheticDistrict, settings: IdentitySettings, share: float
 ) -> dict[str, Any]:
-    """Resolve all but the last share of records, then link those as new records."""
+    """Link the last share of records as new, then one reviewer decision, both ways.
+
+    Each change is applied incrementally (``update``) and by a full relink with the same
+    model; the clusters must be the same.
+    """
     rows = [person_row(p) for p in district.patients]
     cut = int(len(rows) * (1 - share))
-    base = resolve(rows[:cut], decisions=InMemoryDecisionLog(), settings=settings)
-    started = time.perf_counter()
-    grown = link_new(
-        rows[:cut], rows[cut:], previous=base, decisions=InMemoryDecisionLog(), settings=settings
+    log = InMemoryDecisionLog()
+    base = resolve(rows[:cut], decisions=log, settings=settings)
+    grown, inc_s = _timed(
+        lambda: update(rows[:cut], rows[cut:], previous=base, decisions=log, settings=settings)
     )
-    seconds = time.perf_counter() - started
-    scores = _scores(grown.clustering.cluster_of, district.truth)
-    return {"existing": cut, "new": len(rows) - cut, "seconds": seconds} | scores
+    full, full_s = _timed(lambda: resolve(rows, decisions=log, settings=settings, model=base.model))
+    same_after_sync = grown.resolution.clustering.members == full.clustering.members
+    left, right = next(m for m in grown.resolution.clustering.members.values() if len(m) > 1)[:2]
+    reject(log, left, right, reviewer="bench", at=datetime.now(UTC), reason="bench")
+    decided, dec_s = _timed(
+        lambda: update(
+            grown.rows,
+            [],
+            previous=grown.resolution,
+            decisions=log,
+            settings=settings,
+            seeds=[left, right],
+        )
+    )
+    full2, full2_s = _timed(
+        lambda: resolve(rows, decisions=log, settings=settings, model=base.model)
+    )
+    scores = _scores(grown.resolution.clustering.cluster_of, district.truth)
+    return {
+        "load_average_1m": os.getloadavg()[0],
+        "existing": cut,
+        "new": len(rows) - cut,
+        "seconds": inc_s,
+        "region_after_sync": len(grown.region),
+        "full_relink_seconds": full_s,
+        "same_clusters_after_sync": same_after_sync,
+        "decision_seconds": dec_s,
+        "region_after_decision": len(decided.region),
+        "full_relink_after_decision_seconds": full2_s,
+        "same_clusters_after_decision": (
+            decided.resolution.clustering.members == full2.clustering.members
+        ),
+    } | scores
+
+
+def _incremental_table(inc: dict[str, Any]) -> str:
+    """Incremental against full relinking, as lines."""
+    return "\n".join(
+        [
+            f"incremental vs full relink ({inc['existing']} records linked, same model):",
+            f"  sync of {inc['new']} new records: incremental {inc['seconds']:.1f} s "
+            f"(re-clustered {inc['region_after_sync']} records), full relink "
+            f"{inc['full_relink_seconds']:.1f} s, same clusters: {inc['same_clusters_after_sync']}"
+            f" (P {inc['precision']:.5f}, R {inc['recall']:.4f})",
+            f"  one reviewer decision: incremental {inc['decision_seconds']:.2f} s "
+            f"(re-clustered {inc['region_after_decision']} records), full relink "
+            f"{inc['full_relink_after_decision_seconds']:.1f} s, same clusters: "
+            f"{inc['same_clusters_after_decision']}",
+            f"  load average (1 min) at the end: {inc['load_average_1m']:.1f}",
+        ]
+    )
 
 
 def _table(results: list[dict[str, Any]]) -> str:
     head = (
         f"{'data':<9} {'records':>8} {'method':<9} {'precision':>9} {'recall':>7} {'F1':>7} "
-        f"{'seconds':>8} {'review':>7} {'hard-neg merged':>16}"
+        f"{'seconds':>8} {'review':>7} {'hard-neg merged':>16} {'load':>5}"
     )
     lines = [head, "-" * len(head)]
     for r in results:
@@ -203,7 +266,7 @@ def _table(results: list[dict[str, Any]]) -> str:
         lines.append(
             f"{r['data']:<9} {r['records']:>8} {'engine':<9} {e['precision']:>9.5f} "
             f"{e['recall']:>7.4f} {e['f1']:>7.4f} {e['seconds']:>8.1f} "
-            f"{r['review_queue']:>7} {hn:>16}"
+            f"{r['review_queue']:>7} {hn:>16} {r['load_average_1m']:>5.1f}"
         )
         lines.append(
             f"{'':<9} {'':>8} {'exact ID':<9} {b['precision']:>9.5f} {b['recall']:>7.4f} "
@@ -235,7 +298,8 @@ def _arguments() -> argparse.Namespace:
         type=int,
         default=0,
         metavar="RECORDS",
-        help="also time linking the last 1%% of a district of RECORDS as new records",
+        help="also link the last 1%% of a district of RECORDS as new records and one decision, "
+        "incrementally and by a full relink",
     )
     return parser.parse_args()
 
@@ -271,11 +335,7 @@ def main() -> None:
     print(f"thresholds: match {settings.match_threshold}, review {settings.review_threshold}")
     print(_table(results))
     if incremental:
-        print(
-            f"incremental: {incremental['new']} new records linked against "
-            f"{incremental['existing']} in {incremental['seconds']:.1f} s "
-            f"(precision {incremental['precision']:.5f}, recall {incremental['recall']:.4f})"
-        )
+        print(_incremental_table(incremental))
     summary = {
         "noise": args.noise,
         "link_incomplete": args.link_incomplete,
