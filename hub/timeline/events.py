@@ -20,6 +20,7 @@ __all__ = ["EVENT_KINDS", "TimelineEvent", "build_timeline", "risk_series"]
 EVENT_KINDS: tuple[str, ...] = tuple(KIND_LABELS)
 
 _ICD10 = "http://hl7.org/fhir/sid/icd-10"
+_SOCIAL_SERVICE = "410606002"  # SNOMED CT social service procedure
 _CLASS_KIND = {
     "AMB": "follow-up",
     "HH": "home-visit",
@@ -95,6 +96,12 @@ def _condition_day(r: Resource, index: Mapping[str, Resource]) -> date | None:
 
 def _condition(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
     code = r.get("code") or {}
+    categories = [c.get("code") for cat in r.get("category") or [] for c in cat.get("coding") or []]
+    if "health-concern" in categories:  # a need found by the agency's needs assessment
+        when = _condition_day(r, index)
+        if when:
+            yield when, "needs-assessment", display_of(code), (ref_of(r),), None, None
+        return
     icd = next((c for c in code.get("coding") or [] if c.get("system") == _ICD10), None)
     when = _condition_day(r, index)
     if icd and when:
@@ -116,6 +123,11 @@ def _observation(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]
         level = code_of(r.get("valueCodeableConcept"), "smd-risk-level")
         if level is not None and level.isdigit():
             yield when, "risk-change", level, (ref_of(r),), float(level), "risk-level"
+    elif code == "follow-up-class":
+        klass = code_of(r.get("valueCodeableConcept"), "smd-follow-up-class")
+        if klass is not None and klass.isdigit():
+            label = display_of(r.get("valueCodeableConcept")) or klass
+            yield when, "class-change", label, (ref_of(r),), float(klass), "follow-up-class"
     elif code.endswith("-total"):
         value = r.get("valueInteger", (r.get("valueQuantity") or {}).get("value"))
         if isinstance(value, int | float):
@@ -156,11 +168,31 @@ def _medication(r: Resource) -> str:
     )
 
 
+_STATUS_EXT = "https://carehub.org/fhir/StructureDefinition/management-status"
+
+
 def _episode(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
     episode_type = code_of((r.get("type") or [None])[0], "episode-type")
     end = day((r.get("period") or {}).get("end"))
-    if r.get("status") == "finished" and end and episode_type != "inpatient-stay":
-        yield end, "case-closed", display_of((r.get("type") or [None])[0]), (ref_of(r),), None, None
+    if r.get("status") != "finished" or not end or episode_type == "inpatient-stay":
+        return
+    if episode_type == "community-management":  # lost, died, moved away: say which
+        status: dict[str, Any] = next(
+            (x for x in r.get("extension") or [] if x.get("url") == _STATUS_EXT), {}
+        )
+        coding = status.get("valueCoding") or {}
+        detail = str(coding.get("display") or coding.get("code") or "")
+        yield end, "management-status", detail, (ref_of(r),), None, None
+        return
+    yield end, "case-closed", display_of((r.get("type") or [None])[0]), (ref_of(r),), None, None
+
+
+def _procedure(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
+    """A social-work intervention (counselling, family work, linking resources, ...)."""
+    category = code_of(r.get("category"), "http://snomed.info/sct")
+    when = day(r.get("performedDateTime") or (r.get("performedPeriod") or {}).get("start"))
+    if category == _SOCIAL_SERVICE and when:
+        yield when, "intervention", display_of(r.get("code")), (ref_of(r),), None, None
 
 
 def _task(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:
@@ -182,6 +214,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "MedicationRequest": _medication_request,
     "EpisodeOfCare": _episode,
     "Task": _task,
+    "Procedure": _procedure,
 }
 
 
@@ -224,16 +257,16 @@ def build_timeline(
     closed_by_task = _closed_episodes(items)
     order = {kind: i for i, kind in enumerate(EVENT_KINDS)}
     events: list[TimelineEvent] = []
-    last_risk: float | None = None
+    last_value: dict[str, float | None] = {}
     for when, kind, detail, refs, value, series in sorted(
         _drafts(items), key=lambda d: (d[0], order[d[1]], d[3])
     ):
         if kind == "case-closed" and refs[0] in closed_by_task:
             continue
-        if kind == "risk-change":
-            if value == last_risk:
+        if kind in ("risk-change", "class-change"):
+            if value == last_value.get(kind):
                 continue  # only changes are events; the chart still draws every level
-            last_risk = value
+            last_value[kind] = value
         source = sources.get(refs[0], "unknown")
         events.append(TimelineEvent(when, kind, source, detail, refs, value, series))
     return events

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,9 @@ def test_golden_files_give_every_kind_from_the_right_source() -> None:
         ("medication-change", "hospital"),
         ("case-closed", "agency"),
         ("emergency", "station"),
+        ("class-change", "station"),
+        ("needs-assessment", "agency"),
+        ("intervention", "agency"),
     } <= kinds
     assert [e.date for e in events] == sorted(e.date for e in events)
     assert all(e.references for e in events)
@@ -108,3 +112,97 @@ def test_known_details_are_translated_for_the_chinese_ui() -> None:
     assert visit.summary("en") == "Home visit: Home visit (face-to-face)"
     scale = next(e for e in events if e.kind == "scale-result" and e.source == "agency")
     assert scale.summary("zh") == "量表结果: SSRS 总分 24"
+
+
+def _need(h: History, day: Any, domain: str, text: str) -> str:
+    need = h.add(
+        {
+            "resourceType": "Condition",
+            "id": f"need-{domain}",
+            "category": [
+                {
+                    "coding": [
+                        {
+                            "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                            "code": "health-concern",
+                        }
+                    ]
+                }
+            ],
+            "code": {"text": text},
+            "subject": h.subject,
+            "recordedDate": day.isoformat(),
+        }
+    )
+    return f"Condition/{need['id']}"
+
+
+def _intervention(h: History, day: Any, kind: str) -> str:
+    done = h.add(
+        {
+            "resourceType": "Procedure",
+            "id": f"iv-{kind}",
+            "status": "completed",
+            "category": {"coding": [{"system": "http://snomed.info/sct", "code": "410606002"}]},
+            "code": {"text": kind},
+            "subject": h.subject,
+            "performedDateTime": day.isoformat(),
+        }
+    )
+    return f"Procedure/{done['id']}"
+
+
+def test_needs_assessments_and_interventions_are_agency_events() -> None:
+    h = History("a1", source="agency")
+    need = _need(h, D0, "income", "家庭经济困难")
+    work = _intervention(h, days(D0, 7), "Linking resources")
+    h.add(  # an emergency measure is a Procedure too, but not a social-work intervention
+        {
+            "resourceType": "Procedure",
+            "id": "em-1",
+            "status": "completed",
+            "code": {"text": "police"},
+            "subject": h.subject,
+            "performedDateTime": D0.isoformat(),
+        }
+    )
+    events = build_timeline(h.resources, source_systems(h.resources))
+    picked = [(e.date, e.kind, e.source, e.references) for e in events]
+    assert picked == [
+        (D0, "needs-assessment", "agency", (need,)),
+        (days(D0, 7), "intervention", "agency", (work,)),
+    ]
+    assert events[1].summary("en") == "Intervention: Linking resources"
+    assert events[0].summary("zh") == "需求评估: 家庭经济困难"
+
+
+def test_follow_up_class_changes_are_events_only_when_the_class_changes() -> None:
+    h = History()
+    h.follow_up(D0, klass="3")
+    h.follow_up(days(D0, 90), klass="3")
+    h.follow_up(days(D0, 120), klass="1", risk=3)
+    h.follow_up(days(D0, 130), klass="2", risk=1)
+    events = [e for e in build_timeline(h.resources) if e.kind == "class-change"]
+    assert [(e.date, e.value) for e in events] == [
+        (D0, 3.0),
+        (days(D0, 120), 1.0),
+        (days(D0, 130), 2.0),
+    ]
+
+
+def test_the_station_ending_community_management_says_why() -> None:
+    h = History()
+    episode = h.station(date(2023, 1, 1), status="lost")
+    episode["status"] = "finished"
+    episode["period"]["end"] = days(D0, 40).isoformat()
+    episode["extension"][0]["valueCoding"]["display"] = "Lost to follow-up"
+    case = History("a2", source="agency")
+    closed = case.case(days(D0, -100))
+    case.resources[-1]["status"] = "finished"
+    case.resources[-1]["period"]["end"] = days(D0, 50).isoformat()
+    resources = h.resources + case.resources
+    events = build_timeline(resources, source_systems(resources))
+    ends = [(e.date, e.kind, e.detail) for e in events if e.date >= days(D0, 40)]
+    assert ends[0] == (days(D0, 40), "management-status", "Lost to follow-up")
+    assert ends[1][:2] == (days(D0, 50), "case-closed")
+    assert [e.references for e in events if e.kind == "case-closed"] == [(closed,)]
