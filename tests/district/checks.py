@@ -22,7 +22,8 @@ from hub.domain.identifiers import stable_id
 from hub.ingest.schema import landing, quarantine
 from hub.store import FhirStore
 from hub.store.schema import resource
-from mappings.agency_case import case_key
+from mappings.agency_case import case_key, need_key
+from mappings.agency_work import plan_key
 from mappings.hospital import admission_key
 from mappings.station_registration import community_episode_key
 
@@ -53,6 +54,12 @@ _ANCHORS: dict[str, Callable[[str, dict[str, Any]], list[tuple[str, str]]]] = {
         ("Patient", str(raw.get("client_id"))),
         ("EpisodeOfCare", case_key(key)),
     ],
+    "agency.needs_assessment": lambda _key, raw: [
+        ("Condition", need_key(str(raw.get("case_id")), str(need.get("domain"))))
+        for need in raw.get("needs") or []
+        if isinstance(need, dict)
+    ],
+    "agency.care_plan": lambda key, _raw: [("CarePlan", plan_key(key))],
 }
 _OUR_CODE_SYSTEMS = f"{CANONICAL_BASE}/CodeSystem/"
 _RISK = "risk-level"
