@@ -16,6 +16,7 @@ from simulators.config import StandardIntervals
 from simulators.dates import iso_dates
 from simulators.defects import DefectLog
 from simulators.district import STREETS
+from simulators.gaptruth import true_gaps
 from simulators.indicators import compute_indicators
 from simulators.lifecourse import LifeCourse
 
@@ -197,6 +198,8 @@ def write_truth(
         p, life.visits, life.admissions, people.start, people.end, rules
     )
     size += _write(indicators, folder / "indicators.parquet")
+    gaps = true_gaps(p, life.visits, life.admissions, life.emergencies, people.end)
+    size += _write(gaps, folder / "gaps.parquet")
     text = indicators.to_csv(index=False, lineterminator="\n").encode("utf-8")
     (folder / "indicators.csv").write_bytes(text)
     return size + len(text)

@@ -1,0 +1,237 @@
+"""Ground truth of the continuity-of-care gaps: which gaps are open at the end of the period.
+
+Computed from the simulator's own true events (the life course and the cohort's exits), never
+from what the hub stored, following DOMAIN.md's follow-up classification and intervals and
+the hub's rule catalogue (``truth/gaps.parquet``). A gap is named by the true person, the rule
+and the day its action was due, which is what the hub's Task carries as its due date.
+
+Rules covered: discharge without follow-up, follow-up overdue for the class, risk level 3+
+without response, non-adherence at two follow-ups in a row, readmission within 30 days,
+lost to follow-up. The agency's case-plan rule needs the case records, which reach
+:func:`simulators.truth.write_truth` only as keys, so it is not part of this truth yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import numpy as np
+import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
+
+from simulators.config import StandardIntervals
+from simulators.dates import NO_DAY, iso_dates
+
+__all__ = ["GAP_COLUMNS", "GAP_RULES", "GapRules", "PersonEvents", "open_gaps", "true_gaps"]
+
+#: Columns of ``truth/gaps.parquet``.
+GAP_COLUMNS = ["person_id", "rule", "due", "evidence_day"]
+#: The rules this truth covers (ids as the hub's catalogue names them).
+GAP_RULES = (
+    "discharge-follow-up",
+    "follow-up-overdue",
+    "high-risk-response",
+    "medication-non-adherence",
+    "readmission-review",
+    "lost-to-follow-up",
+)
+_NON_ADHERENT = (2, 3)  # intermittent, not taking
+
+
+@dataclass(frozen=True)
+class GapRules:
+    """The rule parameters (DOMAIN.md defaults; the hub's follow_up settings mirror them)."""
+
+    intervals: StandardIntervals = field(default_factory=StandardIntervals)
+    discharge_follow_up_days: int = 14
+    readmission_days: int = 30
+    readmission_review_days: int = 14
+    high_risk_level: int = 3
+    lost_after_missed_visits: int = 3
+    lookback_days: int = 365
+
+
+@dataclass(frozen=True)
+class PersonEvents:
+    """One person's true events, day numbers; visits as (day, class, adherence, risk)."""
+
+    registered: int
+    exit_reason: str  # "" (still managed), deceased, moved, lost
+    visits: list[tuple[int, int, int, int]]
+    stays: list[tuple[int, int]]  # (admitted, discharged or NO_DAY)
+    emergencies: list[int]
+
+
+Gap = tuple[str, int, int]  # rule, due day, evidence day
+
+
+def _interval(previous: int | None, cls: int, r: StandardIntervals) -> int:
+    """Days allowed after a visit of class ``cls`` (2 weeks on a first 'basically stable')."""
+    if cls == 1:
+        return r.unstable
+    if cls == 2:
+        return r.basically_stable_first if previous != 2 else r.basically_stable_repeat
+    return r.stable
+
+
+def _in_hospital(e: PersonEvents, day: int) -> bool:
+    return any(a <= day and (d == NO_DAY or d > day) for a, d in e.stays)
+
+
+def _discharge(e: PersonEvents, as_of: int, r: GapRules) -> Iterator[Gap]:
+    """A discharge needs a community follow-up (or a readmission) within N days."""
+    for _, out in e.stays:
+        if out == NO_DAY or not as_of - r.lookback_days <= out <= as_of:
+            continue
+        due = out + r.discharge_follow_up_days
+        seen = any(out <= v[0] <= as_of for v in e.visits)
+        back = any(out < a <= as_of for a, _ in e.stays)
+        if as_of > due and not seen and not back:
+            yield "discharge-follow-up", due, out
+
+
+def _last_visit(e: PersonEvents, as_of: int) -> tuple[int | None, tuple[int, int, int, int] | None]:
+    """(class of the visit before the last, the last visit) up to ``as_of``."""
+    done = [v for v in e.visits if v[0] <= as_of]
+    if not done:
+        return None, None
+    return (done[-2][1] if len(done) > 1 else None), done[-1]
+
+
+def _overdue(e: PersonEvents, as_of: int, r: GapRules) -> Iterator[Gap]:
+    """The next follow-up is due within the interval of the class set at the last one."""
+    if e.exit_reason or _in_hospital(e, as_of):
+        return
+    previous, last = _last_visit(e, as_of)
+    if last is None:
+        due = e.registered + r.intervals.stable
+        if as_of > due:
+            yield "follow-up-overdue", due, e.registered
+        return
+    due = last[0] + _interval(previous, last[1], r.intervals)
+    discharged = any(d != NO_DAY and last[0] <= d <= as_of for _, d in e.stays)
+    if as_of > due and not discharged:
+        yield "follow-up-overdue", due, last[0]
+
+
+def _high_risk(e: PersonEvents, as_of: int, r: GapRules) -> Iterator[Gap]:
+    """Risk 3+ at a follow-up needs admission, emergency handling or another follow-up."""
+    for i, (day, _, _, risk) in enumerate(e.visits):
+        if risk < r.high_risk_level or not as_of - r.lookback_days <= day <= as_of:
+            continue
+        others = [v[0] for k, v in enumerate(e.visits) if k != i]
+        answers = [*others, *e.emergencies, *(a for a, _ in e.stays)]
+        due = day + r.intervals.unstable
+        if as_of > due and not any(day <= d <= as_of for d in answers):
+            yield "high-risk-response", due, day
+
+
+def _non_adherence(e: PersonEvents, as_of: int, r: GapRules) -> Iterator[Gap]:
+    """The last follow-ups, two or more in a row, all intermittent or not taking."""
+    run = 0
+    done = [v for v in e.visits if v[0] <= as_of]
+    for v in reversed(done):
+        if v[2] not in _NON_ADHERENT:
+            break
+        run += 1
+    if run >= 2:
+        second = done[len(done) - run + 1][0]
+        yield "medication-non-adherence", second + r.intervals.basically_stable_first, second
+
+
+def _readmission(e: PersonEvents, as_of: int, r: GapRules) -> Iterator[Gap]:
+    """An admission within N days of a discharge, not yet answered by its discharge plan."""
+    stays = sorted(e.stays)
+    for (_, out), (again, again_out) in pairwise(stays):
+        if out == NO_DAY or not as_of - r.lookback_days <= again <= as_of:
+            continue
+        if 0 <= again - out <= r.readmission_days and (again_out == NO_DAY or again_out > as_of):
+            yield "readmission-review", again + r.readmission_review_days, again
+
+
+def _lost(e: PersonEvents, as_of: int, r: GapRules) -> Iterator[Gap]:
+    """No contact for N intervals in a row, or recorded as lost by the station."""
+    if e.exit_reason in ("deceased", "moved") or _in_hospital(e, as_of):
+        return
+    recorded = e.exit_reason == "lost"
+    previous, last = _last_visit(e, as_of)
+    if last is None:
+        if recorded:
+            yield "lost-to-follow-up", e.registered, e.registered
+        return
+    allowed = _interval(previous, last[1], r.intervals) * r.lost_after_missed_visits
+    lost_on = last[0] + allowed
+    if as_of > lost_on or recorded:
+        yield "lost-to-follow-up", min(lost_on, as_of), last[0]
+
+
+def open_gaps(e: PersonEvents, as_of: int, r: GapRules) -> list[Gap]:
+    """Every gap of one person open on ``as_of``."""
+    gaps = [*_readmission(e, as_of, r)]
+    if e.exit_reason in ("deceased", "moved"):
+        return gaps  # died or moved away: the station owes no more follow-up
+    for rule in (_discharge, _overdue, _high_risk, _non_adherence, _lost):
+        gaps += rule(e, as_of, r)
+    return gaps
+
+
+def _exit_reasons(persons: pd.DataFrame, as_of: int) -> np.ndarray:
+    exit_day = persons["exit"].to_numpy()
+    gone = exit_day <= as_of
+    return np.select(
+        [
+            gone & (persons["death"].to_numpy() == exit_day),
+            gone & (persons["moved"].to_numpy() == exit_day),
+            gone,
+        ],
+        ["deceased", "moved", "lost"],
+        "",
+    )
+
+
+def _grouped(frame: pd.DataFrame, columns: list[str]) -> dict[int, list[tuple[int, ...]]]:
+    found: dict[int, list[tuple[int, ...]]] = {}
+    rows = zip(frame["person"].tolist(), *(frame[c].tolist() for c in columns), strict=True)
+    for person, *values in rows:
+        found.setdefault(int(person), []).append(tuple(int(v) for v in values))
+    return found
+
+
+def true_gaps(
+    persons: pd.DataFrame,
+    visits: pd.DataFrame,
+    admissions: pd.DataFrame,
+    emergencies: pd.DataFrame,
+    as_of: int,
+    rules: GapRules | None = None,
+) -> pd.DataFrame:
+    """Open gaps of every person on ``as_of`` (the first day after the simulated period)."""
+    r = rules or GapRules()
+    reasons = _exit_reasons(persons, as_of)
+    by_visit = _grouped(visits.sort_values(["person", "day"]), ["day", "cls", "adherence", "risk"])
+    by_stay = _grouped(admissions, ["admitted", "discharged"])
+    by_event = _grouped(emergencies, ["day"])
+    registered = persons["registered"].to_numpy()
+    rows: list[tuple[int, str, int, int]] = []
+    for person in range(len(persons)):
+        events = PersonEvents(
+            int(registered[person]),
+            str(reasons[person]),
+            [(v[0], v[1], v[2], v[3]) for v in by_visit.get(person, [])],
+            [(s[0], s[1]) for s in by_stay.get(person, [])],
+            [d[0] for d in by_event.get(person, [])],
+        )
+        rows += [(person, *gap) for gap in open_gaps(events, as_of, r)]
+    frame = pd.DataFrame(rows, columns=["person", "rule", "due", "evidence"])
+    return pd.DataFrame(
+        {
+            "person_id": np.array(
+                [f"P{k + 1:07d}" for k in frame["person"].tolist()], dtype=object
+            ),
+            "rule": frame["rule"].astype(object).to_numpy(),
+            "due": iso_dates(frame["due"].to_numpy(dtype=np.int64)),
+            "evidence_day": iso_dates(frame["evidence"].to_numpy(dtype=np.int64)),
+        },
+        columns=GAP_COLUMNS,
+    )
