@@ -15,6 +15,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from hub.api.app import create_app
 from hub.config import load_settings
+from hub.security.at_rest import field_sealer
 from hub.store import open_store
 
 __all__ = ["NoDelayHttpToolsProtocol", "app"]
@@ -23,7 +24,8 @@ __all__ = ["NoDelayHttpToolsProtocol", "app"]
 def app() -> FastAPI:
     """Read the settings, open (and migrate) the store, and build the app."""
     settings = load_settings()
-    return create_app(settings, open_store(settings.effective_database_url))
+    store = open_store(settings.effective_database_url, sealer=field_sealer(settings))
+    return create_app(settings, store)
 
 
 class NoDelayHttpToolsProtocol(HttpToolsProtocol):

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from hub.config import ConfigurationError, Settings, load_settings
+from hub.security.at_rest import field_sealer
 from hub.store import FhirStore, StoreUnavailable, open_store
 
 __all__ = ["console", "fail", "open_store_or_exit", "out", "settings_or_exit"]
@@ -45,8 +46,8 @@ def settings_or_exit(**overrides: object) -> Settings:
 
 
 def open_store_or_exit(settings: Settings) -> FhirStore:
-    """The migrated store, or exit naming the database setting."""
+    """The migrated store (identifiers sealed at rest), or exit naming the database setting."""
     try:
-        return open_store(settings.effective_database_url)
+        return open_store(settings.effective_database_url, sealer=field_sealer(settings))
     except StoreUnavailable as exc:
         fail(str(exc))

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table
 
-from hub.store.schema import JsonDocument, metadata
+from hub.store.schema import JsonDocument, SealedText, metadata
 
 __all__ = ["audit_event", "hub_client", "hub_user"]
 
@@ -48,7 +48,7 @@ audit_event = Table(
     Column("client_ip", String(64), nullable=True),
     Column("patient", String(128), nullable=True),
     Column("entity", String(255), nullable=True),
-    Column("query", Text, nullable=True),
+    Column("query", SealedText, nullable=True),  # a search may name a resident ID
     Column("status", Integer, nullable=False),
     Index("ix_audit_event_recorded", "recorded"),
     Index("ix_audit_event_patient", "patient"),

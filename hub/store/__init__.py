@@ -13,12 +13,14 @@ from hub.store.errors import (
 )
 from hub.store.migrate import is_up_to_date, upgrade
 from hub.store.repository import FhirStore, StoredResource, StoreSession, WriteSummary
+from hub.store.sealing import Sealer
 
 __all__ = [
     "FhirStore",
     "InvalidResource",
     "ResourceGone",
     "ResourceNotFound",
+    "Sealer",
     "StoreError",
     "StoreSession",
     "StoreUnavailable",
@@ -33,12 +35,17 @@ __all__ = [
 ]
 
 
-def open_store(database_url: str, *, migrate: bool = True) -> FhirStore:
-    """Connect (or say in one sentence why not), bring the schema up to date, and index writes."""
+def open_store(
+    database_url: str, *, migrate: bool = True, sealer: Sealer | None = None
+) -> FhirStore:
+    """Connect (or say in one sentence why not), bring the schema up to date, and index writes.
+
+    ``sealer`` keeps sensitive values sealed at rest (``hub.store.sealing``).
+    """
     from hub.search.extract import index_resource
 
     engine = make_engine(database_url)
     check_connection(engine)
     if migrate and not is_up_to_date(engine):
         upgrade(engine)
-    return FhirStore(engine, indexer=index_resource)
+    return FhirStore(engine, indexer=index_resource, sealer=sealer)

@@ -35,7 +35,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hub.store.documents import content_hash, dumps, require_type_and_id, stamp_meta, utc_now
 from hub.store.errors import InvalidResource, ResourceGone, ResourceNotFound, VersionConflict
-from hub.store.schema import INDEX_TABLES, resource, resource_history
+from hub.store.schema import INDEX_TABLES, resource, resource_history, sealing_processors
+from hub.store.sealing import Sealer, install_sealer
 
 __all__ = [
     "FhirStore",
@@ -105,12 +106,17 @@ def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
     columns = [c.name for c in table.columns]
     driver = conn.connection.driver_connection
     assert driver is not None
+    # COPY bypasses the column types, so it applies their sealing itself (hub.store.sealing)
+    sealing = sealing_processors(table, conn.dialect)
     with (
         driver.cursor() as cursor,
         cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
     ):
         for row in rows:
-            copy.write_row([row.get(c) for c in columns])
+            values = [row.get(c) for c in columns]
+            if sealing is not None:
+                values = [v if p is None else p(v) for p, v in zip(sealing, values, strict=True)]
+            copy.write_row(values)
 
 
 def _id_in(conn: Connection, ids: list[str]) -> ColumnElement[bool]:
@@ -492,8 +498,11 @@ class FhirStore:
         *,
         indexer: Indexer = _no_index,
         clock: Callable[[], datetime] = utc_now,
+        sealer: Sealer | None = None,
     ) -> None:
         self.engine, self.indexer, self.clock = engine, indexer, clock
+        if sealer is not None:
+            install_sealer(engine, sealer)
 
     @contextmanager
     def begin(self) -> Iterator[StoreSession]:

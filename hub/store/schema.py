@@ -27,9 +27,13 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine, UserDefinedType
 
+from hub.store.sealing import sealer_of
+
 __all__ = [
     "INDEX_TABLES",
+    "IndexCode",
     "JsonDocument",
+    "SealedText",
     "idx_date",
     "idx_quantity",
     "idx_reference",
@@ -38,6 +42,7 @@ __all__ = [
     "metadata",
     "resource",
     "resource_history",
+    "sealing_processors",
 ]
 
 metadata = MetaData()
@@ -74,8 +79,67 @@ class JsonDocument(TypeDecorator[str]):
         return cast(bindvalue, self)
 
     def column_expression(self, column: Any) -> ColumnElement[Any] | None:
-        """Read JSONB back as text so the driver does not parse it."""
-        return cast(column, Text)
+        """Read JSONB back as text so the driver does not parse it (revealed on the way)."""
+        return cast(column, _RevealedJson())
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """Seal sensitive values when a sealer is installed (``hub.store.sealing``)."""
+        sealer = sealer_of(dialect)
+        return value if sealer is None or value is None else sealer.seal_json(value)
+
+
+class _RevealedJson(TypeDecorator[str]):
+    """The text a ``JsonDocument`` column is read as: sealed values revealed."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        """Reveal sealed values when a sealer is installed."""
+        sealer = sealer_of(dialect)
+        return value if sealer is None or value is None else sealer.reveal_json(value)
+
+
+class SealedText(TypeDecorator[str]):
+    """Free text that may quote a sensitive value: sealed as a whole when it does."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """Seal the text when a sealer is installed."""
+        sealer = sealer_of(dialect)
+        return value if sealer is None or value is None else sealer.seal_text(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        """Reveal the text when a sealer is installed."""
+        sealer = sealer_of(dialect)
+        return value if sealer is None or value is None else sealer.reveal_text(value)
+
+
+class IndexCode(TypeDecorator[str]):
+    """A token code: a keyed hash when sensitive, in index rows and in queries alike."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """Hash the code when a sealer is installed and the code is sensitive."""
+        sealer = sealer_of(dialect)
+        return value if sealer is None or value is None else sealer.index_code(value)
+
+
+_SEALING_TYPES = (JsonDocument, SealedText, IndexCode)
+
+
+def sealing_processors(table: Table, dialect: Dialect) -> list[Any] | None:
+    """Per column, the sealing a raw COPY must apply itself (None: no sealer installed)."""
+    if sealer_of(dialect) is None:
+        return None
+    return [
+        c.type.bind_processor(dialect) if isinstance(c.type, _SEALING_TYPES) else None
+        for c in table.columns
+    ]
 
 
 def _key_columns() -> list[Column[Any]]:
@@ -116,7 +180,7 @@ idx_token = Table(
     *_key_columns(),
     Column("param", String(64), nullable=False),
     Column("system", String(255), nullable=True),
-    Column("code", String(255), nullable=True),
+    Column("code", IndexCode(255), nullable=True),
     Index("ix_token_lookup", "resource_type", "param", "code", "system"),
     Index("ix_token_resource", "resource_type", "resource_id"),
 )

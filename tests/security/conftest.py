@@ -12,9 +12,11 @@ import pytest
 from hub.api import create_app
 from hub.config import AuthSettings, Settings
 from hub.domain.codes import identifier_system
+from hub.security.at_rest import field_sealer
 from hub.security.roles import Role, role_scopes
 from hub.security.tokens import TokenService
 from hub.store import FhirStore
+from hub.store.sealing import install_sealer
 from tests.continuity.district import three_sources
 
 with warnings.catch_warnings():
@@ -61,8 +63,16 @@ def secure_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def secure_app(store: FhirStore, secure_settings: Settings) -> Iterator[TestClient]:
-    """A client of the hub with access control on, over the loaded store."""
+def sealed_store(store: FhirStore, secure_settings: Settings) -> FhirStore:
+    """The store with resident IDs and phone numbers sealed at rest, as the hub opens it."""
+    install_sealer(store.engine, field_sealer(secure_settings))
+    return store
+
+
+@pytest.fixture
+def secure_app(sealed_store: FhirStore, secure_settings: Settings) -> Iterator[TestClient]:
+    """A client of the hub with access control on, over the loaded (sealed) store."""
+    store = sealed_store
     secure_settings.data_dir.mkdir(parents=True, exist_ok=True)
     store.write_many(district_records())
     app = create_app(secure_settings, store)
