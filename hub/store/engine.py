@@ -69,6 +69,8 @@ def _ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
         try:
             with dbapi_connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
+            # The ping opened a transaction; end it, or autocommit cannot be switched on.
+            dbapi_connection.rollback()
         except Exception as exc:  # any failure: the pool discards the connection and retries
             raise DisconnectionError(str(exc)) from exc
 

@@ -48,3 +48,13 @@ def test_without_the_idle_ping_a_dropped_connection_fails_the_caller(postgres_ur
         _backend_pid(engine)
     assert _backend_pid(engine) != dropped  # the pool recovers on the next checkout
     engine.dispose()
+
+
+def test_a_pinged_connection_can_still_switch_to_autocommit(postgres_url: str) -> None:
+    """Single reads run on AUTOCOMMIT connections: the ping must leave no transaction open."""
+    engine = make_engine(postgres_url, idle_ping_seconds=0)
+    _backend_pid(engine)  # checked in: the next checkout pings it
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    with autocommit.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1
+    engine.dispose()
