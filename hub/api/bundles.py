@@ -55,17 +55,26 @@ def page_links(
     offset: int,
     page_size: int,
     total: int | None,
+    next_cursor: str | None = None,
 ) -> list[dict[str, str]]:
-    """self, next and previous links: the same query with another ``_offset``."""
-    pairs = [(k, v) for k, v in kept if k not in ("_count", "_offset")]
+    """self, next and previous links: the same query at another place.
 
-    def url(at: int) -> str:
-        query = [*pairs, ("_count", str(count))] + ([("_offset", str(at))] if at else [])
+    A search passes ``next_cursor`` when rows follow the page: the next link continues
+    after the page's last row (keyset paging). History and $everything move ``_offset``.
+    """
+    this = [(k, v) for k, v in kept if k == "_cursor"]
+    pairs = [(k, v) for k, v in kept if k not in ("_count", "_offset", "_cursor")]
+
+    def url(at: int | None = None, cursor: list[tuple[str, str]] | None = None) -> str:
+        query = [*pairs, ("_count", str(count))]
+        query += cursor if cursor else [("_offset", str(at))] if at else []
         return f"{base_url}?{urlencode(query)}"
 
-    links = [{"relation": "self", "url": url(offset)}]
+    links = [{"relation": "self", "url": url(offset, this)}]
     more = page_size >= count > 0 and (total is None or offset + count < total)
-    if more:
+    if next_cursor:  # the search read one row past the page: there is a next page
+        links.append({"relation": "next", "url": url(cursor=[("_cursor", next_cursor)])})
+    elif more:
         links.append({"relation": "next", "url": url(offset + count)})
     if offset > 0 and count > 0:
         links.append({"relation": "previous", "url": url(max(0, offset - count))})

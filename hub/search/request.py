@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from hub.search.errors import InvalidSearch
+from hub.search.paging import Cursor, decode_cursor
 from hub.search.parameters import SEARCH_PARAMETERS, SearchParameter, parameters_for
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "IncludeSpec",
     "SearchRequest",
     "parse_search",
+    "sort_signature",
     "split_escaped",
 ]
 
@@ -44,6 +46,7 @@ CONTROL_PARAMETERS = frozenset(
     {
         "_count",
         "_offset",
+        "_cursor",
         "_sort",
         "_include",
         "_revinclude",
@@ -97,6 +100,8 @@ class SearchRequest:
     summary: str | None = None
     elements: tuple[str, ...] = ()
     total: str | None = None
+    #: Where the previous page ended (keyset paging); None on a first or ``_offset`` page.
+    cursor: Cursor | None = None
     #: The query pairs in force (for the self link), and the names that were ignored.
     kept: list[tuple[str, str]] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
@@ -238,11 +243,18 @@ def _sort(request: SearchRequest, value: str) -> None:
         request.sort.append((param, descending))
 
 
+def sort_signature(request: SearchRequest) -> str:
+    """The request's ``_sort`` as one canonical text (a cursor is valid for that sort only)."""
+    return ",".join(("-" if descending else "") + p.code for p, descending in request.sort)
+
+
 def _control(request: SearchRequest, key: str, value: str) -> None:
     if key == "_count":
         request.count = _int(key, value, 0, MAX_COUNT)
     elif key == "_offset":
         request.offset = _int(key, value, 0, 10**9)
+    elif key == "_cursor":
+        request.cursor = decode_cursor(value)
     elif key == "_sort":
         _sort(request, value)
     elif key in ("_include", "_include:iterate"):

@@ -9,9 +9,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
-from hub.search.request import IncludeSpec, SearchRequest
+from hub.search.errors import InvalidSearch
+from hub.search.paging import Cursor, after_clause, encode_cursor
+from hub.search.request import IncludeSpec, SearchRequest, sort_signature
 from hub.search.sql import QueryContext, criterion_clause, local_reference, sort_key
 from hub.store.schema import idx_reference, resource
 
@@ -37,6 +39,8 @@ class SearchResult:
     matches: list[Hit]
     included: list[Hit] = field(default_factory=list)
     total: int | None = None
+    #: The ``_cursor`` of the next page when this one is full (keyset paging).
+    next_cursor: str | None = None
 
 
 def _where(request: SearchRequest, ctx: QueryContext) -> list[Any]:
@@ -48,13 +52,33 @@ def _where(request: SearchRequest, ctx: QueryContext) -> list[Any]:
     ]
 
 
-def _order(request: SearchRequest) -> list[Any]:
-    order: list[Any] = []
-    for param, descending in request.sort:
-        key = sort_key(request.resource_type, param, resource)
-        order.append(key.desc().nulls_last() if descending else key.asc().nulls_last())
-    order.append(resource.c.resource_id)
-    return order
+def _page_query(request: SearchRequest, ctx: QueryContext) -> Select[Any]:
+    """One page in the request's order: after its cursor (keyset) or at its offset.
+
+    The sort keys are computed once in a subquery and returned with each row, so the
+    last row of a page can say where the next one starts.
+    """
+    keys = [
+        sort_key(request.resource_type, param, resource).label(f"k{i}")
+        for i, (param, _) in enumerate(request.sort)
+    ]
+    inner = (
+        select(resource.c.resource_id, resource.c.content, *keys)
+        .where(*_where(request, ctx))
+        .subquery()
+    )
+    columns = [(inner.c[f"k{i}"], descending) for i, (_, descending) in enumerate(request.sort)]
+    order = [c.desc().nulls_last() if d else c.asc().nulls_last() for c, d in columns]
+    query = (
+        select(inner.c.resource_id, inner.c.content, *(c for c, _ in columns))
+        .order_by(*order, inner.c.resource_id)
+        .limit(request.count + 1)  # one more than the page tells whether a next one exists
+    )
+    if request.cursor is None:
+        return query.offset(request.offset)
+    if request.cursor.sort != sort_signature(request):
+        raise InvalidSearch("_cursor belongs to another _sort; start again from the first page.")
+    return query.where(after_clause(columns, inner.c.resource_id, request.cursor))
 
 
 def count_matches(conn: Connection, request: SearchRequest, ctx: QueryContext) -> int:
@@ -67,22 +91,22 @@ def run_search(conn: Connection, request: SearchRequest, ctx: QueryContext) -> S
     """The page the request asks for, with includes and (unless ``_total=none``) the total."""
     if request.summary == "count":
         return SearchResult([], total=count_matches(conn, request, ctx))
-    where = _where(request, ctx)
-    query = (
-        select(resource.c.resource_id, resource.c.content)
-        .where(*where)
-        .order_by(*_order(request))
-        .limit(request.count)
-        .offset(request.offset)
-    )
-    matches = [Hit(request.resource_type, row[0], row[1]) for row in conn.execute(query)]
+    rows = list(conn.execute(_page_query(request, ctx)))
+    more, rows = len(rows) > request.count, rows[: request.count]
+    matches = [Hit(request.resource_type, row[0], row[1]) for row in rows]
+    position = request.cursor.position if request.cursor else request.offset
     total: int | None = None
     if request.total != "none":
-        if len(matches) < request.count and (matches or request.offset == 0):
+        short = len(matches) < request.count and (matches or position == 0)
+        if short and request.cursor is None:
             total = request.offset + len(matches)
         else:
             total = count_matches(conn, request, ctx)
     result = SearchResult(matches, total=total)
+    if more and rows:
+        last = rows[-1]
+        cursor = Cursor(sort_signature(request), tuple(last[2:]), last[0], position + len(rows))
+        result.next_cursor = encode_cursor(cursor)
     if request.include or request.revinclude:
         result.included = _includes(conn, request, matches, ctx.base_url)
     return result

@@ -67,9 +67,10 @@ def search_bundle(store: FhirStore, settings: Settings, request: SearchRequest) 
         f"{base}/{request.resource_type}",
         request.kept,
         count=request.count,
-        offset=request.offset,
+        offset=request.cursor.position if request.cursor else request.offset,
         page_size=len(result.matches),
         total=result.total,
+        next_cursor=result.next_cursor,
     )
     return bundle_bytes(header, _entries(base, request, result))
 
