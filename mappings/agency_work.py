@@ -25,10 +25,12 @@ from mappings.agency_case import case_key, need_key
 
 __all__ = [
     "MAPPING_VERSION",
+    "contact_key",
     "map_care_plan",
     "map_contact",
     "map_intervention",
     "map_supervision",
+    "plan_key",
     "to_goal",
 ]
 
@@ -53,6 +55,11 @@ _SOCIAL_SERVICE = {
 def plan_key(plan_id: str) -> str:
     """Key of one care plan's CarePlan."""
     return f"care_plan|{plan_id}"
+
+
+def contact_key(contact_id: str) -> str:
+    """Key of one contact's Encounter (interventions done at the contact point at it)."""
+    return f"contact|{contact_id}"
 
 
 def to_goal(plan: AgencyCareplan, index: int, ctx: MappingContext) -> Any:
@@ -166,7 +173,7 @@ def map_contact(
     encounter = build(
         {
             "resourceType": "Encounter",
-            "id": stable_id(ctx.source_system, "Encounter", f"contact|{contact.contact_id}"),
+            "id": stable_id(ctx.source_system, "Encounter", contact_key(contact.contact_id)),
             "extension": [
                 {
                     "url": _R5_ENCOUNTER_BASED_ON,
@@ -216,7 +223,7 @@ def _link_task(intervention: AgencyIntervention, ctx: MappingContext, where: Whe
             "code": concept(ours("task-code", "link-resource")),
             "focus": ref(ctx, "Procedure", key),
             "for": ref(ctx, "Patient", intervention.client_id),
-            "encounter": ref(ctx, "Encounter", f"contact|{intervention.contact_id}")
+            "encounter": ref(ctx, "Encounter", contact_key(intervention.contact_id))
             if intervention.contact_id
             else None,
             "authoredOn": day(intervention.performed_on),
@@ -252,7 +259,7 @@ def map_intervention(
             "category": concept(_SOCIAL_SERVICE),
             "code": concept(code),
             "subject": ref(ctx, "Patient", intervention.client_id),
-            "encounter": ref(ctx, "Encounter", f"contact|{intervention.contact_id}")
+            "encounter": ref(ctx, "Encounter", contact_key(intervention.contact_id))
             if intervention.contact_id
             else None,
             "performedDateTime": day(intervention.performed_on),

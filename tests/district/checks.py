@@ -23,7 +23,7 @@ from hub.ingest.schema import landing, quarantine
 from hub.store import FhirStore
 from hub.store.schema import resource
 from mappings.agency_case import case_key, need_key
-from mappings.agency_work import plan_key
+from mappings.agency_work import contact_key, plan_key
 from mappings.hospital import admission_key
 from mappings.station_registration import community_episode_key
 
@@ -60,6 +60,7 @@ _ANCHORS: dict[str, Callable[[str, dict[str, Any]], list[tuple[str, str]]]] = {
         if isinstance(need, dict)
     ],
     "agency.care_plan": lambda key, _raw: [("CarePlan", plan_key(key))],
+    "agency.contact": lambda key, _raw: [("Encounter", contact_key(key))],
 }
 _OUR_CODE_SYSTEMS = f"{CANONICAL_BASE}/CodeSystem/"
 _RISK = "risk-level"

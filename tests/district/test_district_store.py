@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from hub.domain.codes import code_system_url
 from tests.district.checks import DistrictCheck
 from tests.district.conftest import SyncedDistrict
+
+pytestmark = pytest.mark.slow  # simulates and syncs a district once per backend
 
 
 def test_the_sync_succeeded_and_quarantined_damaged_records(synced: SyncedDistrict) -> None:
