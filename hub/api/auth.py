@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.config import Settings
-from hub.security.accounts import find_user
+from hub.security.accounts import find_user, is_revoked
 from hub.security.audit import ACTIONS, AuditLog, AuditRecord
 from hub.security.compartment import in_area, patient_of_query
 from hub.security.errors import Forbidden, NotAuthenticated
@@ -95,6 +95,8 @@ async def authorize(request: Request) -> Principal:
     principal = tokens.principal(token, client_ip(request))
     if token == request.cookies.get(SESSION_COOKIE):
         await run_in_threadpool(_check_user_active, request, principal.subject)
+    else:
+        await run_in_threadpool(_check_client_active, request, principal)
     _note(request, needed, principal)
     if needed.subtype == "transaction":
         needed = await _entry_needs(request, needed)
@@ -136,6 +138,13 @@ def _check_user_active(request: Request, username: str) -> None:
     user = find_user(store.engine, username)
     if user is None or user.revoked:
         raise NotAuthenticated("The session's user has been revoked.")
+
+
+def _check_client_active(request: Request, principal: Principal) -> None:
+    """A revoked client's tokens stop at once, not when they expire (one lookup a request)."""
+    store: FhirStore = request.app.state.store
+    if is_revoked(store.engine, principal.subject, principal.issued_at):
+        raise NotAuthenticated("The token's client has been revoked.")
 
 
 def _current_patient(store: FhirStore, patient_id: str) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ __all__ = [
     "find_client",
     "find_user",
     "hash_secret",
+    "is_revoked",
     "list_accounts",
     "revoke",
 ]
@@ -147,3 +148,15 @@ def revoke(engine: Engine, kind: str, name: str) -> bool:
     key = table.c.username if kind == "user" else table.c.name
     with engine.begin() as conn:
         return conn.execute(update(table).where(key == name).values(revoked=True)).rowcount > 0
+
+
+def is_revoked(engine: Engine, name: str, issued_at: int | None) -> bool:
+    """Whether a client of that name is revoked, or was registered anew after the token."""
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(hub_client.c.revoked, hub_client.c.created_at).where(hub_client.c.name == name)
+        ).first()
+    if row is None:
+        return False  # not one of ours: an external IdP's subject, or a script's own token
+    registered = int(row.created_at.replace(tzinfo=UTC).timestamp())
+    return bool(row.revoked) or (issued_at is not None and issued_at < registered)

@@ -60,6 +60,9 @@ class Principal:
     source: str | None = None
     client_ip: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    #: ``iat`` of the token (seconds since the epoch), so a re-registered client's old
+    #: tokens stay refused.
+    issued_at: int | None = None
 
     @property
     def sees_identifiers(self) -> bool:

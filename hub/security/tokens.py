@@ -122,4 +122,5 @@ class TokenService:
             area=claims.get("area"),
             source=claims.get("source"),
             client_ip=client_ip,
+            issued_at=claims["iat"] if isinstance(claims.get("iat"), int) else None,
         )

@@ -57,6 +57,27 @@ def test_wrong_secret_and_revoked_client_are_refused_and_audited(secure_app: Tes
     assert [e["outcome"] for e in events] == ["4", "4"]
 
 
+def test_a_revoked_clients_token_stops_working_at_once(secure_app: TestClient) -> None:
+    """A token issued before the revocation is refused on the very next request."""
+    engine = _engine(secure_app)
+    add_client(engine, "team-app", Role.INTEGRATION_TEAM, secret="pw", district="310104")
+    form = {"grant_type": "client_credentials", "client_id": "team-app", "client_secret": "pw"}
+    token = secure_app.post("/auth/token", data=form).json()["access_token"]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert secure_app.get("/fhir/Patient/w-s", headers=bearer).status_code == 200
+    revoke(engine, "client", "team-app")
+    refused = secure_app.get("/fhir/Patient/w-s", headers=bearer)
+    assert refused.status_code == 401
+    assert "revoked" in refused.text
+    # registered anew (a new secret): the old token stays refused, a new one works
+    time.sleep(1.01)  # tokens carry whole seconds
+    add_client(engine, "team-app", Role.INTEGRATION_TEAM, secret="pw", district="310104")
+    assert secure_app.get("/fhir/Patient/w-s", headers=bearer).status_code == 401
+    fresh = secure_app.post("/auth/token", data=form).json()["access_token"]
+    again = secure_app.get("/fhir/Patient/w-s", headers={"Authorization": f"Bearer {fresh}"})
+    assert again.status_code == 200
+
+
 def _assertion(key: jwk.ECKey, client: str, audience: str, exp_in: int = 60) -> str:
     now = int(time.time())
     claims = {"iss": client, "sub": client, "aud": audience, "exp": now + exp_in, "jti": "1"}
