@@ -38,7 +38,7 @@ def test_every_scored_record_the_sources_wrote_has_true_scores(district_root: Pa
     assert seen > 0
 
 
-def test_agency_totals_match_the_agency_s_own_total(district_root: Path) -> None:
+def test_agency_totals_match_the_totals_the_agency_recorded(district_root: Path) -> None:
     totals, damaged = _totals(_truth(district_root), "agency.scale"), _damaged(district_root)
     with closing(sqlite3.connect(district_root / "agency" / "agency.sqlite")) as db:
         docs = [json.loads(r[0]) for r in db.execute("SELECT doc FROM scales")]
@@ -50,7 +50,7 @@ def test_agency_totals_match_the_agency_s_own_total(district_root: Path) -> None
     assert checked > 0
 
 
-def test_ward_totals_match_the_ward_s_own_total(district_root: Path) -> None:
+def test_ward_totals_match_the_totals_the_ward_recorded(district_root: Path) -> None:
     totals = _totals(_truth(district_root), "hospital.scale_assessment")
     damaged = _damaged(district_root)
     with closing(sqlite3.connect(district_root / "hospital" / "his.sqlite")) as db:
