@@ -7,8 +7,9 @@ and the day its action was due, which is what the hub's Task carries as its due 
 
 Rules covered: discharge without follow-up, follow-up overdue for the class, risk level 3+
 without response, non-adherence at two follow-ups in a row, readmission within 30 days,
-lost to follow-up. The agency's case-plan rule needs the case records, which reach
-:func:`simulators.truth.write_truth` only as keys, so it is not part of this truth yet.
+lost to follow-up; and an open case without an active care plan when the case records are
+given (:func:`casework_frame` of each batch; ``truth/gap_rules.parquet`` lists the rules the
+truth covers).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
@@ -23,7 +25,18 @@ import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the en
 from simulators.config import StandardIntervals
 from simulators.dates import NO_DAY, iso_dates
 
-__all__ = ["GAP_COLUMNS", "GAP_RULES", "GapRules", "PersonEvents", "open_gaps", "true_gaps"]
+__all__ = [
+    "CASE_COLUMNS",
+    "CASE_RULE",
+    "GAP_COLUMNS",
+    "GAP_RULES",
+    "GapRules",
+    "PersonEvents",
+    "case_plan_gaps",
+    "casework_frame",
+    "open_gaps",
+    "true_gaps",
+]
 
 #: Columns of ``truth/gaps.parquet``.
 GAP_COLUMNS = ["person_id", "rule", "due", "evidence_day"]
@@ -36,6 +49,10 @@ GAP_RULES = (
     "readmission-review",
     "lost-to-follow-up",
 )
+#: The agency's rule, covered when the case records are given.
+CASE_RULE = "case-plan-missing"
+#: Columns of a case frame: one row per care plan of a case (plan days NO_DAY: no plan).
+CASE_COLUMNS = ["person", "intake", "closed", "on_hold", "plan_start", "plan_end"]
 _NON_ADHERENT = (2, 3)  # intermittent, not taking
 
 
@@ -50,6 +67,7 @@ class GapRules:
     high_risk_level: int = 3
     lost_after_missed_visits: int = 3
     lookback_days: int = 365
+    case_plan_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -205,6 +223,7 @@ def true_gaps(
     emergencies: pd.DataFrame,
     as_of: int,
     rules: GapRules | None = None,
+    cases: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Open gaps of every person on ``as_of`` (the first day after the simulated period)."""
     r = rules or GapRules()
@@ -223,6 +242,8 @@ def true_gaps(
             [d[0] for d in by_event.get(person, [])],
         )
         rows += [(person, *gap) for gap in open_gaps(events, as_of, r)]
+    if cases is not None:  # the agency's own case status decides, as its records say
+        rows += [(p, CASE_RULE, due, intake) for p, due, intake in case_plan_gaps(cases, as_of, r)]
     frame = pd.DataFrame(rows, columns=["person", "rule", "due", "evidence"])
     return pd.DataFrame(
         {
@@ -235,3 +256,55 @@ def true_gaps(
         },
         columns=GAP_COLUMNS,
     )
+
+
+def _day(text: str | None) -> int:
+    return int(np.datetime64(text[:10], "D").astype(np.int64)) if text else NO_DAY
+
+
+def casework_frame(
+    docs: dict[str, list[dict[str, Any]]], persons: dict[str, list[int]]
+) -> pd.DataFrame:
+    """The cases and care plans of one batch of agency records (before any defect)."""
+    closed = {d["case_id"]: _day(d["closed_on"]) for d in docs.get("closures", [])}
+    plans: dict[str, list[tuple[int, int]]] = {}
+    for plan in docs.get("care-plans", []):
+        span = (_day(plan["period_start"]), _day(plan["period_end"]))
+        plans.setdefault(plan["case_id"], []).append(span)
+    rows = [
+        (
+            person,
+            _day(case["intake_date"]),
+            closed.get(case["case_id"], NO_DAY),
+            case["status"] == "on_hold",
+            start,
+            end,
+        )
+        for case, person in zip(docs.get("cases", []), persons.get("cases", []), strict=True)
+        for start, end in plans.get(case["case_id"], [(NO_DAY, NO_DAY)])
+    ]
+    return pd.DataFrame(rows, columns=CASE_COLUMNS)
+
+
+def case_plan_gaps(cases: pd.DataFrame, as_of: int, r: GapRules) -> list[tuple[int, int, int]]:
+    """(person, due, intake) of each open case with no active care plan after the agreed days.
+
+    A plan is active from its start to its end; after one ends, the agreed days run again.
+    """
+    gaps = []
+    for (person, intake, closed, on_hold), plans in cases.groupby(
+        ["person", "intake", "closed", "on_hold"], sort=True
+    ):
+        if on_hold or intake > as_of or NO_DAY < closed <= as_of:
+            continue
+        spans = [
+            (a, b)
+            for a, b in zip(plans["plan_start"], plans["plan_end"], strict=True)
+            if a != NO_DAY and a <= as_of
+        ]
+        if any(b >= as_of for _, b in spans):
+            continue
+        due = max([int(intake), *(int(b) for _, b in spans if b < as_of)]) + r.case_plan_days
+        if as_of > due:
+            gaps.append((int(person), due, int(intake)))
+    return gaps

@@ -16,7 +16,7 @@ from simulators.config import StandardIntervals
 from simulators.dates import iso_dates
 from simulators.defects import DefectLog
 from simulators.district import STREETS
-from simulators.gaptruth import true_gaps
+from simulators.gaptruth import CASE_RULE, GAP_RULES, true_gaps
 from simulators.indicators import compute_indicators
 from simulators.lifecourse import LifeCourse
 
@@ -172,6 +172,7 @@ def write_truth(
     noise: list[pd.DataFrame],
     rules: StandardIntervals,
     scores: list[pd.DataFrame] | None = None,
+    cases: list[pd.DataFrame] | None = None,
 ) -> int:
     """Write every ground-truth file; returns the bytes written."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -198,8 +199,13 @@ def write_truth(
         p, life.visits, life.admissions, people.start, people.end, rules
     )
     size += _write(indicators, folder / "indicators.parquet")
-    gaps = true_gaps(p, life.visits, life.admissions, life.emergencies, people.end)
+    case_frame = pd.concat(cases, ignore_index=True) if cases else None
+    gaps = true_gaps(
+        p, life.visits, life.admissions, life.emergencies, people.end, None, case_frame
+    )
     size += _write(gaps, folder / "gaps.parquet")
+    covered = [*GAP_RULES, *([CASE_RULE] if cases else [])]
+    size += _write(pd.DataFrame({"rule": covered}), folder / "gap_rules.parquet")
     text = indicators.to_csv(index=False, lineterminator="\n").encode("utf-8")
     (folder / "indicators.csv").write_bytes(text)
     return size + len(text)

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 import pytest
 
 from simulators.dates import NO_DAY
-from simulators.gaptruth import GAP_RULES, GapRules, PersonEvents, open_gaps, true_gaps
+from simulators.gaptruth import (
+    GAP_RULES,
+    GapRules,
+    PersonEvents,
+    case_plan_gaps,
+    casework_frame,
+    open_gaps,
+    true_gaps,
+)
 from tests.continuity.truth import district_scores
 
 D = 19_800  # a day number (2024-03-18)
@@ -111,3 +120,26 @@ def test_gaps_found_on_a_clean_district_equal_the_truth(tmp_path: Path) -> None:
             sorted(g for g in result.found ^ result.expected if g[1] == score.rule),
         )
     assert {s.rule for s in result.scores} == set(GAP_RULES)
+
+
+def _case_docs(status: str, plans: list[tuple[str, str]], closed_on: str | None = None) -> Any:
+    docs: dict[str, list[dict[str, Any]]] = {
+        "cases": [{"case_id": "C1", "intake_date": "2024-01-01", "status": status}],
+        "care-plans": [{"case_id": "C1", "period_start": a, "period_end": b} for a, b in plans],
+        "closures": [{"case_id": "C1", "closed_on": closed_on}] if closed_on else [],
+    }
+    return casework_frame(docs, {"cases": [4]})
+
+
+def test_case_without_an_active_plan_after_the_agreed_days() -> None:
+    as_of = int(pd.Timestamp("2024-03-01").value // 86_400_000_000_000)
+    intake = as_of - 60
+    none = _case_docs("open", [])
+    assert case_plan_gaps(none, as_of, RULES) == [(4, intake + 30, intake)]
+    assert case_plan_gaps(none, intake + 30, RULES) == []
+    planned = _case_docs("open", [("2024-01-10", "2025-01-08")])
+    assert case_plan_gaps(planned, as_of, RULES) == []
+    lapsed = _case_docs("open", [("2024-01-10", "2024-01-20")])
+    assert case_plan_gaps(lapsed, as_of, RULES) == [(4, intake + 19 + 30, intake)]
+    for other in (_case_docs("on_hold", []), _case_docs("closed", [], "2024-02-01")):
+        assert case_plan_gaps(other, as_of, RULES) == []

@@ -132,7 +132,6 @@ def district_scores(root: Path, patients: int, years: int, seed: int) -> Distric
     from hub.continuity.service import evaluate_store
     from hub.store import open_store
     from simulators import DefectConfig, NoiseConfig, simulate
-    from simulators.gaptruth import GAP_RULES
     from tests.district.conftest import sync_district
 
     sim = root / "sim"
@@ -149,9 +148,10 @@ def district_scores(root: Path, patients: int, years: int, seed: int) -> Distric
     finally:
         store.engine.dispose()
     expected = true_gaps(sim / "truth")
+    covered = pd.read_parquet(sim / "truth" / "gap_rules.parquet")["rule"].tolist()
     return DistrictScores(
         summary.end.isoformat(),
-        scores(found, expected, list(GAP_RULES)),
+        scores(found, expected, covered),
         len(unknown),
         found,
         expected,
