@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
+import pyarrow as pa  # type: ignore[import-untyped]  # no stubs; pandas' text backend
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from hub.domain.identifiers import is_valid_resident_id
 from hub.domain.records import SourceRecord
@@ -34,27 +36,32 @@ def _rows(records: Sequence[SourceRecord | Mapping[str, Any]]) -> list[Mapping[s
 
 
 def _as_text(column: pd.Series) -> pd.Series:
-    text = column.astype("string").str.strip()
-    text = text.where(text != "").astype(object)
-    return text.where(text.notna(), None)
+    # Arrow-backed text: strip, empty -> missing, and every later string operation, vectorised.
+    text = column.astype("str").str.strip()
+    return text.where(text != "")
 
 
 def _as_instant(column: pd.Series) -> pd.Series:
-    digits = column.map(lambda v: None if v is None or v != v else str(v), na_action=None)
-    digits = digits.astype("string").str.replace(r"\D", "", regex=True).str.slice(0, 14)
+    digits = column.astype("str").str.replace(r"\D", "", regex=True).str.slice(0, 14)
     digits = digits.str.pad(14, side="right", fillchar="0").where(digits.str.len() >= 8)
     return pd.to_numeric(digits, errors="coerce").astype("float64")
 
 
-def _codes_known(values: object, allowed: frozenset[str]) -> bool | None:
-    if values is None:
-        return None
-    if isinstance(values, str):
-        values = [v for v in values.split(",") if v.strip()]
-    listed = [str(v).strip() for v in values]  # type: ignore[attr-defined]
-    # Numbered entries are the form's tick boxes and must be known; free text (a measure
-    # described in words) is left to the mapping.
-    return all(v in allowed for v in listed if v.isdigit())
+def _codes_known(column: pd.Series, allowed: frozenset[str]) -> pd.Series:
+    """Per record: are all numbered entries of a code list known (missing list: missing)?"""
+    # A list arrives as a list or as comma-joined text: explode lists to one row an entry
+    # (indexed by record), split text with pyarrow, and judge every entry at once. Numbered
+    # entries are the form's tick boxes and must be known; free text (a measure described
+    # in words) is left to the mapping.
+    exploded = column.explode()
+    text = pa.array(exploded.astype("str").fillna(""), type=pa.large_string())
+    parts = pc.split_pattern(text, ",")
+    entries = pc.utf8_trim_whitespace(pc.list_flatten(parts))
+    unknown = pc.and_(pc.utf8_is_digit(entries), pc.invert(pc.is_in(entries, pa.array(allowed))))
+    owner = exploded.index.to_numpy()[pc.list_parent_indices(parts).to_numpy()]
+    bad = pd.Series(unknown.to_numpy(zero_copy_only=False), index=owner)
+    known = ~bad.groupby(level=0).any().reindex(column.index, fill_value=False)
+    return known.astype("boolean").where(column.notna())
 
 
 def _scale_verdicts(scale: object, items: object, reported: object) -> tuple[bool | None, ...]:
@@ -79,7 +86,7 @@ def page_frame(
     present = set().union(*(row.keys() for row in rows)) if rows else set()
     wanted = [*suite.columns, *suite.code_lists, "scale", "items", "reported_total"]
     names = [n for n in dict.fromkeys(wanted) if n in present]
-    frame = pd.DataFrame({n: [row.get(n) for row in rows] for n in names}, columns=names)
+    frame = pd.DataFrame(rows, columns=names)
     for name in (suite.key, *suite.required, *suite.codes, *suite.code_patterns, *suite.text):
         if name in frame:
             frame[name] = _as_text(frame[name])
@@ -91,8 +98,7 @@ def page_frame(
             frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     for name, allowed in suite.code_lists.items():
         if name in frame:
-            known = frozenset(allowed)
-            frame[derived_column(name)] = [_codes_known(v, known) for v in frame[name]]
+            frame[derived_column(name)] = _codes_known(frame[name], frozenset(allowed))
     if suite.person and "resident_id" in frame:
         frame[derived_column("resident_id")] = frame["resident_id"].map(
             lambda v: None if v is None or v != v or v == "" else is_valid_resident_id(str(v))

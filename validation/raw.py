@@ -2,13 +2,14 @@
 
 Great Expectations is imported on first use (its import costs seconds), runs in an ephemeral
 context with a pandas data source (no files, no network), and validates a whole page at once
-with ``result_format`` COMPLETE, whose ``unexpected_index_list`` names the failing rows; those
-are turned into per-record issues and per-check tallies.
+with ``result_format`` COMPLETE, whose ``unexpected_index_list`` names the failing rows. The
+page is validated as its rule frame (``validation.lanes``: one lane per rule, every field the
+rule applies to stacked in it), so the suite's cost does not grow with its fields; a failing
+row of a lane is turned back into (record, field) and then into issues and tallies.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -16,28 +17,21 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
 from hub.domain.records import SourceRecord
 from validation.catalogue import Catalogue, load_catalogue
-from validation.frames import derived_column, page_frame
+from validation.expectations import expectations
+from validation.frames import page_frame
+from validation.lanes import Lanes, Slot, layout_of, stack
 from validation.results import CheckTally, Issue
-from validation.suites import DATE_MAX, DATE_MIN, SUITE_VERSION, SUITES, KindSuite
+from validation.suites import SUITE_VERSION, SUITES
 
 __all__ = ["RawChecks", "RawOutcome"]
 
-#: Latin-1 lead byte followed by a continuation byte: UTF-8 text decoded as Latin-1.
-_MOJIBAKE = r"[\u00c2-\u00f4][\u0080-\u00bf]"
 #: Fields whose values never appear in a message (personal data).
 _QUIET = frozenset({"resident_id", "phone", "guardian_phone", "name", "guardian_name", "address"})
-
-
-#: The source field a derived truth column speaks about.
-_TRUTH_FIELD = {"scale_items": "items", "scale_total": "reported_total"}
-
-
-def _instant(day: str) -> float:
-    return float(day.replace("-", "") + "000000")
 
 
 @dataclass(frozen=True)
@@ -48,75 +42,13 @@ class RawOutcome:
     tallies: list[CheckTally]
 
 
-def _expectations(suite: KindSuite) -> list[tuple[str, str, Any]]:
-    """(field, rule, expectation) for every declared rule of a suite."""
-    # Loaded by name: the package re-exports its expectations without an __all__.
-    gxe: Any = importlib.import_module("great_expectations.expectations")
-
-    out: list[tuple[str, str, Any]] = [
-        (c, "columns", gxe.ExpectColumnToExist(column=c)) for c in suite.columns
-    ]
-    out.append((suite.key, "key_unique", gxe.ExpectColumnValuesToBeUnique(column=suite.key)))
-    out += [(c, "required", gxe.ExpectColumnValuesToNotBeNull(column=c)) for c in suite.required]
-    out += [
-        (c, "code", gxe.ExpectColumnValuesToBeInSet(column=c, value_set=list(v)))
-        for c, v in suite.codes.items()
-    ]
-    out += [
-        (c, "code", gxe.ExpectColumnValuesToMatchRegex(column=c, regex=p))
-        for c, p in suite.code_patterns.items()
-    ]
-    truth = [*suite.code_lists, *(["resident_id"] if suite.person else [])]
-    truth_rules = {**dict.fromkeys(suite.code_lists, "code"), "resident_id": "resident_id"}
-    if suite.scale:
-        truth += ["scale_items", "scale_total"]
-        truth_rules |= {"scale_items": "scale_items", "scale_total": "scale_total"}
-    out += [
-        (
-            _TRUTH_FIELD.get(c, c),
-            truth_rules[c],
-            gxe.ExpectColumnValuesToBeInSet(column=derived_column(c), value_set=[True]),
-        )
-        for c in truth
-    ]
-    out += [
-        (c, "range", gxe.ExpectColumnValuesToBeBetween(column=c, min_value=lo, max_value=hi))
-        for c, (lo, hi) in suite.ranges.items()
-    ]
-    low, high = _instant(DATE_MIN), _instant(DATE_MAX)
-    out += [
-        (
-            c,
-            "date_range",
-            gxe.ExpectColumnValuesToBeBetween(column=c, min_value=low, max_value=high),
-        )
-        for c in suite.dates
-    ]
-    out += [
-        (
-            later,
-            "order",
-            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=later,
-                column_B=earlier,
-                or_equal=True,
-                ignore_row_if="either_value_is_missing",
-            ),
-        )
-        for earlier, later in suite.order
-    ]
-    out += [
-        (c, "encoding", gxe.ExpectColumnValuesToNotMatchRegex(column=c, regex=_MOJIBAKE))
-        for c in suite.text
-    ]
-    return out
-
-
 class _Engine:
     """The ephemeral Great Expectations context with one suite per record kind.
 
     One per process (``_engine``): GX keeps its ephemeral context as a process-wide project,
-    so a second engine would meet the first one's suites and data sources by name.
+    so a second engine would meet the first one's suites and data sources by name. The data
+    source, the one batch definition and each kind's suite are made once and reused by
+    every page.
     """
 
     def __init__(self) -> None:
@@ -130,32 +62,29 @@ class _Engine:
             "metric_calculations": False,
         }
         self.prefix = f"carehub-{uuid.uuid4().hex[:8]}"
-        self.source = self.context.data_sources.add_pandas(self.prefix)
-        self.batches: dict[str, Any] = {}
+        source = self.context.data_sources.add_pandas(self.prefix)
+        # Every kind's rule frame has the same lanes, so one asset serves them all.
+        self.batches = source.add_dataframe_asset(
+            "rule_frame"
+        ).add_batch_definition_whole_dataframe("page")
         self.suites: dict[str, Any] = {}
 
-    def suite(self, kind: str) -> tuple[Any, Any]:
-        """The batch definition and the GX suite of a kind, built on first use."""
+    def suite(self, kind: str) -> Any:
+        """The GX suite of a kind, built on first use."""
         if kind not in self.suites:
             suite = self.gx.ExpectationSuite(name=f"{self.prefix}.{kind}.{SUITE_VERSION}")
-            for field_name, rule, expectation in _expectations(SUITES[kind]):
-                # The labels travel with the expectation, so results never rely on order.
-                expectation.meta = {"field": field_name, "rule": rule}
+            for lane, expectation in expectations(layout_of(kind)):
+                # The lane travels with the expectation, so results never rely on order.
+                expectation.meta = {"lane": lane}
                 suite.add_expectation(expectation)
             self.suites[kind] = self.context.suites.add(suite)
-            asset = self.source.add_dataframe_asset(kind)
-            self.batches[kind] = asset.add_batch_definition_whole_dataframe("page")
-        return self.batches[kind], self.suites[kind]
+        return self.suites[kind]
 
-    def validate(self, kind: str, frame: pd.DataFrame) -> list[tuple[str, str, Any]]:
-        """(field, rule, result) per expectation of the kind's suite over one frame."""
-        batch_definition, suite = self.suite(kind)
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        validation = batch.validate(suite, result_format={"result_format": "COMPLETE"})
-        return [
-            (r.expectation_config.meta["field"], r.expectation_config.meta["rule"], r)
-            for r in validation.results
-        ]
+    def validate(self, kind: str, frame: pd.DataFrame) -> list[tuple[str, Any]]:
+        """(lane, result) per expectation of the kind's suite over one rule frame."""
+        batch = self.batches.get_batch(batch_parameters={"dataframe": frame})
+        validation = batch.validate(self.suite(kind), result_format={"result_format": "COMPLETE"})
+        return [(r.expectation_config.meta["lane"], r) for r in validation.results]
 
 
 @cache
@@ -179,51 +108,91 @@ class RawChecks:
     ) -> RawOutcome:
         """Issues per record and tallies per check for one page of one record kind."""
         suite = SUITES.get(kind)
-        issues: list[list[Issue]] = [[] for _ in records]
         if suite is None or not records:
-            return RawOutcome(issues, [])
+            return RawOutcome([[] for _ in records], [])
         frame = page_frame(suite, records)
-        keys = frame[suite.key].astype(str).tolist() if suite.key in frame else ["?"] * len(frame)
-        tallies: dict[str, CheckTally] = {}
-        for field_name, rule, result in self.engine.validate(kind, frame):
-            check = f"{kind}.{field_name}.{rule}"
-            tally = tallies.setdefault(check, CheckTally(source, check))
-            self._attribute(result, frame, keys, field_name, rule, check, tally, issues)
-        return RawOutcome(issues, list(tallies.values()))
+        layout = layout_of(kind)
+        lanes = stack(layout, frame)
+        page = _Page(source, kind, frame, self.catalogue)
+        failing: dict[str, set[int]] = {}
+        broken: set[str] = set()
+        for lane, result in self.engine.validate(kind, lanes.frame):
+            if _raised(result):
+                broken.add(lane)
+            elif lane == "columns":
+                seen = {str(c) for c in lanes.frame["column"].dropna()}
+                page.columns([c for c in suite.columns if c not in seen])
+            else:
+                rows = result.result.get("unexpected_index_list") or []
+                failing.setdefault(lane, set()).update(int(r) for r in rows)
+        if "columns" in broken:
+            page.columns(list(suite.columns), errored=True)
+        for lane, slots in layout.lanes.items():
+            page.lane(lane, slots, lanes, failing.get(lane, set()), broken=lane in broken)
+        return RawOutcome(page.issues, list(page.tallies.values()))
 
-    def _attribute(
-        self,
-        result: Any,
-        frame: pd.DataFrame,
-        keys: list[str],
-        field_name: str,
-        rule: str,
-        check: str,
-        tally: CheckTally,
-        issues: list[list[Issue]],
+
+class _Page:
+    """Turns failing rows of the rule frame into issues per record and tallies per check."""
+
+    def __init__(self, source: str, kind: str, frame: pd.DataFrame, catalogue: Catalogue):
+        self.source, self.kind, self.frame, self.catalogue = source, kind, frame, catalogue
+        key = SUITES[kind].key
+        self.keys = frame[key].astype(str).tolist() if key in frame else ["?"] * len(frame)
+        self.issues: list[list[Issue]] = [[] for _ in range(len(frame))]
+        self.tallies: dict[str, CheckTally] = {}
+
+    def _tally(self, check: str) -> CheckTally:
+        return self.tallies.setdefault(check, CheckTally(self.source, check))
+
+    def columns(self, missing: list[str], *, errored: bool = False) -> None:
+        """The column check: every record fails for each column the page lacks."""
+        for name in SUITES[self.kind].columns:
+            check = f"{self.kind}.{name}.columns"
+            if errored:
+                self._cannot_run(check, name)
+                continue
+            rows = list(range(len(self.frame))) if name in missing else []
+            self._fail(check, name, "columns", len(self.frame), rows)
+
+    def lane(
+        self, lane: str, slots: tuple[Slot, ...], lanes: Lanes, rows: set[int], *, broken: bool
     ) -> None:
+        """Each slot of a lane: its failing records, or fail closed when it could not run."""
+        n = lanes.records
+        by_slot: dict[int, list[int]] = {}
+        if rows:
+            slot_of, record_of = np.divmod(np.fromiter(sorted(rows), dtype=np.int64), n)
+            for j, i in zip(slot_of.tolist(), record_of.tolist(), strict=True):
+                by_slot.setdefault(j, []).append(i)
+        for j, slot in enumerate(slots):
+            check = f"{self.kind}.{slot.field}.{slot.rule}"
+            if broken or any(s not in self.frame for s in slot.sources):
+                self._cannot_run(check, slot.field)
+            else:
+                self._fail(
+                    check, slot.field, slot.rule, lanes.checked[(lane, j)], by_slot.get(j, [])
+                )
+
+    def _fail(self, check: str, field_name: str, rule: str, checked: int, rows: list[int]) -> None:
         severity = self.catalogue.spec(check).severity
-        if result.exception_info and any(
-            i.get("raised_exception") for i in _exception_infos(result.exception_info)
-        ):
-            # Fail closed: a check that could not run lets nothing through unflagged.
-            tally.add(0, [], errored=True)
-            for i in range(len(frame)):
-                message = f"record {keys[i]}: check {check} could not run on this page"
-                issues[i].append(Issue(check, severity, message, field_name))
-            return
-        if rule == "columns":
-            rows = [] if result.success else list(range(len(frame)))
-            checked = len(frame)
-        else:
-            rows = [int(i) for i in result.result.get("unexpected_index_list") or []]
-            checked = len(frame) - int(result.result.get("missing_count") or 0)
-            if rule == "required":
-                checked = len(frame)
-        tally.add(checked, [keys[i] for i in rows])
+        self._tally(check).add(checked, [self.keys[i] for i in rows])
         for i in rows:
-            message = _message(frame, i, keys[i], field_name, rule)
-            issues[i].append(Issue(check, severity, message, field_name))
+            message = _message(self.frame, i, self.keys[i], field_name, rule)
+            self.issues[i].append(Issue(check, severity, message, field_name))
+
+    def _cannot_run(self, check: str, field_name: str) -> None:
+        # Fail closed: a check that could not run lets nothing through unflagged.
+        severity = self.catalogue.spec(check).severity
+        self._tally(check).add(0, [], errored=True)
+        for i, key in enumerate(self.keys):
+            message = f"record {key}: check {check} could not run on this page"
+            self.issues[i].append(Issue(check, severity, message, field_name))
+
+
+def _raised(result: Any) -> bool:
+    info = result.exception_info
+    return bool(info) and any(i.get("raised_exception") for i in _exception_infos(info))
 
 
 def _exception_infos(info: Any) -> list[dict[str, Any]]:
