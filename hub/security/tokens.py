@@ -54,6 +54,8 @@ class TokenService:
         self._key = jwk.OctKey.import_key(derive_key(secret, "carehub-access-token"))
         self._fetch_jwks = fetch_jwks
         self._jwks: jwk.KeySet | None = None
+        # jti -> exp of tokens ended before expiry (logout); kept until they expire anyway
+        self._ended: dict[str, int] = {}
 
     def issue(
         self,
@@ -107,9 +109,22 @@ class TokenService:
             raise NotAuthenticated("The access token is invalid or expired.") from None
         return claims
 
+    def end(self, token: str) -> None:
+        """Refuse this (valid) token from now on in this process: a logout ends the session."""
+        try:
+            claims = self.verify(token)
+        except NotAuthenticated:
+            return  # invalid or expired: nothing to end
+        now = int(time.time())
+        self._ended = {jti: exp for jti, exp in self._ended.items() if exp > now}
+        if isinstance(claims.get("jti"), str):
+            self._ended[claims["jti"]] = int(claims["exp"])
+
     def principal(self, token: str, client_ip: str | None = None) -> Principal:
         """The caller a bearer token stands for."""
         claims = self.verify(token)
+        if claims.get("jti") in self._ended:  # here, not in verify: verify may be cached
+            raise NotAuthenticated("The session has ended.")
         try:
             role = Role(claims.get("role", ""))
         except ValueError:

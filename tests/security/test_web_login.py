@@ -72,8 +72,25 @@ def test_logout_ends_the_session(secure_app: TestClient) -> None:
         "/web/login", data={"username": "lin", "password": "correct horse", "csrf": token}
     )
     assert secure_app.post("/web/logout", data={"csrf": "x"}).status_code == 403
-    secure_app.post("/web/logout", data={"csrf": token})
+    session = secure_app.cookies["hub_session"]
+    page = secure_app.get("/web/logout")
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match is not None
+    secure_app.post("/web/logout", data={"csrf": match.group(1)})
+    assert "hub_session" not in secure_app.cookies
     assert secure_app.get("/web/worklist", follow_redirects=False).status_code == 303
+    # the session itself has ended: a copy of the cookie taken before no longer works
+    secure_app.cookies.set("hub_session", session)
+    assert secure_app.get("/web/worklist", follow_redirects=False).status_code == 303
+    assert secure_app.get("/fhir/Patient/w-s").status_code == 401
+
+
+def test_pages_offer_the_logout(secure_app: TestClient) -> None:
+    """Every page links to the logout form."""
+    _add(secure_app, Role.INTEGRATION_TEAM)
+    form = {"username": "lin", "password": "correct horse", "csrf": _csrf(secure_app)}
+    secure_app.post("/web/login", data=form)
+    assert 'href="/web/logout"' in secure_app.get("/web/worklist").text
 
 
 def test_revoking_a_user_ends_their_session_at_once(secure_app: TestClient) -> None:

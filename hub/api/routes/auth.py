@@ -176,12 +176,34 @@ async def login(request: Request) -> Response:
     return response
 
 
+def _logout_page(csrf: str) -> str:
+    return (
+        '<!doctype html><html><head><meta charset="utf-8"><title>carehub logout</title></head>'
+        '<body><h1>carehub</h1><form method="post" action="/web/logout">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        '<button type="submit">Log out</button></form></body></html>'
+    )
+
+
+@router.get("/web/logout", response_class=HTMLResponse, include_in_schema=False)
+def logout_page(request: Request) -> HTMLResponse:
+    """The logout form (a POST with a fresh CSRF token: a link alone cannot end a session)."""
+    csrf = secrets.token_urlsafe(24)
+    response = HTMLResponse(_logout_page(csrf))
+    response.set_cookie(CSRF_COOKIE, csrf, **_cookie_args(request.app.state.settings))
+    return response
+
+
 @router.post("/web/logout", include_in_schema=False)
 async def logout(request: Request) -> Response:
-    """End the session (CSRF-checked)."""
+    """End the session (CSRF-checked): the cookie is cleared and its token refused."""
     form = await _form(request)
     if not _csrf_ok(request, form):
         return HTMLResponse("Form expired.", 403)
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        tokens: TokenService = request.app.state.tokens
+        tokens.end(session)
     response = RedirectResponse("/web/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
