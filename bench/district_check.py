@@ -74,6 +74,8 @@ def main() -> int:
     backend = "postgresql" if args.postgres else "sqlite"
     title = f"district check: {args.patients} patients, {args.years} year(s), {backend}"
     print_table(title, ["what", "value"], rows)
+    for system in sorted(check.unshipped_systems):
+        print("note: codes of a system no module ships as a CodeSystem:", system)
     for finding in (*check.invalid, *check.unresolved, *check.unknown_codes, *check.mismatches)[
         :20
     ]:
