@@ -96,8 +96,8 @@ def _resource_entry(resource_type: str) -> dict[str, Any]:
         "conditionalRead": "full-support",  # If-None-Match and If-Modified-Since
         "conditionalUpdate": True,
         "conditionalDelete": "single",
-        "searchInclude": [f"{resource_type}:{code}" for code in _references(resource_type)],
-        "searchRevInclude": _revincludes(resource_type),
+        "searchInclude": ["*", *(f"{resource_type}:{code}" for code in _references(resource_type))],
+        "searchRevInclude": ["*", *_revincludes(resource_type)],
         "searchParam": params,
         "operation": [*_TYPE_OPERATIONS.get(resource_type, []), _VALIDATE],
     }

@@ -78,10 +78,14 @@ class Criterion:
 
 @dataclass(frozen=True)
 class IncludeSpec:
-    """``_include`` / ``_revinclude``: source type, reference parameter, optional target type."""
+    """``_include`` / ``_revinclude``: source type, reference parameter, optional target type.
 
-    source_type: str
-    param: SearchParameter
+    ``*`` follows every reference search parameter (of the matches, or with ``:iterate``
+    of each round's resources too).
+    """
+
+    source_type: str  # ``*`` for the wildcard
+    param: SearchParameter | None  # None: every reference parameter (``_include=*``)
     target_type: str | None
     iterate: bool = False
 
@@ -220,8 +224,10 @@ def _int(key: str, value: str, low: int, high: int) -> int:
 
 
 def _include(key: str, value: str, request_type: str) -> IncludeSpec:
+    if value == "*":
+        return IncludeSpec("*", None, None, iterate=key.endswith(":iterate"))
     parts = value.split(":")
-    if parts == ["*"] or len(parts) not in (2, 3):
+    if len(parts) not in (2, 3):
         raise InvalidSearch(f"{key}={value}: write Type:parameter or Type:parameter:TargetType.")
     source_type, code = parts[0], parts[1]
     param = lookup(source_type, code) if source_type in SEARCH_PARAMETERS else None

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Select, and_, func, or_, select
 
 from hub.search.errors import InvalidSearch
 from hub.search.paging import Cursor, after_clause, encode_cursor
@@ -133,36 +133,56 @@ def load_resources(conn: Connection, keys: Iterable[tuple[str, str]]) -> list[Hi
     return hits
 
 
+def _sources_clause(ref: Any, spec: IncludeSpec, sources: Sequence[Hit]) -> Any:
+    """Index rows of the sources an _include follows (all of them for ``*``)."""
+    if spec.param is not None:
+        ids = [h.resource_id for h in sources if h.resource_type == spec.source_type]
+        if not ids:
+            return None
+        code = spec.param.alias_of or spec.param.code
+        return and_(
+            ref.c.resource_type == spec.source_type,
+            ref.c.param == code,
+            ref.c.resource_id.in_(ids),
+        )
+    if not sources:
+        return None
+    by_type: dict[str, list[str]] = {}
+    for hit in sources:
+        by_type.setdefault(hit.resource_type, []).append(hit.resource_id)
+    return or_(
+        *(
+            and_(ref.c.resource_type == t, ref.c.resource_id.in_(ids))
+            for t, ids in sorted(by_type.items())
+        )
+    )
+
+
 def _include_keys(
     conn: Connection, spec: IncludeSpec, sources: Sequence[Hit], base_url: str, *, reverse: bool
 ) -> set[tuple[str, str]]:
     ref = idx_reference
-    code = spec.param.alias_of or spec.param.code
     keys: set[tuple[str, str]] = set()
     if reverse:
         targets = [h.resource_id for h in sources]
         types = {h.resource_type for h in sources}
         query = select(ref.c.resource_type, ref.c.resource_id).where(
-            ref.c.resource_type == spec.source_type,
-            ref.c.param == code,
-            ref.c.target_type.in_(types),
-            ref.c.target_id.in_(targets),
+            ref.c.target_type.in_(types), ref.c.target_id.in_(targets)
         )
+        if spec.param is not None:
+            code = spec.param.alias_of or spec.param.code
+            query = query.where(ref.c.resource_type == spec.source_type, ref.c.param == code)
     else:
-        ids = [h.resource_id for h in sources if h.resource_type == spec.source_type]
-        if not ids:
+        followed = _sources_clause(ref, spec, sources)
+        if followed is None:
             return keys
         query = select(ref.c.target_type, ref.c.target_id).where(
-            ref.c.resource_type == spec.source_type,
-            ref.c.param == code,
-            ref.c.resource_id.in_(ids),
-            ref.c.target_id.is_not(None),
-            ref.c.target_type.is_not(None),
+            followed, ref.c.target_id.is_not(None), ref.c.target_type.is_not(None)
         )
         if spec.target_type:
             query = query.where(ref.c.target_type == spec.target_type)
     query = query.where(local_reference(ref, base_url))
-    if spec.param.alias_of and spec.param.targets:
+    if spec.param is not None and spec.param.alias_of and spec.param.targets:
         query = query.where(ref.c.target_type.in_(spec.param.targets))
     for row in conn.execute(query):
         keys.add((row[0], row[1]))
