@@ -117,8 +117,14 @@ async def _entry_needs(request: Request, needed: Requirement) -> Requirement:
     return needed if entries is None else replace(needed, needs=entries)
 
 
+#: Routes that narrow their answer to the caller's area themselves.
+_AREA_FILTERED_ROUTES = frozenset({"/api/worklist"})
+
+
 def _check_area(request: Request, needed: Requirement, area: str) -> None:
     """Catchment-limited callers reach only patients of their area, one at a time."""
+    if getattr(request.scope.get("route"), "path", None) in _AREA_FILTERED_ROUTES:
+        return
     patient = needed.patient
     if patient is None and needed.subtype == "search-type":
         rtype = request.path_params.get("resource_type", "")

@@ -10,8 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from hub.domain.codes import CANONICAL_BASE
+from hub.security.errors import Forbidden
+from hub.security.roles import Principal
 
-__all__ = ["SUB_DISTRICT_URL", "in_area", "patient_of_query"]
+__all__ = ["SUB_DISTRICT_URL", "catchment_street", "in_area", "patient_of_query"]
 
 SUB_DISTRICT_URL = f"{CANONICAL_BASE}/StructureDefinition/sub-district"
 _PATIENT_PARAMS = ("patient", "subject", "_id")
@@ -34,3 +36,15 @@ def patient_of_query(resource_type: str, query: Mapping[str, str]) -> str | None
         if value and "," not in value:
             return value.removeprefix("Patient/")
     return None
+
+
+def catchment_street(principal: Principal | None, street: str | None) -> str | None:
+    """The street (sub-district) filter a worklist runs with: the caller's area if it has one.
+
+    A caller limited to an area sees its own area's gaps; asking for another is refused.
+    """
+    if principal is None or not principal.area:
+        return street
+    if street and street != principal.area:
+        raise Forbidden("The street is outside the caller's catchment.")
+    return principal.area

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from hub.continuity.tasks import RULE_SYSTEM, STREET_URL
 from hub.security.compartment import in_area, patient_of_query
 from hub.security.roles import Role
 from tests.security.conftest import TestClient, token_for
@@ -74,3 +75,30 @@ def test_a_transaction_needs_what_each_entry_needs(secure_app: TestClient) -> No
     assert secure_app.post("/fhir", json=both, headers=headers).status_code == 403
     reads = _transaction(("GET", observation))
     assert secure_app.post("/fhir", json=reads, headers=headers).status_code == 403
+
+
+def _gap_task(task_id: str, street: str) -> dict[str, object]:
+    return {
+        "resourceType": "Task",
+        "id": task_id,
+        "status": "requested",
+        "intent": "order",
+        "code": {"coding": [{"system": RULE_SYSTEM, "code": "discharge-follow-up"}]},
+        "for": {"reference": "Patient/w-s"},
+        "owner": {"reference": "Organization/station", "display": "station"},
+        "extension": [{"url": STREET_URL, "valueCode": street}],
+    }
+
+
+def test_the_worklist_shows_an_area_caller_its_own_area_only(secure_app: TestClient) -> None:
+    """A doctor limited to an area gets that area's gaps; the district team gets all."""
+    store = secure_app.app.state.store  # type: ignore[attr-defined]
+    store.write_many([_gap_task("gap-in", AREA), _gap_task("gap-out", "110105999")])
+    own = secure_app.get("/api/worklist", headers=_doctor(AREA))
+    assert own.status_code == 200, own.text
+    assert [i["task_id"] for i in own.json()["items"]] == ["gap-in"]
+    other = secure_app.get("/api/worklist?street=110105999", headers=_doctor(AREA))
+    assert other.status_code == 403
+    team = {"Authorization": f"Bearer {token_for(Role.INTEGRATION_TEAM)}"}
+    everything = secure_app.get("/api/worklist", headers=team).json()["items"]
+    assert sorted(i["task_id"] for i in everything) == ["gap-in", "gap-out"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from hub.api.deps import SettingsDep, StoreDep
@@ -13,6 +13,7 @@ from hub.continuity.catalogue import RULES
 from hub.continuity.rules import ContinuityOptions
 from hub.continuity.service import evaluate_store, person_resources
 from hub.continuity.worklist import counts, worklist
+from hub.security.compartment import catchment_street
 from hub.timeline import build_timeline, source_systems, timeline_bundle
 
 router = APIRouter()
@@ -47,6 +48,7 @@ def patient_timeline_fhir(store: StoreDep, settings: SettingsDep, patient_id: st
 
 @router.get("/api/worklist")
 def worklist_json(
+    request: Request,
     store: StoreDep,
     organization: str | None = None,
     owner: str | None = None,
@@ -55,6 +57,7 @@ def worklist_json(
     status: str = "requested",
 ) -> dict[str, Any]:
     """Open gaps for a team (organization), a case manager (owner), a street or a rule."""
+    street = catchment_street(getattr(request.state, "principal", None), street)
     with store.reading() as session:
         items = worklist(
             session, organization=organization, owner=owner, street=street, rule=rule, status=status
