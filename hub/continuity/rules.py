@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from hub.config import FollowUpRules
-from hub.continuity.facts import Admission, Contact, PersonFacts
+from hub.continuity.facts import Admission, Contact, Episode, PersonFacts
 
 __all__ = [
     "ContinuityOptions",
@@ -75,10 +75,20 @@ class Rule:
     evaluate: Evaluate
 
 
-def _gone(facts: PersonFacts) -> bool:
+def _status_on(episode: Episode, as_of: date) -> tuple[str, str | None]:
+    """(episode status, management status) on a day: a status that ended the episode later
+    than ``as_of`` did not hold yet (``hub gaps --as-of`` a past day)."""
+    if episode.end is not None and episode.end > as_of:
+        return "active", "managed"
+    return episode.status, episode.management_status
+
+
+def _gone(facts: PersonFacts, as_of: date) -> bool:
     """Died or moved away (station status): no community follow-up is owed here any more."""
     community = facts.episode("community-management")
-    return community is not None and community.management_status in _CLOSED_STATUSES - {"lost"}
+    if community is None:
+        return False
+    return _status_on(community, as_of)[1] in _CLOSED_STATUSES - {"lost"}
 
 
 def _in_hospital(facts: PersonFacts, as_of: date) -> bool:
@@ -113,7 +123,7 @@ def _window(
 
 def discharge_follow_up(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> list[Finding]:
     """Each discharge needs a community follow-up within N days (or a readmission first)."""
-    if _gone(facts):
+    if _gone(facts, as_of):
         return []
     findings: list[Finding] = []
     since = as_of - timedelta(days=o.follow_up.lookback_days)
@@ -144,9 +154,12 @@ def follow_up_interval(previous: Contact | None, last: Contact | None, rules: Fo
 def _managed(facts: PersonFacts, as_of: date) -> tuple[str, date | None] | None:
     """The active community-management episode (ref, start), unless closed or in hospital."""
     episode = facts.episode("community-management")
-    if episode is None or episode.status not in ("active", "waitlist", "onhold"):
+    if episode is None:
         return None
-    if episode.management_status in _CLOSED_STATUSES or (episode.start and episode.start > as_of):
+    status, management = _status_on(episode, as_of)
+    if status not in ("active", "waitlist", "onhold"):
+        return None
+    if management in _CLOSED_STATUSES or (episode.start and episode.start > as_of):
         return None
     return None if _in_hospital(facts, as_of) else (episode.ref, episode.start)
 
@@ -202,7 +215,7 @@ def high_risk_response(facts: PersonFacts, as_of: date, o: ContinuityOptions) ->
     A referral alone does not answer it: DOMAIN.md asks, if not admitted, for the next
     follow-up within 2 weeks whatever was referred.
     """
-    if _gone(facts):
+    if _gone(facts, as_of):
         return []
     findings: list[Finding] = []
     since = as_of - timedelta(days=o.follow_up.lookback_days)
@@ -271,7 +284,7 @@ def medication_non_adherence(
     facts: PersonFacts, as_of: date, o: ContinuityOptions
 ) -> list[Finding]:
     """Not taking medication (or only intermittently) at two follow-ups in a row."""
-    if _gone(facts):
+    if _gone(facts, as_of):
         return []
     visits = [f for f in facts.follow_ups if f.day <= as_of and f.adherence is not None]
     findings: list[Finding] = []
@@ -303,7 +316,9 @@ def readmission_review(facts: PersonFacts, as_of: date, o: ContinuityOptions) ->
         due = after.start + timedelta(days=o.follow_up.readmission_review_days)
         detail = f"readmitted {after.start.isoformat()}, {gap} days after discharge"
         plan = plans.get(after.ref)
-        closed = (plan, after.end or as_of) if plan else (None, None)
+        # the plan is written at discharge: evaluated as of an earlier day, it is not there yet
+        planned = plan is not None and (after.end is None or after.end <= as_of)
+        closed = (plan, after.end or as_of) if planned else (None, None)
         findings.append(
             Finding(
                 "readmission-review",
@@ -321,10 +336,11 @@ def readmission_review(facts: PersonFacts, as_of: date, o: ContinuityOptions) ->
 def lost_to_follow_up(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> list[Finding]:
     """No contact for three intervals in a row, or the station recorded the patient as lost."""
     episode = facts.episode("community-management")
-    if episode is None or _gone(facts) or _in_hospital(facts, as_of):
+    if episode is None or _gone(facts, as_of) or _in_hospital(facts, as_of):
         return []
     # the station closes the episode when it records the patient as lost: still a gap to act on
-    if episode.status not in ("active", "onhold") and episode.management_status != "lost":
+    status, management = _status_on(episode, as_of)
+    if status not in ("active", "onhold") and management != "lost":
         return []
     pairs = _visit_pairs(facts, as_of)
     findings: list[Finding] = []
@@ -348,14 +364,14 @@ def lost_to_follow_up(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> 
                     nxt.day,
                 )
             )
-        elif nxt is None and (as_of > lost_on or episode.management_status == "lost"):
+        elif nxt is None and (as_of > lost_on or management == "lost"):
             opened = min(lost_on, as_of)
             findings.append(
                 Finding(
                     "lost-to-follow-up", visit.ref, (visit.ref, episode.ref), opened, opened, detail
                 )
             )
-    if not pairs and episode.management_status == "lost" and episode.start:
+    if not pairs and management == "lost" and episode.start:
         findings.append(
             Finding(
                 "lost-to-follow-up",

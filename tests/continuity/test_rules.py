@@ -260,6 +260,8 @@ def test_discharge_plan_of_the_readmission_closes_the_review() -> None:
     plan = h.discharge_plan(again, days(D0, 20))
     (finding,) = readmission_review(_facts(h), days(D0, 25), OPTIONS)
     assert finding.closed_by == plan
+    (before,) = readmission_review(_facts(h), days(D0, 19), OPTIONS)  # still in hospital then
+    assert before.is_open
 
 
 # --- lost to follow-up -------------------------------------------------------------------
@@ -338,3 +340,17 @@ def test_readmission_review_and_lookback_days_are_settings() -> None:
     lone.admission(days(D0, -20), D0)
     assert discharge_follow_up(_facts(lone), days(D0, 16), short) == []
     assert _open(discharge_follow_up(_facts(lone), days(D0, 16), OPTIONS))
+
+
+def test_a_status_recorded_later_does_not_hold_on_an_earlier_day() -> None:
+    h = History()
+    episode = h.station(date(2023, 1, 1), status="lost")
+    episode["status"] = "finished"
+    episode["period"]["end"] = days(D0, 200).isoformat()
+    visit = h.follow_up(D0, klass="3")
+    facts = _facts(h)
+    (overdue,) = _open(follow_up_overdue(facts, days(D0, 150), OPTIONS))
+    assert overdue.key == visit
+    assert not _open(lost_to_follow_up(facts, days(D0, 150), OPTIONS))
+    assert follow_up_overdue(facts, days(D0, 250), OPTIONS) == []
+    assert _open(lost_to_follow_up(facts, days(D0, 250), OPTIONS))
