@@ -25,6 +25,7 @@ from hub.identity.engine import (
     resolve,
     triage,
 )
+from hub.identity.model import blocking_keys
 from hub.identity.person import PersonRow
 from hub.identity.scoring import ScoredPair, SplinkScorer
 from hub.identity.settings import IdentitySettings
@@ -79,11 +80,19 @@ def _score(
     previous: Resolution,
     settings: IdentitySettings,
 ) -> list[ScoredPair]:
-    """Scored pairs that involve an incoming record (new-new and new-kept)."""
+    """Scored pairs that involve an incoming record (new-new and new-kept).
+
+    Only kept rows that share a blocking key with an incoming row go to Splink: the
+    others could not form a candidate pair, and loading them would cost the population.
+    """
     if not incoming:
         return []
+    wanted = {key for row in incoming for key in blocking_keys(row)}
+    partners = [r for r in kept if any(key in wanted for key in blocking_keys(r))]
     with SplinkScorer(settings) as scorer:
-        return scorer.score_new(scorer.register(incoming), scorer.register(kept), previous.model)
+        new = scorer.register(incoming)
+        existing = scorer.register(partners) if partners else None
+        return scorer.score_new(new, existing, previous.model)
 
 
 def _merge(

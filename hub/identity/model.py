@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from hub.identity.person import PersonRow
+
 __all__ = [
     "AUTO_LINK_GUARD_SQL",
     "BLOCKING_RULES",
     "COMPARISONS",
     "INCOMPLETE_SQL",
     "PRIOR_RULES",
+    "blocking_keys",
     "comparison_columns",
     "comparison_names",
 ]
@@ -142,6 +145,29 @@ BLOCKING_RULES: list[str] = [
     "l.name_fuzzy = r.name_fuzzy AND l.sex = r.sex "
     "AND substr(l.birth_date, 6, 5) = substr(r.birth_date, 6, 5)",
 ]
+
+
+def blocking_keys(row: PersonRow) -> list[tuple[int, tuple[str, ...]]]:
+    """The keys a row joins on under each blocking rule, in Python (mirrors BLOCKING_RULES).
+
+    Two rows are a candidate pair exactly when they share a key. An incremental run uses
+    this to hand Splink only the existing rows that can pair with a new one, so its cost
+    follows the change and not the population. A rule with a missing part gives no key
+    (SQL's NULL never equals anything).
+    """
+    born, name, sex = row.birth_date, row.name_fuzzy, row.sex
+    rules: list[tuple[str | None, ...]] = [
+        (name, born[:4] if born else None),
+        (born, sex),
+        (row.phone,),
+        (name, sex, born[5:10] if born else None),
+    ]
+    return [
+        (i, tuple(str(p) for p in parts))
+        for i, parts in enumerate(rules)
+        if all(p is not None for p in parts)
+    ]
+
 
 #: Near-certain rules used to estimate the prior chance that two records match.
 PRIOR_RULES: list[str] = [

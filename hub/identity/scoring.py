@@ -207,16 +207,21 @@ class SplinkScorer:
         )
         return self._fetch(predictions)
 
-    def score_new(self, new: Any, existing: Any, model: LinkageModel) -> list[ScoredPair]:
-        """Score only pairs that involve a new record: new-vs-existing and new-vs-new."""
+    def score_new(self, new: Any, existing: Any | None, model: LinkageModel) -> list[ScoredPair]:
+        """Score only pairs that involve a new record: new-vs-existing and new-vs-new.
+
+        ``existing`` None: no existing record can pair with a new one (new-vs-new only).
+        """
         from splink import Linker
 
         linker = Linker(new, model.splink_settings, log_level=None)
         threshold = self._settings.review_threshold
-        between = linker.inference.predict_between(
-            new, existing, threshold_match_probability=threshold, warning_mode="never"
-        )
         within = linker.inference.predict_within(
             new, threshold_match_probability=threshold, warning_mode="never"
+        )
+        if existing is None:
+            return self._fetch(within)
+        between = linker.inference.predict_between(
+            new, existing, threshold_match_probability=threshold, warning_mode="never"
         )
         return self._fetch(between) + self._fetch(within)

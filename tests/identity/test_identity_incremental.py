@@ -26,6 +26,8 @@ from hub.identity import (
     update,
 )
 from hub.identity.incremental import affected_region
+from hub.identity.model import blocking_keys
+from hub.identity.scoring import SplinkScorer
 from tests.identity.identity_synthetic import SyntheticDistrict, generate
 
 pytestmark = pytest.mark.slow
@@ -203,3 +205,15 @@ def test_a_changed_patient_is_rescored_and_its_person_rewritten(
     assert now[1].clustering.cluster_of[key] in writer.last
     full = resolve(now[0], decisions=InMemoryDecisionLog(), settings=SETTINGS, model=now[1].model)
     _same_outcome(now[1], full)
+
+
+def test_every_candidate_pair_shares_a_blocking_key_computed_in_python(
+    rows: list[PersonRow],
+) -> None:
+    with SplinkScorer(SETTINGS) as scorer:
+        table = scorer.register(rows)
+        scored = scorer.score_all(table, scorer.train(table))
+    keys = {r.record_key: set(blocking_keys(r)) for r in rows}
+    assert len(scored) > 1000
+    assert all(keys[p.left] & keys[p.right] for p in scored)
+    assert blocking_keys(person_row({"resourceType": "Patient", "id": "empty"})) == []
