@@ -11,6 +11,7 @@ from typing import Any
 
 from hub.search.compartment import PATIENT_COMPARTMENT
 from hub.search.parameters import SEARCH_PARAMETERS, parameters_for
+from hub.search.request import MODIFIERS
 
 __all__ = ["INTERACTIONS", "capability_statement", "supported_types"]
 
@@ -80,12 +81,23 @@ def _revincludes(resource_type: str) -> list[str]:
     ]
 
 
+def _search_param(name: str, type_: str) -> dict[str, str]:
+    # R4B has no element for modifiers: the documentation names the ones the parser takes.
+    accepted = sorted(MODIFIERS.get(type_, frozenset()))
+    if type_ == "reference":
+        accepted.insert(0, "[type]")
+    param = {"name": name, "type": type_}
+    if accepted:
+        param["documentation"] = "Modifiers: " + ", ".join(f":{m}" for m in accepted) + "."
+    return param
+
+
 def _resource_entry(resource_type: str) -> dict[str, Any]:
     params = [
         {"name": "_id", "type": "token"},
         {"name": "_lastUpdated", "type": "date"},
     ]
-    params += [{"name": p.code, "type": p.type} for p in parameters_for(resource_type).values()]
+    params += [_search_param(p.code, p.type) for p in parameters_for(resource_type).values()]
     entry: dict[str, Any] = {
         "type": resource_type,
         "interaction": [{"code": code} for code in INTERACTIONS],

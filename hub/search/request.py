@@ -17,6 +17,7 @@ from hub.search.parameters import SEARCH_PARAMETERS, SearchParameter, parameters
 __all__ = [
     "DEFAULT_COUNT",
     "MAX_COUNT",
+    "MODIFIERS",
     "Criterion",
     "IncludeSpec",
     "SearchRequest",
@@ -32,10 +33,10 @@ ID_PARAM = SearchParameter("_id", "token", ())
 LAST_UPDATED_PARAM = SearchParameter("_lastUpdated", "date", ())
 
 #: Modifiers accepted per parameter type (``missing`` for every type).
-_MODIFIERS: dict[str, frozenset[str]] = {
+MODIFIERS: dict[str, frozenset[str]] = {
     "token": frozenset({"missing", "not"}),
     "uri": frozenset({"missing", "not"}),
-    "string": frozenset({"missing", "exact", "contains"}),
+    "string": frozenset({"missing", "exact", "contains", "text"}),
     "date": frozenset({"missing"}),
     "number": frozenset({"missing"}),
     "quantity": frozenset({"missing"}),
@@ -163,7 +164,7 @@ def _criterion(resource_type: str, key: str, value: str) -> Criterion:
         if param.targets and modifier not in param.targets:
             raise InvalidSearch(f"{key}: {code} cannot refer to {modifier}.")
         return Criterion(resource_type, param, modifier, _values(key, value))
-    if modifier and modifier not in _MODIFIERS.get(param.type, frozenset()):
+    if modifier and modifier not in MODIFIERS.get(param.type, frozenset()):
         raise InvalidSearch(f"{key}: the modifier :{modifier} is not supported on {code}.")
     if modifier == "missing" and value not in ("true", "false"):
         raise InvalidSearch(f"{key}: :missing takes true or false, not {value!r}.")

@@ -114,7 +114,21 @@ def _string(table: Any, criterion: Criterion, value: str, _ctx: QueryContext) ->
     needle = normalise_string(value)
     if criterion.modifier == "contains":
         return table.c.value.contains(needle, autoescape=True)
+    if criterion.modifier == "text":
+        return _words(table.c.value, needle.split())
     return table.c.value.startswith(needle, autoescape=True)
+
+
+def _words(column: Any, words: list[str]) -> Any:
+    """``:text``: every word of the value starts a word (after a space) of the indexed text."""
+    if not words:
+        return false()
+    return and_(
+        *(
+            or_(column.startswith(w, autoescape=True), column.contains(" " + w, autoescape=True))
+            for w in words
+        )
+    )
 
 
 def _date(table: Any, criterion: Criterion, value: str, ctx: QueryContext) -> Any:
