@@ -23,6 +23,7 @@ import json
 import os
 import random
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -196,15 +197,18 @@ def start_hub(
         "HUB_DISTRICT_CODE": settings.district_code,
     }
     hub = str(Path(sys.executable).with_name("hub"))
-    process = subprocess.Popen([hub, "serve", "--workers", str(workers)], env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    # Its own process group: if it never answers, its workers go down with it.
+    command = [hub, "serve", "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    deadline = time.monotonic() + 300  # workers import everything; slow on a busy machine
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return process, port
         except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
+            time.sleep(0.5)
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
     raise SystemExit("the hub did not start")
 
 
