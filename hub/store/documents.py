@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,5 +72,8 @@ def require_type_and_id(resource: Any) -> tuple[str, str | None]:
     return resource_type, resource_id
 
 
+_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR id: ASCII letters, digits, '-' and '.'
+
+
 def _valid_id(value: str) -> bool:
-    return 1 <= len(value) <= 64 and all(c.isascii() and (c.isalnum() or c in "-.") for c in value)
+    return _ID.fullmatch(value) is not None

@@ -12,31 +12,27 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import (
-    Connection,
-    Engine,
-    String,
-    any_,
-    bindparam,
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import ColumnElement
 
+from hub.store.batch import (
+    Indexer,
+    IndexRow,
+    WriteSummary,
+    clear_index,
+    write_batch,
+    write_index,
+)
 from hub.store.documents import content_hash, dumps, require_type_and_id, stamp_meta, utc_now
 from hub.store.errors import InvalidResource, ResourceGone, ResourceNotFound, VersionConflict
-from hub.store.schema import INDEX_TABLES, resource, resource_history, sealing_processors
+from hub.store.schema import resource, resource_history
 from hub.store.sealing import Sealer, install_sealer
+from hub.store.stubs import keeps_current
 
 __all__ = [
     "FhirStore",
@@ -47,12 +43,9 @@ __all__ = [
     "WriteSummary",
 ]
 
-#: One index row: the index table's name ("token", "date", ...) and its values.
-IndexRow = tuple[str, dict[str, Any]]
-#: Turns a resource into the index rows of its search parameters.
-Indexer = Callable[[dict[str, Any]], Iterable[IndexRow]]
-
 _BATCH = 500
+#: Resources per batch of ``write_many``: a batch costs a few statements whatever its size.
+_WRITE_BATCH = 2000
 
 
 def _no_index(_resource: dict[str, Any]) -> Iterable[IndexRow]:
@@ -76,62 +69,6 @@ class StoredResource:
             raise ResourceGone(self.resource_type, self.resource_id, self.version_id)
         parsed: dict[str, Any] = orjson.loads(self.content)
         return parsed
-
-
-@dataclass
-class WriteSummary:
-    """What a batch write did."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    by_type: dict[str, int] = field(default_factory=dict)
-
-    def add(self, other: WriteSummary) -> None:
-        """Fold another summary into this one."""
-        self.created += other.created
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        for key, value in other.by_type.items():
-            self.by_type[key] = self.by_type.get(key, 0) + value
-
-
-def _bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows: COPY on PostgreSQL (the fastest path it has), executemany elsewhere."""
-    if not rows:
-        return
-    if conn.dialect.name != "postgresql":
-        conn.execute(insert(table), rows)
-        return
-    columns = [c.name for c in table.columns]
-    driver = conn.connection.driver_connection
-    assert driver is not None
-    # COPY bypasses the column types, so it applies their sealing itself (hub.store.sealing)
-    sealing = sealing_processors(table, conn.dialect)
-    with (
-        driver.cursor() as cursor,
-        cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            values = [row.get(c) for c in columns]
-            if sealing is not None:
-                values = [v if p is None else p(v) for p, v in zip(sealing, values, strict=True)]
-            copy.write_row(values)
-
-
-def _id_in(conn: Connection, ids: list[str]) -> ColumnElement[bool]:
-    """``resource_id IN ids``; on PostgreSQL one array parameter (a long IN list plans slowly)."""
-    if conn.dialect.name == "postgresql":
-        return resource.c.resource_id == any_(bindparam("ids", ids, type_=ARRAY(String)))
-    return resource.c.resource_id.in_(ids)
-
-
-def _ids_by_type(keys: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
-    """(type, id) keys grouped by type, so each query filters one type at a time."""
-    grouped: dict[str, list[str]] = {}
-    for resource_type, resource_id in keys:
-        grouped.setdefault(resource_type, []).append(resource_id)
-    return grouped
 
 
 def _row_to_stored(row: Any) -> StoredResource:
@@ -275,6 +212,8 @@ class StoreSession:
             raise VersionConflict(
                 resource_type, resource_id, if_match, existing.version_id if existing else None
             )
+        if existing is not None and keeps_current(document, existing.content):
+            return existing  # a stub never replaces a fuller version: nothing to write
         return self._write(document, resource_type, resource_id, existing)
 
     def delete(
@@ -293,7 +232,7 @@ class StoreSession:
         moment = self._clock()
         self._supersede(existing)
         self._set_current(existing, None, None, moment, deleted=True)
-        self._clear_index([(resource_type, resource_id)])
+        clear_index(self.conn, [(resource_type, resource_id)])
         return StoredResource(
             resource_type, resource_id, existing.version_id + 1, moment, True, None
         )
@@ -327,8 +266,8 @@ class StoreSession:
         else:
             self._supersede(existing)
             self._set_current(existing, text, digest, moment, deleted=False)
-            self._clear_index([(resource_type, resource_id)])
-        self._insert_index([(resource_type, resource_id, stamped)])
+            clear_index(self.conn, [(resource_type, resource_id)])
+        write_index(self.conn, self._indexer, [(resource_type, resource_id, stamped)])
         return StoredResource(resource_type, resource_id, version, moment, False, text)
 
     def _supersede(self, existing: StoredResource) -> None:
@@ -380,106 +319,13 @@ class StoreSession:
                 existing.resource_type, existing.resource_id, existing.version_id, None
             )
 
-    def _clear_index(self, keys: Sequence[tuple[str, str]]) -> None:
-        by_type = _ids_by_type(keys)
-        for table in INDEX_TABLES.values():
-            for resource_type, ids in by_type.items():
-                for start in range(0, len(ids), _BATCH):
-                    self.conn.execute(
-                        delete(table).where(
-                            table.c.resource_type == resource_type,
-                            table.c.resource_id.in_(ids[start : start + _BATCH]),
-                        )
-                    )
-
-    def _insert_index(self, items: Iterable[tuple[str, str, dict[str, Any]]]) -> None:
-        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in INDEX_TABLES}
-        for resource_type, resource_id, document in items:
-            for table_name, values in self._indexer(document):
-                rows[table_name].append(
-                    {"resource_type": resource_type, "resource_id": resource_id, **values}
-                )
-        for table_name, batch in rows.items():
-            _bulk_insert(self.conn, INDEX_TABLES[table_name], batch)
-
     def write_many(self, documents: Sequence[dict[str, Any]]) -> WriteSummary:
         """Upsert many resources with ids; unchanged content is recognised and not rewritten."""
         summary = WriteSummary()
-        for start in range(0, len(documents), _BATCH):
-            summary.add(self._write_batch(documents[start : start + _BATCH]))
+        for start in range(0, len(documents), _WRITE_BATCH):
+            batch = documents[start : start + _WRITE_BATCH]
+            summary.add(write_batch(self.conn, batch, indexer=self._indexer, moment=self._clock()))
         return summary
-
-    def _write_batch(self, documents: Sequence[dict[str, Any]]) -> WriteSummary:
-        keyed: dict[tuple[str, str], dict[str, Any]] = {}
-        for document in documents:
-            resource_type, resource_id = require_type_and_id(document)
-            if resource_id is None:
-                raise InvalidResource(f"A batch write of {resource_type} needs ids.")
-            keyed[(resource_type, resource_id)] = document  # the last one of a key wins
-        existing = self._existing_hashes(list(keyed))
-        moment = self._clock()
-        summary = WriteSummary()
-        new_rows: list[dict[str, Any]] = []
-        changed: list[tuple[StoredResource, str, str]] = []
-        indexed: list[tuple[str, str, dict[str, Any]]] = []
-        for key, document in keyed.items():
-            digest = content_hash(document)
-            current = existing.get(key)
-            if current is not None and current[1] == digest and not current[2]:
-                summary.unchanged += 1
-                continue
-            version = 1 if current is None else current[0] + 1
-            stamped = stamp_meta(document, version, moment)
-            text = dumps(stamped)
-            indexed.append((key[0], key[1], stamped))
-            summary.by_type[key[0]] = summary.by_type.get(key[0], 0) + 1
-            if current is None:
-                summary.created += 1
-                new_rows.append(
-                    {
-                        "resource_type": key[0],
-                        "resource_id": key[1],
-                        "version_id": 1,
-                        "last_updated": moment,
-                        "deleted": False,
-                        "content_hash": digest,
-                        "content": text,
-                    }
-                )
-            else:
-                summary.updated += 1
-                stored = StoredResource(key[0], key[1], current[0], moment, current[2], None)
-                changed.append((stored, text, digest))
-        _bulk_insert(self.conn, resource, new_rows)
-        for stored, text, digest in changed:
-            self._supersede(stored)
-            self._set_current(stored, text, digest, moment, deleted=False)
-        if changed:
-            self._clear_index([(s.resource_type, s.resource_id) for s, _, _ in changed])
-        self._insert_index(indexed)
-        return summary
-
-    def _existing_hashes(
-        self, keys: Sequence[tuple[str, str]]
-    ) -> dict[tuple[str, str], tuple[int, str | None, bool]]:
-        by_type = _ids_by_type(keys)
-        found: dict[tuple[str, str], tuple[int, str | None, bool]] = {}
-        for resource_type, ids in by_type.items():
-            rows = self.conn.execute(
-                select(
-                    resource.c.resource_id,
-                    resource.c.version_id,
-                    resource.c.content_hash,
-                    resource.c.deleted,
-                ).where(resource.c.resource_type == resource_type, _id_in(self.conn, ids))
-            )
-            for r in rows:
-                found[(resource_type, r.resource_id)] = (
-                    r.version_id,
-                    r.content_hash,
-                    bool(r.deleted),
-                )
-        return found
 
     def count(self, resource_type: str | None = None) -> int:
         """How many current, not deleted resources (of a type) the store holds."""

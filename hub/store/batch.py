@@ -1,0 +1,314 @@
+"""Batch upserts: many resources in one transaction, in a handful of statements per batch.
+
+A batch reads the current version and content hash of its keys in one query per type,
+then writes new resources, superseded versions, updated current rows and index rows each
+in one bulk statement (``hub.store.bulk``: COPY on PostgreSQL). Unchanged content is
+recognised by its hash and not rewritten; a stub never replaces a fuller version
+(``hub.store.stubs``). Optimistic locking holds as for single writes: a superseded version
+is copied to history under its unique key, and the current row is updated only where it
+still has the version read, so of two racing writers one gets a VersionConflict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from operator import itemgetter
+from typing import Any, cast
+
+from sqlalchemy import (
+    Connection,
+    String,
+    any_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+
+from hub.store.bulk import insert_rows
+from hub.store.documents import content_hash, dumps, instant, require_type_and_id
+from hub.store.errors import InvalidResource, VersionConflict
+from hub.store.schema import INDEX_TABLES, resource, resource_history
+from hub.store.stubs import is_stub, keeps_current
+
+__all__ = [
+    "Current",
+    "IndexRow",
+    "Indexer",
+    "WriteSummary",
+    "clear_index",
+    "current_versions",
+    "ids_by_type",
+    "write_batch",
+    "write_index",
+]
+
+#: One index row: the index table's name ("token", "date", ...) and its values.
+IndexRow = tuple[str, dict[str, Any]]
+#: Turns a resource into the index rows of its search parameters.
+Indexer = Callable[[dict[str, Any]], Iterable[IndexRow]]
+#: What a batch needs to know of a stored resource: version, content hash, deleted.
+Current = tuple[int, str | None, bool]
+Key = tuple[str, str]
+
+_BATCH = 500
+_IDS = ARRAY(String)
+_VALUE_COLUMNS = {name: [c.name for c in t.columns][2:] for name, t in INDEX_TABLES.items()}
+_VALUES_OF = {name: itemgetter(*columns) for name, columns in _VALUE_COLUMNS.items()}
+
+
+@dataclass
+class WriteSummary:
+    """What a batch write did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    by_type: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: WriteSummary) -> None:
+        """Fold another summary into this one."""
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        for key, value in other.by_type.items():
+            self.by_type[key] = self.by_type.get(key, 0) + value
+
+
+def ids_by_type(keys: Iterable[Key]) -> dict[str, list[str]]:
+    """(type, id) keys grouped by type, so each query filters one type at a time."""
+    grouped: dict[str, list[str]] = {}
+    for resource_type, resource_id in keys:
+        grouped.setdefault(resource_type, []).append(resource_id)
+    return grouped
+
+
+def _id_in(conn: Connection, column: Any, ids: list[str]) -> ColumnElement[bool]:
+    """``column IN ids``; on PostgreSQL one array parameter (a long IN list plans slowly)."""
+    if conn.dialect.name == "postgresql":
+        return cast(ColumnElement[bool], column == any_(bindparam("ids", ids, type_=_IDS)))
+    return cast(ColumnElement[bool], column.in_(ids))
+
+
+def _chunks(ids: list[str]) -> list[list[str]]:
+    return [ids[start : start + _BATCH] for start in range(0, len(ids), _BATCH)]
+
+
+def current_versions(conn: Connection, keys: Sequence[Key]) -> dict[Key, Current]:
+    """Version, content hash and deleted flag of the keys the store holds."""
+    found: dict[Key, Current] = {}
+    for resource_type, ids in ids_by_type(keys).items():
+        rows = conn.execute(
+            select(
+                resource.c.resource_id,
+                resource.c.version_id,
+                resource.c.content_hash,
+                resource.c.deleted,
+            ).where(
+                resource.c.resource_type == resource_type, _id_in(conn, resource.c.resource_id, ids)
+            )
+        )
+        for r in rows:
+            found[(resource_type, r.resource_id)] = (r.version_id, r.content_hash, bool(r.deleted))
+    return found
+
+
+def _contents(conn: Connection, keys: Sequence[Key]) -> dict[Key, str | None]:
+    found: dict[Key, str | None] = {}
+    for resource_type, ids in ids_by_type(keys).items():
+        rows = conn.execute(
+            select(resource.c.resource_id, resource.c.content).where(
+                resource.c.resource_type == resource_type,
+                _id_in(conn, resource.c.resource_id, ids),
+            )
+        )
+        found.update({(resource_type, r.resource_id): r.content for r in rows})
+    return found
+
+
+def clear_index(conn: Connection, keys: Sequence[Key]) -> None:
+    """Remove every index row of the given resources."""
+    for resource_type, ids in ids_by_type(keys).items():
+        for chunk in _chunks(ids):
+            for table in INDEX_TABLES.values():
+                conn.execute(
+                    delete(table).where(
+                        table.c.resource_type == resource_type,
+                        _id_in(conn, table.c.resource_id, chunk),
+                    )
+                )
+
+
+def write_index(
+    conn: Connection, indexer: Indexer, items: Iterable[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """Index rows of the given (type, id, stamped document) items, one bulk insert per table."""
+    rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in INDEX_TABLES}
+    for resource_type, resource_id, document in items:
+        for table_name, values in indexer(document):
+            try:
+                picked = _VALUES_OF[table_name](values)
+            except KeyError:  # an indexer may leave out a column it has no value for
+                picked = tuple(values.get(c) for c in _VALUE_COLUMNS[table_name])
+            rows[table_name].append((resource_type, resource_id, *picked))
+    for table_name, batch in rows.items():
+        insert_rows(conn, INDEX_TABLES[table_name], batch)
+
+
+def _stamped(document: dict[str, Any], version: int, last_updated: str) -> dict[str, Any]:
+    """``stamp_meta`` with the instant already formatted (the same for the whole batch)."""
+    meta = dict(document.get("meta") or {})
+    meta["versionId"] = str(version)
+    meta["lastUpdated"] = last_updated
+    return {**document, "meta": meta}
+
+
+def _keyed(documents: Sequence[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
+    """Documents by key; the last one of a key wins, except that a stub never beats a full one."""
+    keyed: dict[Key, dict[str, Any]] = {}
+    for document in documents:
+        resource_type, resource_id = require_type_and_id(document)
+        if resource_id is None:
+            raise InvalidResource(f"A batch write of {resource_type} needs ids.")
+        key = (resource_type, resource_id)
+        earlier = keyed.get(key)
+        if earlier is not None and is_stub(document) and not is_stub(earlier):
+            continue
+        keyed[key] = document
+    return keyed
+
+
+def _kept_by_stub_rule(
+    conn: Connection,
+    keyed: dict[Key, dict[str, Any]],
+    existing: dict[Key, Current],
+    digests: dict[Key, str],
+) -> set[Key]:
+    """Keys whose incoming stub would replace a live version that is not a stub."""
+    candidates = [
+        key
+        for key, document in keyed.items()
+        if key in existing and existing[key][1] != digests[key] and is_stub(document)
+    ]
+    if not candidates:
+        return set()
+    stored = _contents(conn, candidates)
+    return {key for key, text in stored.items() if keeps_current(keyed[key], text)}
+
+
+_HISTORY_COLUMNS = [c.name for c in resource_history.columns]
+
+
+def _copy_to_history(conn: Connection, changed: list[dict[str, Any]]) -> None:
+    """Copy the current versions of the changed resources into history.
+
+    By key alone (a list of (id, version) pairs is no index condition on PostgreSQL): a
+    version that moved since the batch read it is caught by the update that follows.
+    """
+    keys = [(c["k_type"], c["k_id"]) for c in changed]
+    for resource_type, ids in ids_by_type(keys).items():
+        for chunk in _chunks(ids):
+            source = select(*(resource.c[name] for name in _HISTORY_COLUMNS)).where(
+                resource.c.resource_type == resource_type,
+                _id_in(conn, resource.c.resource_id, chunk),
+            )
+            conn.execute(insert(resource_history).from_select(_HISTORY_COLUMNS, source))
+
+
+_SET_CURRENT = (
+    update(resource)
+    .where(
+        resource.c.resource_type == bindparam("k_type"),
+        resource.c.resource_id == bindparam("k_id"),
+        resource.c.version_id == bindparam("k_version"),
+    )
+    .values(
+        version_id=bindparam("new_version"),
+        last_updated=bindparam("moment"),
+        deleted=False,
+        content_hash=bindparam("digest"),
+        content=bindparam("text"),
+    )
+)
+
+
+def _replace(conn: Connection, changed: list[dict[str, Any]]) -> None:
+    """Supersede the current versions of changed resources and set their new content.
+
+    If a version moved since the batch read it, the update (which names the version read)
+    misses its row: the count tells, and the transaction rolls back with the copy.
+    (psycopg reports no row count for INSERT ... SELECT through SQLAlchemy, UPDATE it does.)
+    """
+    first = changed[0]
+    conflict = VersionConflict(first["k_type"], first["k_id"], first["k_version"], None)
+    try:
+        _copy_to_history(conn, changed)
+    except IntegrityError:
+        raise conflict from None  # a racing writer copied the same version first
+    if conn.execute(_SET_CURRENT, changed).rowcount != len(changed):
+        raise conflict
+
+
+def _create(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Insert new current rows; a racing writer's row with the same key is a conflict."""
+    try:
+        insert_rows(conn, resource, rows)
+    except (IntegrityError, conn.dialect.loaded_dbapi.IntegrityError):
+        raise VersionConflict(rows[0][0], rows[0][1], None, 1) from None
+
+
+def write_batch(
+    conn: Connection,
+    documents: Sequence[dict[str, Any]],
+    *,
+    indexer: Indexer,
+    moment: datetime,
+) -> WriteSummary:
+    """Upsert one batch of resources with ids (see the module docstring)."""
+    keyed = _keyed(documents)
+    existing = current_versions(conn, list(keyed))
+    digests = {key: content_hash(document) for key, document in keyed.items()}
+    kept = _kept_by_stub_rule(conn, keyed, existing, digests)
+    summary = WriteSummary()
+    last_updated = instant(moment)  # one clock reading per batch, formatted once
+    new_rows: list[tuple[Any, ...]] = []
+    changed: list[dict[str, Any]] = []
+    indexed: list[tuple[str, str, dict[str, Any]]] = []
+    for key, document in keyed.items():
+        digest, current = digests[key], existing.get(key)
+        if key in kept or (current is not None and current[1] == digest and not current[2]):
+            summary.unchanged += 1
+            continue
+        version = 1 if current is None else current[0] + 1
+        stamped = _stamped(document, version, last_updated)
+        text = dumps(stamped)
+        indexed.append((key[0], key[1], stamped))
+        summary.by_type[key[0]] = summary.by_type.get(key[0], 0) + 1
+        if current is None:
+            summary.created += 1
+            new_rows.append((key[0], key[1], 1, moment, False, digest, text))
+        else:
+            summary.updated += 1
+            changed.append(
+                {
+                    "k_type": key[0],
+                    "k_id": key[1],
+                    "k_version": current[0],
+                    "new_version": version,
+                    "moment": moment,
+                    "digest": digest,
+                    "text": text,
+                }
+            )
+    _create(conn, new_rows)
+    if changed:
+        _replace(conn, changed)
+        clear_index(conn, [(c["k_type"], c["k_id"]) for c in changed])
+    write_index(conn, indexer, indexed)
+    return summary

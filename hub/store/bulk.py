@@ -1,0 +1,82 @@
+"""Many rows into one table, in the caller's transaction, below SQLAlchemy's statement layer.
+
+PostgreSQL gets ``COPY ... FROM STDIN`` (psycopg ``write_row``), its fastest way in; SQLite
+gets the driver's ``executemany`` with tuples. Both skip SQLAlchemy's per-row parameter
+handling, so the column types' bind processors (SQLite datetimes, and any sealing a type
+applies, see ``hub.store.schema``) are applied here, the way a statement would apply them.
+A handful of rows on PostgreSQL go through an ordinary executemany: a COPY costs a round
+trip of its own, which only pays off for a batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Connection, Table, insert
+from sqlalchemy.engine import Dialect
+
+__all__ = ["COPY_THRESHOLD", "insert_rows"]
+
+#: From this many rows on, PostgreSQL writes with COPY.
+COPY_THRESHOLD = 16
+
+Processors = tuple[tuple[int, Callable[[Any], Any]], ...]
+# Per dialect object: a type's processors may consult the dialect they were made for.
+_PROCESSORS: WeakKeyDictionary[Dialect, dict[str, Processors]] = WeakKeyDictionary()
+
+
+def _processors(table: Table, dialect: Dialect) -> Processors:
+    """(column position, bind processor) of the columns whose values need converting."""
+    known = _PROCESSORS.setdefault(dialect, {})
+    found = known.get(table.name)
+    if found is None:
+        pairs = []
+        for position, column in enumerate(table.columns):
+            process = column.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                pairs.append((position, process))
+        found = known[table.name] = tuple(pairs)
+    return found
+
+
+def _processed(rows: Sequence[Sequence[Any]], processors: Processors) -> list[Sequence[Any]]:
+    if not processors:
+        return list(rows)
+    out: list[Sequence[Any]] = []
+    for row in rows:
+        values = list(row)
+        for position, process in processors:
+            values[position] = process(values[position])
+        out.append(values)
+    return out
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows given as tuples in the table's column order."""
+    if not rows:
+        return
+    dialect = conn.dialect
+    columns = [c.name for c in table.columns]
+    if dialect.name == "postgresql" and len(rows) < COPY_THRESHOLD:
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    values = _processed(rows, _processors(table, dialect))
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    names = ", ".join(columns)
+    if dialect.name == "postgresql":
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+        ):
+            for row in values:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    cursor = driver.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
+    finally:
+        cursor.close()

@@ -1,0 +1,171 @@
+"""Batch writes on SQLite and PostgreSQL: versions, history, index rows, races, stubs."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from hub.store import FhirStore, VersionConflict
+from hub.store.bulk import COPY_THRESHOLD
+from hub.store.schema import INDEX_TABLES
+from hub.store.stubs import STUB_SYSTEM
+
+_STUB_TAG = {"system": STUB_SYSTEM, "code": "stub"}
+
+
+def _observation(i: int, status: str = "final") -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": f"o{i}",
+        "status": status,
+        "code": {"coding": [{"system": "http://loinc.org", "code": f"c{i % 3}"}]},
+        "subject": {"reference": f"Patient/p{i % 4}"},
+        "effectiveDateTime": f"2025-01-{1 + i % 28:02d}T10:00:00+08:00",
+        "valueInteger": i,
+    }
+
+
+def _index_rows(store: FhirStore) -> set[tuple[str, tuple[Any, ...]]]:
+    with store.engine.connect() as conn:
+        return {
+            (name, tuple(row))
+            for name, table in INDEX_TABLES.items()
+            for row in conn.execute(select(table))
+        }
+
+
+@pytest.mark.parametrize("size", [3, COPY_THRESHOLD * 4])
+def test_batch_and_single_writes_leave_the_same_rows(store: FhirStore, size: int) -> None:
+    documents = [_observation(i) for i in range(size)]
+    store.write_many(documents)
+    batch_rows = _index_rows(store)
+    with store.begin() as session:
+        for document in documents:
+            session.delete("Observation", document["id"])
+    assert _index_rows(store) == set()
+    for document in documents:
+        store.update(document)
+    assert _index_rows(store) == batch_rows
+    assert len(batch_rows) == size * 5  # code, subject, date, value, status
+
+
+def test_a_batch_mixes_creates_updates_and_unchanged(store: FhirStore) -> None:
+    first = store.write_many([_observation(i) for i in range(40)])
+    again = [_observation(i, "amended" if i % 2 else "final") for i in range(60)]
+    second = store.write_many(again)
+    assert (first.created, first.updated, first.unchanged) == (40, 0, 0)
+    assert (second.created, second.updated, second.unchanged) == (20, 20, 20)
+    assert store.read("Observation", "o1").version_id == 2
+    assert store.read("Observation", "o2").version_id == 1
+    assert store.vread("Observation", "o1", 1).as_dict()["status"] == "final"
+    assert store.read("Observation", "o1").as_dict()["meta"]["versionId"] == "2"
+    with store.reading() as session:
+        assert [s.version_id for s in session.history("Observation", "o1")] == [2, 1]
+    with store.engine.connect() as conn:
+        statuses = conn.execute(
+            select(INDEX_TABLES["token"].c.code).where(
+                INDEX_TABLES["token"].c.resource_id == "o1",
+                INDEX_TABLES["token"].c.param == "status",
+            )
+        ).all()
+    assert statuses == [("amended",)]
+
+
+def test_a_batch_revives_a_deleted_resource(store: FhirStore) -> None:
+    store.write_many([_observation(1)])
+    store.delete("Observation", "o1")
+    summary = store.write_many([_observation(1)])
+    assert summary.updated == 1
+    assert store.read("Observation", "o1").version_id == 3
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_racing_batches_on_postgresql_exactly_one_wins(store: FhirStore) -> None:
+    store.write_many([_observation(i) for i in range(50)])
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def writer(status: str) -> None:
+        batch = [_observation(i, status) for i in range(50)]
+        with store.begin() as session:
+            barrier.wait()
+            try:
+                session.write_many(batch)
+                outcomes.append("won")
+            except VersionConflict:
+                outcomes.append("conflict")
+                raise
+
+    def run(status: str) -> None:
+        # counted in writer(); the rollback on leaving its transaction is what matters
+        with contextlib.suppress(VersionConflict):
+            writer(status)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in ("amended", "cancelled")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["conflict", "won"]
+    assert {store.read("Observation", f"o{i}").version_id for i in range(50)} == {2}
+    with store.reading() as session:
+        assert len(session.history("Observation", "o7")) == 2
+
+
+def _practitioner(*, stub: bool, name: str | None = None) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "resourceType": "Practitioner",
+        "id": "doc-1",
+        "identifier": [{"system": "https://carehub.org/fhir/sid/station-staff", "value": "S1"}],
+    }
+    if stub:
+        document["meta"] = {"tag": [_STUB_TAG]}
+    if name:
+        document["name"] = [{"text": name}]
+    return document
+
+
+def test_a_stub_never_replaces_a_full_resource_in_a_batch(store: FhirStore) -> None:
+    store.write_many([_practitioner(stub=False, name="Dr Wang")])
+    summary = store.write_many([_practitioner(stub=True)])
+    assert (summary.updated, summary.unchanged) == (0, 1)
+    current = store.read("Practitioner", "doc-1")
+    assert current.version_id == 1
+    assert current.as_dict()["name"] == [{"text": "Dr Wang"}]
+
+
+def test_a_full_resource_replaces_a_stub_in_a_batch(store: FhirStore) -> None:
+    store.write_many([_practitioner(stub=True)])
+    summary = store.write_many([_practitioner(stub=False, name="Dr Wang")])
+    assert summary.updated == 1
+    assert store.read("Practitioner", "doc-1").as_dict()["name"] == [{"text": "Dr Wang"}]
+    assert store.read("Practitioner", "doc-1").version_id == 2
+
+
+@pytest.mark.parametrize("stub_first", [True, False])
+def test_within_one_batch_the_full_resource_wins(store: FhirStore, stub_first: bool) -> None:
+    full, stub = _practitioner(stub=False, name="Dr Wang"), _practitioner(stub=True)
+    store.write_many([stub, full] if stub_first else [full, stub])
+    assert store.read("Practitioner", "doc-1").as_dict()["name"] == [{"text": "Dr Wang"}]
+
+
+def test_a_stub_never_replaces_a_full_resource_on_a_single_write(store: FhirStore) -> None:
+    store.update(_practitioner(stub=False, name="Dr Wang"))
+    kept = store.update(_practitioner(stub=True))
+    assert kept.version_id == 1
+    assert store.read("Practitioner", "doc-1").as_dict()["name"] == [{"text": "Dr Wang"}]
+    replaced = store.update(_practitioner(stub=False, name="Dr Li"))
+    assert replaced.version_id == 2
+
+
+def test_stubs_replace_stubs_and_revive_deleted_resources(store: FhirStore) -> None:
+    store.update(_practitioner(stub=True))
+    changed_stub = {**_practitioner(stub=True), "active": True}
+    assert store.write_many([changed_stub]).updated == 1
+    store.delete("Practitioner", "doc-1")
+    assert store.write_many([_practitioner(stub=True)]).updated == 1
+    assert store.read("Practitioner", "doc-1").version_id == 4
