@@ -14,7 +14,7 @@ truth covers).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
 from simulators.config import StandardIntervals
-from simulators.dates import NO_DAY, iso_dates
+from simulators.dates import NO_DAY, day_number, iso_dates, to_date
 
 __all__ = [
     "CASE_COLUMNS",
@@ -34,12 +34,13 @@ __all__ = [
     "PersonEvents",
     "case_plan_gaps",
     "casework_frame",
+    "evaluation_days",
     "open_gaps",
     "true_gaps",
 ]
 
 #: Columns of ``truth/gaps.parquet``.
-GAP_COLUMNS = ["person_id", "rule", "due", "evidence_day"]
+GAP_COLUMNS = ["as_of", "person_id", "rule", "due", "evidence_day"]
 #: The rules this truth covers (ids as the hub's catalogue names them).
 GAP_RULES = (
     "discharge-follow-up",
@@ -76,9 +77,9 @@ class PersonEvents:
 
     registered: int
     exit_reason: str  # "" (still managed), deceased, moved, lost
-    visits: list[tuple[int, int, int, int]]
-    stays: list[tuple[int, int]]  # (admitted, discharged or NO_DAY)
-    emergencies: list[int]
+    visits: Sequence[Sequence[int]]
+    stays: Sequence[Sequence[int]]  # (admitted, discharged or NO_DAY)
+    emergencies: Sequence[int]
 
 
 Gap = tuple[str, int, int]  # rule, due day, evidence day
@@ -109,7 +110,7 @@ def _discharge(e: PersonEvents, as_of: int, r: GapRules) -> Iterator[Gap]:
             yield "discharge-follow-up", due, out
 
 
-def _last_visit(e: PersonEvents, as_of: int) -> tuple[int | None, tuple[int, int, int, int] | None]:
+def _last_visit(e: PersonEvents, as_of: int) -> tuple[int | None, Sequence[int] | None]:
     """(class of the visit before the last, the last visit) up to ``as_of``."""
     done = [v for v in e.visits if v[0] <= as_of]
     if not done:
@@ -160,7 +161,7 @@ def _non_adherence(e: PersonEvents, as_of: int, r: GapRules) -> Iterator[Gap]:
 
 def _readmission(e: PersonEvents, as_of: int, r: GapRules) -> Iterator[Gap]:
     """An admission within N days of a discharge, not yet answered by its discharge plan."""
-    stays = sorted(e.stays)
+    stays = sorted((a, d) for a, d in e.stays)
     for (_, out), (again, again_out) in pairwise(stays):
         if out == NO_DAY or not as_of - r.lookback_days <= again <= as_of:
             continue
@@ -208,12 +209,23 @@ def _exit_reasons(persons: pd.DataFrame, as_of: int) -> np.ndarray:
     )
 
 
-def _grouped(frame: pd.DataFrame, columns: list[str]) -> dict[int, list[tuple[int, ...]]]:
-    found: dict[int, list[tuple[int, ...]]] = {}
-    rows = zip(frame["person"].tolist(), *(frame[c].tolist() for c in columns), strict=True)
-    for person, *values in rows:
-        found.setdefault(int(person), []).append(tuple(int(v) for v in values))
-    return found
+def evaluation_days(start: int, end: int) -> list[int]:
+    """The days the truth is taken on: each anniversary of the start, up to the period's end."""
+    first = to_date(start)
+    days = [
+        day_number(first.replace(year=first.year + k)) for k in range(1, 1 + (end - start) // 365)
+    ]
+    return sorted({d for d in days if d < end} | {end})
+
+
+def _grouped(frame: pd.DataFrame, columns: list[str]) -> dict[int, list[list[int]]]:
+    """Rows of ``columns`` per person, in the frame's order within each person."""
+    frame = frame.sort_values("person", kind="stable")
+    persons = frame["person"].to_numpy(dtype=np.int64)
+    values = frame[columns].to_numpy(dtype=np.int64).tolist()
+    starts: list[int] = np.flatnonzero(np.diff(persons, prepend=-1) != 0).tolist()
+    bounds = [*starts, len(persons)]
+    return {int(persons[a]): values[a:b] for a, b in pairwise(bounds)}
 
 
 def true_gaps(
@@ -221,32 +233,35 @@ def true_gaps(
     visits: pd.DataFrame,
     admissions: pd.DataFrame,
     emergencies: pd.DataFrame,
-    as_of: int,
+    as_of: int | list[int],
     rules: GapRules | None = None,
     cases: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Open gaps of every person on ``as_of`` (the first day after the simulated period)."""
+    """Open gaps of every person on each ``as_of`` day (the period's end, the end of each year)."""
     r = rules or GapRules()
-    reasons = _exit_reasons(persons, as_of)
+    days = [as_of] if isinstance(as_of, int) else list(as_of)
     by_visit = _grouped(visits.sort_values(["person", "day"]), ["day", "cls", "adherence", "risk"])
     by_stay = _grouped(admissions, ["admitted", "discharged"])
     by_event = _grouped(emergencies, ["day"])
-    registered = persons["registered"].to_numpy()
-    rows: list[tuple[int, str, int, int]] = []
-    for person in range(len(persons)):
-        events = PersonEvents(
-            int(registered[person]),
-            str(reasons[person]),
-            [(v[0], v[1], v[2], v[3]) for v in by_visit.get(person, [])],
-            [(s[0], s[1]) for s in by_stay.get(person, [])],
-            [d[0] for d in by_event.get(person, [])],
-        )
-        rows += [(person, *gap) for gap in open_gaps(events, as_of, r)]
-    if cases is not None:  # the agency's own case status decides, as its records say
-        rows += [(p, CASE_RULE, due, intake) for p, due, intake in case_plan_gaps(cases, as_of, r)]
-    frame = pd.DataFrame(rows, columns=["person", "rule", "due", "evidence"])
+    registered = persons["registered"].to_numpy().tolist()
+    rows: list[tuple[int, int, str, int, int]] = []
+    for day in days:
+        reasons = _exit_reasons(persons, day).tolist()
+        for person in range(len(persons)):
+            events = PersonEvents(
+                registered[person],
+                reasons[person],
+                by_visit.get(person, []),
+                by_stay.get(person, []),
+                [d[0] for d in by_event.get(person, [])],
+            )
+            rows += [(day, person, *gap) for gap in open_gaps(events, day, r)]
+        if cases is not None:  # the agency's own case status decides, as its records say
+            rows += [(day, p, CASE_RULE, due, ev) for p, due, ev in case_plan_gaps(cases, day, r)]
+    frame = pd.DataFrame(rows, columns=["as_of", "person", "rule", "due", "evidence"])
     return pd.DataFrame(
         {
+            "as_of": iso_dates(frame["as_of"].to_numpy(dtype=np.int64)),
             "person_id": np.array(
                 [f"P{k + 1:07d}" for k in frame["person"].tolist()], dtype=object
             ),

@@ -16,7 +16,7 @@ from simulators.config import StandardIntervals
 from simulators.dates import iso_dates
 from simulators.defects import DefectLog
 from simulators.district import STREETS
-from simulators.gaptruth import CASE_RULE, GAP_RULES, true_gaps
+from simulators.gaptruth import CASE_RULE, GAP_RULES, evaluation_days, true_gaps
 from simulators.indicators import compute_indicators
 from simulators.lifecourse import LifeCourse
 
@@ -200,9 +200,8 @@ def write_truth(
     )
     size += _write(indicators, folder / "indicators.parquet")
     case_frame = pd.concat(cases, ignore_index=True) if cases else None
-    gaps = true_gaps(
-        p, life.visits, life.admissions, life.emergencies, people.end, None, case_frame
-    )
+    days = evaluation_days(people.start, people.end)
+    gaps = true_gaps(p, life.visits, life.admissions, life.emergencies, days, None, case_frame)
     size += _write(gaps, folder / "gaps.parquet")
     covered = [*GAP_RULES, *([CASE_RULE] if cases else [])]
     size += _write(pd.DataFrame({"rule": covered}), folder / "gap_rules.parquet")

@@ -17,6 +17,7 @@ from simulators.gaptruth import (
     PersonEvents,
     case_plan_gaps,
     casework_frame,
+    evaluation_days,
     open_gaps,
     true_gaps,
 )
@@ -101,12 +102,20 @@ def test_true_gaps_names_persons_and_days() -> None:
     frame = true_gaps(persons, visits, none, none, D + 20)
     assert frame.to_dict("records") == [
         {
+            "as_of": "2024-04-07",
             "person_id": "P0000002",
             "rule": "follow-up-overdue",
             "due": "2024-04-01",
             "evidence_day": "2024-03-18",
         }
     ]
+
+
+def test_the_truth_is_taken_on_each_anniversary_and_the_end() -> None:
+    start, end = D - 10, D + 365 * 2 + 30
+    days = evaluation_days(start, end)
+    assert days == [start + 365, start + 730, end]
+    assert evaluation_days(start, start + 365) == [start + 365]
 
 
 @pytest.mark.slow

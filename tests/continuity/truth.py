@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import orjson
@@ -21,7 +22,7 @@ _KINDS = {
     "https://carehub.org/fhir/sid/hospital-patient": "hospital.patient",
 }
 
-Gap = tuple[str, str, str]  # person_id, rule, due
+Gap = tuple[str, str, str, str]  # as_of, person_id, rule, due
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ def _patients(store: FhirStore) -> dict[str, dict[str, object]]:
         return {rid: orjson.loads(content) for rid, content in rows}
 
 
-def hub_gaps(store: FhirStore, truth: Path) -> tuple[set[Gap], set[str]]:
-    """(open continuity Tasks as (true person, rule, due), hub persons with no true person)."""
+def hub_gaps(store: FhirStore, truth: Path, as_of: str) -> tuple[set[Gap], set[str]]:
+    """(open continuity Tasks as (as_of, true person, rule, due), hub persons unmatched)."""
     keys = pd.read_parquet(truth / "record_persons.parquet")
     person_of = {
         (kind, key): pid
@@ -91,14 +92,15 @@ def hub_gaps(store: FhirStore, truth: Path) -> tuple[set[Gap], set[str]]:
             continue
         person = (reference_of(task.get("for")) or "/").split("/", 1)[1]
         due = task["restriction"]["period"]["end"]
-        gaps.add((true_person.get(person, f"?{person}"), rule, due))
+        gaps.add((as_of, true_person.get(person, f"?{person}"), rule, due))
     return gaps, unknown
 
 
 def true_gaps(truth: Path) -> set[Gap]:
-    """The simulator's open gaps (``truth/gaps.parquet``)."""
+    """The simulator's open gaps on each day it was taken (``truth/gaps.parquet``)."""
     frame = pd.read_parquet(truth / "gaps.parquet")
-    return set(zip(frame["person_id"], frame["rule"], frame["due"], strict=True))
+    columns = (frame[c] for c in ("as_of", "person_id", "rule", "due"))
+    return set(zip(*columns, strict=True))
 
 
 def scores(found: set[Gap], expected: set[Gap], rules: list[str]) -> list[RuleScore]:
@@ -106,9 +108,9 @@ def scores(found: set[Gap], expected: set[Gap], rules: list[str]) -> list[RuleSc
     return [
         RuleScore(
             rule,
-            len({g for g in found & expected if g[1] == rule}),
-            len({g for g in found - expected if g[1] == rule}),
-            len({g for g in expected - found if g[1] == rule}),
+            len({g for g in found & expected if g[2] == rule}),
+            len({g for g in found - expected if g[2] == rule}),
+            len({g for g in expected - found if g[2] == rule}),
         )
         for rule in rules
     ]
@@ -126,7 +128,7 @@ class DistrictScores:
 
 
 def district_scores(root: Path, patients: int, years: int, seed: int) -> DistrictScores:
-    """Simulate a clean district, sync it, evaluate as of the period's end, compare."""
+    """Simulate a clean district, sync it, evaluate on each day the truth was taken, compare."""
     from hub.config import FollowUpRules
     from hub.continuity.rules import ContinuityOptions
     from hub.continuity.service import evaluate_store
@@ -143,11 +145,17 @@ def district_scores(root: Path, patients: int, years: int, seed: int) -> Distric
         reports = sync_district(sim, store)
         failed = {name: r.error for name, r in reports.items() if r.status != "succeeded"}
         assert not failed, failed
-        evaluate_store(store, as_of=summary.end, options=ContinuityOptions(FollowUpRules()))
-        found, unknown = hub_gaps(store, sim / "truth")
+        expected = true_gaps(sim / "truth")
+        found: set[Gap] = set()
+        unknown: set[str] = set()
+        options = ContinuityOptions(FollowUpRules())
+        for day in sorted({g[0] for g in expected} | {summary.end.isoformat()}):
+            evaluate_store(store, as_of=date.fromisoformat(day), options=options)
+            on_day, unmatched = hub_gaps(store, sim / "truth", day)
+            found |= on_day
+            unknown |= unmatched
     finally:
         store.engine.dispose()
-    expected = true_gaps(sim / "truth")
     covered = pd.read_parquet(sim / "truth" / "gap_rules.parquet")["rule"].tolist()
     return DistrictScores(
         summary.end.isoformat(),
