@@ -72,27 +72,27 @@ def candidate_keys(record: SourceRecord) -> Iterator[str]:
             yield f"need|{case_id}|{goal.need_domain}"
 
 
-def _references(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        ref = node.get("reference")
-        if isinstance(ref, str):
-            yield ref
-        for value in node.values():
-            yield from _references(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _references(value)
+def _links(resource: dict[str, Any]) -> tuple[list[str], list[Mapping[str, Any]]]:
+    """Every reference and every coding in a resource, in document order, in one walk."""
+    references: list[str] = []
+    codings: list[Mapping[str, Any]] = []
+    _walk(resource, references, codings)
+    return references, codings
 
 
-def _codings(node: Any) -> Iterator[Mapping[str, Any]]:
-    if isinstance(node, dict):
-        if isinstance(node.get("system"), str) and "code" in node:
-            yield node
-        for value in node.values():
-            yield from _codings(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _codings(value)
+def _walk(node: Any, references: list[str], codings: list[Mapping[str, Any]]) -> None:
+    # Plain recursion over JSON containers: a recursive generator per node (one per check)
+    # cost more than all the checks together.
+    if type(node) is dict:
+        reference = node.get("reference")
+        if type(reference) is str:
+            references.append(reference)
+        if type(node.get("system")) is str and "code" in node:
+            codings.append(node)
+        node = node.values()
+    for value in node:
+        if type(value) is dict or type(value) is list:
+            _walk(value, references, codings)
 
 
 class FhirChecks:
@@ -127,11 +127,12 @@ class FhirChecks:
             label = f"{resource.get('resourceType')}/{resource.get('id')}"
             if not structure_validated:
                 issues += self._structure(resource, label)
+            references, codings = _links(resource)
             issues += self._required(resource, label)
-            issues += self._bindings(resource, label)
+            issues += self._bindings(codings, label)
             issues += [
                 self._issue("fhir.reference", f"{label}: reference {ref} resolves nowhere")
-                for ref in _references(resource)
+                for ref in references
                 if not resolver.resolves(ref)
             ]
             if resource.get("resourceType") == "QuestionnaireResponse":
@@ -156,9 +157,9 @@ class FhirChecks:
             missing.append("meta.security")
         return [self._issue("fhir.required", f"{label}: {m} is missing", m) for m in missing]
 
-    def _bindings(self, resource: dict[str, Any], label: str) -> list[Issue]:
+    def _bindings(self, codings: list[Mapping[str, Any]], label: str) -> list[Issue]:
         out = []
-        for coding in _codings(resource):
+        for coding in codings:
             system, code = str(coding["system"]), str(coding["code"])
             allowed = self.bindings.get(system)
             if system.startswith(_OURS) and allowed is not None and code not in allowed:
