@@ -16,6 +16,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, ClassVar, Protocol, TypeVar
 
 import orjson
@@ -27,6 +28,7 @@ __all__ = [
     "Cursor",
     "LandingPort",
     "Page",
+    "PipelinedLandingPort",
     "RawRecord",
     "RetryPolicy",
     "RunStats",
@@ -56,9 +58,9 @@ class RawRecord:
     problem: str | None = None
     origin: str | None = None  # file name, message file, API page: where a person finds it
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
-        """Hash of the payload."""
+        """Hash of the payload (computed once: unchanged detection, landing and state use it)."""
         return payload_hash(self.payload)
 
 
@@ -78,6 +80,8 @@ class RunStats:
     records: int = 0
     retries: int = 0
     retry_reasons: dict[str, int] = field(default_factory=dict)
+    #: Seconds spent pulling pages from the source (retry waits included).
+    pull_seconds: float = 0.0
 
 
 class LandingPort(Protocol):
@@ -85,6 +89,19 @@ class LandingPort(Protocol):
 
     def land_page(self, page: Page) -> None:
         """Land the page's records and save its cursor, in one transaction."""
+
+
+class PipelinedLandingPort(Protocol):
+    """A landing port that may commit a page after later ones were pulled (always in order)."""
+
+    def submit(self, page: Page) -> list[Page]:
+        """Take a page; return the pages committed meanwhile, oldest first."""
+
+    def finish(self) -> list[Page]:
+        """Commit every page taken; return them, oldest first."""
+
+    def abandon(self) -> None:
+        """Drop the pages taken and not committed (they are pulled again next time)."""
 
 
 @dataclass(frozen=True)
@@ -163,7 +180,9 @@ class Connector(ABC):
         """Every page after the cursor, each fetched with retries."""
         current: Cursor = dict(cursor or {})
         while True:
+            started = time.perf_counter()
             page = self.retry.call(lambda c=current: self.fetch_page(c), self.stats)  # type: ignore[misc]
+            self.stats.pull_seconds += time.perf_counter() - started
             if page is None:
                 return
             self.stats.pages += 1
@@ -182,6 +201,41 @@ class Connector(ABC):
         finally:
             self.close()
         return self.stats
+
+    def run_pipelined(self, landing: PipelinedLandingPort, cursor: Cursor | None) -> RunStats:
+        """Like ``run``, pulling the next pages while earlier ones are still processed.
+
+        A page is acknowledged (``after_landed``) once committed. When the source fails, the
+        pages pulled before the failure are still committed; when the landing fails, the
+        pages it has not committed are dropped, to be pulled again by the next run.
+        """
+        try:
+            pages = self.pages(cursor)
+            while True:
+                try:
+                    page = next(pages)
+                except StopIteration:
+                    break
+                except Exception:
+                    self._acknowledge(landing.finish())
+                    raise
+                self._acknowledge(self._landed(landing, page))
+            self._acknowledge(landing.finish())
+        finally:
+            self.close()
+        return self.stats
+
+    @staticmethod
+    def _landed(landing: PipelinedLandingPort, page: Page) -> list[Page]:
+        try:
+            return landing.submit(page)
+        except BaseException:
+            landing.abandon()
+            raise
+
+    def _acknowledge(self, pages: list[Page]) -> None:
+        for page in pages:
+            self.after_landed(page)
 
 
 def unreadable(record_kind: str, problem: str, *, origin: str, raw: str) -> RawRecord:

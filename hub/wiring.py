@@ -4,17 +4,32 @@ from __future__ import annotations
 
 from hub.config import IdentitySettings as ConfiguredIdentity
 from hub.identity.settings import IdentitySettings
-from hub.ingest.seams import Linker, QualityGate
+from hub.ingest.seams import Linker
+from hub.quality.gate import CheckingGate  # Great Expectations starts lazily, on first page
 from hub.store import FhirStore
+from validation.results import CheckTally
 
-__all__ = ["identity_linker", "identity_settings", "quality_gate"]
+__all__ = ["SyncGate", "identity_linker", "identity_settings", "quality_gate"]
 
 
-def quality_gate(store: FhirStore) -> QualityGate:
+class SyncGate(CheckingGate):
+    """The sync's ``CheckingGate``; its copies in mapping workers hand their tallies back."""
+
+    def drain(self) -> dict[tuple[str, str], CheckTally]:
+        """The tallies since the last drain; this copy then starts afresh."""
+        drained, self.tallies = self.tallies, {}
+        return drained
+
+    def absorb(self, tallied: object) -> None:
+        """Add the tallies a worker's copy drained."""
+        assert isinstance(tallied, dict)
+        for (source, check), tally in tallied.items():
+            self._tally(source, check).merge(tally)
+
+
+def quality_gate(store: FhirStore) -> SyncGate:
     """The quality checks a sync applies."""
-    from hub.quality.gate import CheckingGate  # starts Great Expectations lazily, on first page
-
-    return CheckingGate()
+    return SyncGate()
 
 
 def identity_settings(configured: ConfiguredIdentity | None = None) -> IdentitySettings:

@@ -9,81 +9,36 @@ moment therefore resumes from the last committed page, and re-processing a page 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from connectors.base import Cursor, Page, RawRecord
-from hub.domain.records import RECORD_KINDS, SourceRecord
 from hub.ingest.report import SourceReport
 from hub.ingest.schema import connector_state, landing, quarantine, source_record
-from hub.ingest.seams import Finding, QualityGate
+from hub.ingest.seams import QualityGate
+from hub.ingest.work import PageMapper, PageResult, Reason, parse_record, to_json
 from hub.store import FhirStore, StoreSession
 from hub.store.documents import dumps, utc_now
-from mappings import MappingContext, MappingError, map_record
+from mappings import MappingContext
 
-__all__ = ["PagePipeline", "Reason", "load_cursor", "parse_record", "to_json"]
+__all__ = [
+    "PagePipeline",
+    "PreparedPage",
+    "Reason",
+    "load_cursor",
+    "parse_record",
+    "to_json",
+]
 
 log = logging.getLogger("hub.ingest")
-
-
-@dataclass(frozen=True)
-class Reason:
-    """Why a record is quarantined: the stage, the check and a sentence for a person."""
-
-    stage: str  # read, parse, raw_check, map, fhir_check
-    check: str
-    message: str
-    field: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON form kept in the quarantine table."""
-        return {
-            "stage": self.stage,
-            "check": self.check,
-            "field": self.field,
-            "message": self.message,
-        }
-
-
-def to_json(resource: Any) -> dict[str, Any]:
-    """A fhir.resources model (or a dict) as FHIR JSON."""
-    if isinstance(resource, dict):
-        return resource
-    dumped: dict[str, Any] = resource.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return dumped
-
-
-def parse_record(raw: RawRecord) -> SourceRecord | list[Reason]:
-    """The typed record, or the reasons it cannot be read (each naming the field)."""
-    if raw.problem is not None:
-        return [Reason("read", "unreadable", raw.problem)]
-    model = RECORD_KINDS.get(raw.record_kind)
-    if model is None:
-        return [Reason("read", "unknown_kind", f"unknown record kind {raw.record_kind!r}")]
-    try:
-        return model.model_validate(raw.payload)
-    except ValidationError as exc:
-        return [
-            Reason(
-                "parse",
-                f"{raw.record_kind}.{'.'.join(str(p) for p in err['loc']) or 'record'}",
-                f"{raw.record_kind} {raw.source_key}: "
-                f"{'.'.join(str(p) for p in err['loc']) or 'record'}: {err['msg']}",
-                ".".join(str(p) for p in err["loc"]) or None,
-            )
-            for err in exc.errors()
-        ]
-
-
-def _fatal(findings: Sequence[Finding], stage: str) -> list[Reason]:
-    return [Reason(stage, f.check, f.message, f.field) for f in findings if f.severity == "fatal"]
 
 
 def load_cursor(conn: Connection, source: str) -> Cursor | None:
@@ -112,14 +67,43 @@ def _upsert(conn: Connection, table: Any, rows: list[dict[str, Any]], keys: list
 class _PageWork:
     """What one page produced, gathered before the writes."""
 
+    known: dict[tuple[str, str], tuple[str, str]]
     landed: list[tuple[RawRecord, int]] = field(default_factory=list)
     quarantined: list[tuple[RawRecord, int, list[Reason]]] = field(default_factory=list)
     stored: list[tuple[RawRecord, int]] = field(default_factory=list)
     resources: list[dict[str, Any]] = field(default_factory=list)
 
+    def take(self, result: PageResult) -> None:
+        """Sort the landed records by what the mapping made of them."""
+        for position, (raw, landing_id) in enumerate(self.landed):
+            reasons = result.quarantined.get(position)
+            if reasons is not None:
+                self.quarantined.append((raw, landing_id, reasons))
+            else:
+                self.resources.extend(result.resources[position])
+                self.stored.append((raw, landing_id))
+
+
+@dataclass
+class PreparedPage:
+    """A page after the unchanged records are left out, waiting for its mapping result."""
+
+    page: Page
+    fresh: list[RawRecord]
+    #: (kind, key) -> (hash, outcome) of the page's records the hub already knew.
+    known: dict[tuple[str, str], tuple[str, str]]
+    sequence: int = 0
+
 
 class PagePipeline:
-    """Implements the connectors' landing port for one source's run."""
+    """Implements the connectors' landing port for one source's run.
+
+    ``land_page`` does a whole page in one call. A pipelined run splits it: ``prepare``
+    (leave out unchanged records), the mapping (``mapper.map_page``, possibly in a worker
+    process), then ``commit`` (land, store, outcomes and cursor in one transaction). Pages
+    are committed in the order they were prepared; records of pages prepared but not yet
+    committed count as known, so a record pulled twice in a row is still seen as unchanged.
+    """
 
     def __init__(
         self,
@@ -134,35 +118,82 @@ class PagePipeline:
     ) -> None:
         self.store, self.source, self.source_system = store, source, source_system
         self.context, self.gate, self.report, self.clock = context, gate, report, clock
+        self.mapper = PageMapper(context, gate, source)
         self.patient_ids: list[str] = []
-        #: (kind, key) -> (hash, outcome) of the current page's records already known.
-        self._known: dict[tuple[str, str], tuple[str, str]] = {}
+        #: (kind, key) -> (hash, sequence) of records in pages prepared and not yet committed.
+        self._in_flight: dict[tuple[str, str], tuple[str, int]] = {}
+        self._sequence = 0
 
     def land_page(self, page: Page) -> None:
         """Process the page and checkpoint its cursor in one transaction."""
         with self.store.begin() as session:
-            self._process(session, page)
+            prepared = self._prepare(session.conn, page)
+            self._commit_in(session, prepared, self.mapper.map_page(prepared.fresh))
+
+    def prepare(self, page: Page) -> PreparedPage:
+        """Count the page and leave out the records whose content the hub already has."""
+        with self.store.engine.connect() as conn:
+            return self._prepare(conn, page)
+
+    def commit(self, prepared: PreparedPage, result: PageResult) -> None:
+        """Land, store, record outcomes and checkpoint one mapped page, in one transaction."""
+        with self.store.begin() as session:
+            self._commit_in(session, prepared, result)
+
+    def _prepare(self, conn: Connection, page: Page) -> PreparedPage:
+        with self.timing("prepare"):
+            self._sequence += 1
+            known = self._known_hashes(conn, page.records)
+            fresh = self._drop_unchanged(page.records, known)
+            for raw in fresh:
+                if raw.source_key is not None:
+                    key = (raw.record_kind, raw.source_key)
+                    self._in_flight[key] = (raw.content_hash, self._sequence)
+            return PreparedPage(page, fresh, known, self._sequence)
+
+    def _commit_in(self, session: StoreSession, prepared: PreparedPage, result: PageResult) -> None:
+        work = _PageWork(prepared.known)
+        with self.timing("land"):
+            landing_ids = self._land(session.conn, prepared.fresh)
+            work.landed = list(zip(prepared.fresh, landing_ids, strict=True))
+        work.take(result)
+        self._absorb(result)
+        with self.timing("store"):
+            self._store(session, work)
+        with self.timing("outcomes"):
+            self._record_outcomes(session.conn, work)
             _upsert(
                 session.conn,
                 connector_state,
                 [
                     {
                         "source": self.source,
-                        "cursor": dumps(page.cursor),
+                        "cursor": dumps(prepared.page.cursor),
                         "run_id": self.context.run_id,
                         "updated_at": self.clock(),
                     }
                 ],
                 ["source"],
             )
+        self._in_flight = {k: v for k, v in self._in_flight.items() if v[1] != prepared.sequence}
         self.report.pages += 1
 
-    def _process(self, session: StoreSession, page: Page) -> None:
-        fresh = self._drop_unchanged(session.conn, page.records)
-        work = _PageWork(landed=list(zip(fresh, self._land(session.conn, fresh), strict=True)))
-        self._check_and_map(work)
-        self._store(session, work)
-        self._record_outcomes(session.conn, work)
+    def _absorb(self, result: PageResult) -> None:
+        for check, count in result.warnings_by_check.items():
+            self.report.warnings_by_check[check] = (
+                self.report.warnings_by_check.get(check, 0) + count
+            )
+        for stage, seconds in result.seconds.items():
+            self.report.add_seconds(stage, seconds)
+
+    @contextmanager
+    def timing(self, stage: str) -> Iterator[None]:
+        """Add the time spent in the block to the report's stage seconds."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.report.add_seconds(stage, time.perf_counter() - start)
 
     def _store(self, session: StoreSession, work: _PageWork) -> None:
         summary = session.write_many(work.resources)
@@ -176,32 +207,35 @@ class PagePipeline:
 
         Returns the reasons it still fails (empty when it was stored).
         """
-        work = _PageWork(landed=[(raw, landing_id)])
-        self._known = {}
-        self._check_and_map(work)
-        if work.quarantined:
-            return work.quarantined[0][2]
+        result = self.mapper.map_page([raw])
+        if 0 in result.quarantined:
+            return result.quarantined[0]
+        work = _PageWork({}, landed=[(raw, landing_id)])
+        work.take(result)
         self._store(session, work)
         state = self._state(raw, landing_id, "stored")
         _upsert(session.conn, source_record, [state], ["source", "record_kind", "source_key"])
         return []
 
-    def _drop_unchanged(self, conn: Connection, records: list[RawRecord]) -> list[RawRecord]:
-        """Count and leave out records whose content the hub already has."""
+    def _drop_unchanged(
+        self, records: list[RawRecord], known: dict[tuple[str, str], tuple[str, str]]
+    ) -> list[RawRecord]:
+        """Count and leave out records whose content the hub already has (or is storing)."""
         self.report.pulled += len(records)
-        known = self._known_hashes(conn, records)
         fresh: list[RawRecord] = []
         seen: dict[tuple[str, str], str] = {}
         for raw in records:
             if raw.problem is None and raw.source_key is not None:
                 key = (raw.record_kind, raw.source_key)
                 digest = raw.content_hash
+                in_flight = self._in_flight.get(key)
+                if in_flight is not None:
+                    known[key] = (in_flight[0], "stored")
                 if known.get(key, (None, None))[0] == digest or seen.get(key) == digest:
                     self.report.unchanged += 1
                     continue
                 seen[key] = digest
             fresh.append(raw)
-        self._known = known
         return fresh
 
     def _known_hashes(
@@ -253,53 +287,11 @@ class PagePipeline:
         )
         return [int(row.landing_id) for row in result]
 
-    def _check_and_map(self, work: _PageWork) -> None:
-        parsed: list[tuple[RawRecord, int, SourceRecord]] = []
-        for raw, landing_id in work.landed:
-            outcome = parse_record(raw)
-            if isinstance(outcome, list):
-                work.quarantined.append((raw, landing_id, outcome))
-            else:
-                parsed.append((raw, landing_id, outcome))
-        verdicts = self.gate.check_records(self.source, [p[2] for p in parsed])
-        for (raw, landing_id, record), findings in zip(parsed, verdicts, strict=True):
-            self._count_warnings(findings)
-            reasons = _fatal(findings, "raw_check") or self._map(record, work, raw, landing_id)
-            if reasons:
-                work.quarantined.append((raw, landing_id, reasons))
-
-    def _map(
-        self, record: SourceRecord, work: _PageWork, raw: RawRecord, landing_id: int
-    ) -> list[Reason]:
-        try:
-            result = map_record(record, self.context)
-        except MappingError as exc:
-            return [Reason("map", type(exc).__name__, str(exc))]
-        # The mapping kept each resource's JSON as validated by its R4B model: no second dump.
-        resources = result.documents or [to_json(r) for r in result.resources]
-        findings = self.gate.check_resources(record, resources, validated=True)
-        self._count_warnings(findings)
-        for warning in result.warnings:
-            check = f"{record.kind}.{warning.field}"
-            self.report.warnings_by_check[check] = self.report.warnings_by_check.get(check, 0) + 1
-        reasons = _fatal(findings, "fhir_check")
-        if not reasons:
-            work.resources.extend(resources)
-            work.stored.append((raw, landing_id))
-        return reasons
-
-    def _count_warnings(self, findings: Sequence[Finding]) -> None:
-        for f in findings:
-            if f.severity == "warning":
-                self.report.warnings_by_check[f.check] = (
-                    self.report.warnings_by_check.get(f.check, 0) + 1
-                )
-
     def _record_outcomes(self, conn: Connection, work: _PageWork) -> None:
         now, run_id = self.clock(), self.context.run_id
         states: dict[tuple[str, str], dict[str, Any]] = {}
         for raw, landing_id in work.stored:
-            if (raw.record_kind, raw.source_key or "") in self._known:
+            if (raw.record_kind, raw.source_key or "") in work.known:
                 self.report.changed += 1
             else:
                 self.report.new += 1

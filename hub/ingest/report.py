@@ -30,6 +30,9 @@ class SourceReport:
     pages: int = 0
     linked: dict[str, Any] = field(default_factory=dict)
     duration_seconds: float = 0.0
+    #: Seconds per stage: in this process (pull, prepare, land, store, outcomes, wait) and,
+    #: summed over the worker processes when there are any, parse, raw_checks, map, fhir_checks.
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     error: str | None = None
 
     @property
@@ -52,6 +55,10 @@ class SourceReport:
         for key, value in by_type.items():
             self.resources_by_type[key] = self.resources_by_type.get(key, 0) + value
             self.resources_stored += value
+
+    def add_seconds(self, stage: str, seconds: float) -> None:
+        """Add time spent in a stage."""
+        self.stage_seconds[stage] = self.stage_seconds.get(stage, 0.0) + seconds
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, with the derived figures."""

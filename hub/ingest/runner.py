@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import uuid
@@ -11,9 +12,10 @@ from typing import Any
 from sqlalchemy import insert, update
 
 from connectors import connector_class
-from connectors.base import Connector
+from connectors.base import Connector, Page, RunStats
 from connectors.errors import SourceUnavailable
 from hub.domain.codes import SourceSystem
+from hub.ingest.parallel import MappingPool, PipelinedLanding
 from hub.ingest.pipeline import PagePipeline, load_cursor
 from hub.ingest.report import SourceReport
 from hub.ingest.schema import ingest_run
@@ -49,10 +51,13 @@ def run_source(
     gate: QualityGate,
     on_page: Callable[[SourceReport], None] | None = None,
     patient_ids: list[str] | None = None,
+    pool: MappingPool | None = None,
 ) -> SourceReport:
     """Pull one source to the end, land and process every page, and report.
 
     The ids of the source Patients it stored are appended to ``patient_ids`` for linkage.
+    With a ``pool``, pages are mapped in its worker processes while this one pulls and
+    commits (``hub.ingest.parallel``).
     """
     run_id = str(uuid.uuid4())
     report = SourceReport(source=name, kind=connector.kind, run_id=run_id)
@@ -77,9 +82,8 @@ def run_source(
         gate=gate,
         report=report,
     )
-    landing = _ReportingLanding(pipeline, on_page)
     try:
-        stats = connector.run(landing, cursor)
+        stats = _pull(connector, pipeline, cursor, on_page, pool)
         report.retries, report.retry_reasons = stats.retries, dict(stats.retry_reasons)
         report.status = "succeeded"
     except SourceUnavailable as exc:
@@ -94,6 +98,7 @@ def run_source(
             "failed",
             f"source {name!r} failed: {type(exc).__name__}: {exc}",
         )
+    report.add_seconds("pull", connector.stats.pull_seconds)
     if patient_ids is not None:
         patient_ids.extend(pipeline.patient_ids)
     report.duration_seconds = round(time.perf_counter() - start_clock, 3)
@@ -111,6 +116,18 @@ def run_source(
     return report
 
 
+def _pull(
+    connector: Connector,
+    pipeline: PagePipeline,
+    cursor: Any,
+    on_page: Callable[[SourceReport], None] | None,
+    pool: MappingPool | None,
+) -> RunStats:
+    if pool is None:
+        return connector.run(_ReportingLanding(pipeline, on_page), cursor)
+    return connector.run_pipelined(_ReportingPipeline(pipeline, pool, on_page), cursor)
+
+
 class _ReportingLanding:
     """The pipeline as landing port, telling the caller after every page (progress bars)."""
 
@@ -125,6 +142,25 @@ class _ReportingLanding:
             self.on_page(self.pipeline.report)
 
 
+class _ReportingPipeline(PipelinedLanding):
+    """The pipelined landing port, telling the caller after every committed page."""
+
+    def __init__(
+        self,
+        pipeline: PagePipeline,
+        pool: MappingPool,
+        on_page: Callable[[SourceReport], None] | None,
+    ) -> None:
+        super().__init__(pipeline, pool)
+        self.on_page = on_page
+
+    def submit(self, page: Page) -> list[Page]:
+        committed = super().submit(page)
+        if committed and self.on_page is not None:
+            self.on_page(self.pipeline.report)
+        return committed
+
+
 def run_sync(
     *,
     store: FhirStore,
@@ -134,8 +170,12 @@ def run_sync(
     gate: QualityGate | None = None,
     linker: Linker | None = None,
     on_page: Callable[[SourceReport], None] | None = None,
+    workers: int = 0,
 ) -> list[SourceReport]:
     """Every configured source (or only the named ones), each in its own run, then linkage.
+
+    ``workers`` > 0 maps pages in that many worker processes (one pool for every source);
+    0 does everything in this process.
 
     Linkage runs once, after every source, over all the source Patients the sync stored:
     a person's records from different systems can only be linked when all are in. A
@@ -149,6 +189,28 @@ def run_sync(
             f"no source named {unknown[0]!r} in the sources file "
             f"(known: {', '.join(config.sources)})"
         )
+    gate = gate or NoChecks()
+    with contextlib.ExitStack() as stack:
+        pool = stack.enter_context(MappingPool(workers, gate)) if workers > 0 else None
+        reports, patient_ids = _run_sources(store, config, factory, wanted, gate, on_page, pool)
+    started = time.perf_counter()
+    linked = _link(linker or NoLinking(), patient_ids)
+    link_seconds = time.perf_counter() - started
+    for report in reports:
+        report.linked = linked
+        report.stage_seconds["link (whole sync)"] = link_seconds
+    return reports
+
+
+def _run_sources(
+    store: FhirStore,
+    config: SourcesConfig,
+    factory: ConnectorFactory,
+    wanted: list[str],
+    gate: QualityGate,
+    on_page: Callable[[SourceReport], None] | None,
+    pool: MappingPool | None,
+) -> tuple[list[SourceReport], list[str]]:
     reports: list[SourceReport] = []
     patient_ids: list[str] = []
     for name in wanted:
@@ -171,15 +233,13 @@ def run_sync(
                 name=name,
                 connector=connector,
                 district_code=config.district.code,
-                gate=gate or NoChecks(),
+                gate=gate,
                 on_page=on_page,
                 patient_ids=patient_ids,
+                pool=pool,
             )
         )
-    linked = _link(linker or NoLinking(), patient_ids)
-    for report in reports:
-        report.linked = linked
-    return reports
+    return reports, patient_ids
 
 
 def _link(linker: Linker, patient_ids: list[str]) -> dict[str, Any]:

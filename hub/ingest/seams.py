@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from hub.domain.records import SourceRecord
 
-__all__ = ["Finding", "Linker", "NoChecks", "NoLinking", "QualityGate"]
+__all__ = ["Finding", "Linker", "NoChecks", "NoLinking", "QualityGate", "WorkerGate"]
 
 Severity = Literal["fatal", "warning"]
 
@@ -45,6 +45,17 @@ class QualityGate(Protocol):
 
     def save(self, store: Any) -> object:
         """Keep what the gate saw during the sync as a quality run (called once at the end)."""
+
+
+@runtime_checkable
+class WorkerGate(Protocol):
+    """A gate whose copies in worker processes hand their tallies back to the sync's gate."""
+
+    def drain(self) -> object:
+        """What this copy tallied since the last drain (picklable); it then starts afresh."""
+
+    def absorb(self, tallied: object) -> None:
+        """Add what a copy drained."""
 
 
 class NoChecks:

@@ -1,0 +1,126 @@
+"""Mapping pages in worker processes while this process pulls, lands and stores.
+
+Parsing, raw checks, mapping and FHIR checks (``PageMapper.map_page``) take most of a sync's
+CPU time and touch no database, so they run in a pool of worker processes, one page per task.
+Meanwhile the ingest's own process pulls the next pages and commits finished ones, always in
+the order they were pulled: a page's landing rows, resources, outcomes and cursor still commit
+in one transaction, so a sync killed at any moment resumes from the last committed page.
+
+Each worker holds a copy of the quality gate, made when the pool starts (the gate must
+pickle). A gate that implements ``seams.WorkerGate`` hands each page's tallies back, and the
+sync's own gate absorbs them; any other gate's state in the workers is not brought back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from connectors.base import Page, RawRecord
+from hub.ingest.pipeline import PagePipeline, PreparedPage
+from hub.ingest.seams import QualityGate, WorkerGate
+from hub.ingest.work import PageMapper, PageResult
+from mappings import MappingContext
+
+__all__ = ["MappingPool", "PipelinedLanding"]
+
+#: The gate of this worker process (set once, when the worker starts).
+_worker_gate: QualityGate | None = None
+
+
+def _start_worker(gate: QualityGate) -> None:
+    global _worker_gate
+    _worker_gate = gate
+
+
+def _map_page(context: MappingContext, source: str, records: list[RawRecord]) -> PageResult:
+    """A page's mapping, in a worker process."""
+    assert _worker_gate is not None, "the worker was started without a gate"
+    result = PageMapper(context, _worker_gate, source).map_page(records)
+    if isinstance(_worker_gate, WorkerGate):
+        result.tallies = _worker_gate.drain()
+    return result
+
+
+class MappingPool:
+    """Worker processes that map pages; one pool serves every source of a sync."""
+
+    def __init__(self, workers: int, gate: QualityGate) -> None:
+        # spawn, not fork: the ingest process holds database connections and server threads
+        # (the simulated agency) that a forked child must not inherit.
+        self.gate = gate
+        self.executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(gate,),
+        )
+        self.workers = workers
+
+    def submit(
+        self, context: MappingContext, source: str, records: list[RawRecord]
+    ) -> Future[PageResult]:
+        """Map a page in a worker."""
+        return self.executor.submit(_map_page, context, source, records)
+
+    def absorb(self, result: PageResult) -> None:
+        """Bring a worker's tallies for one page into the sync's gate."""
+        if result.tallies is not None and isinstance(self.gate, WorkerGate):
+            self.gate.absorb(result.tallies)
+
+    def close(self) -> None:
+        """Stop the workers (pages still queued are dropped)."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> MappingPool:
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.close()
+
+
+@dataclass
+class _InFlight:
+    prepared: PreparedPage
+    result: Future[PageResult]
+
+
+class PipelinedLanding:
+    """The pipelined landing port of one source's run: map ahead, commit in order."""
+
+    def __init__(self, pipeline: PagePipeline, pool: MappingPool, *, ahead: int = 0) -> None:
+        self.pipeline, self.pool = pipeline, pool
+        #: Pages mapped ahead of the oldest uncommitted one: enough to keep every worker busy
+        #: while this process commits, few enough to bound memory.
+        self.ahead = ahead or pool.workers + 1
+        self.queue: deque[_InFlight] = deque()
+
+    def submit(self, page: Page) -> list[Page]:
+        """Take a page; returns the pages committed meanwhile, oldest first."""
+        prepared = self.pipeline.prepare(page)
+        future = self.pool.submit(self.pipeline.context, self.pipeline.source, prepared.fresh)
+        self.queue.append(_InFlight(prepared, future))
+        committed = []
+        while self.queue and (len(self.queue) > self.ahead or self.queue[0].result.done()):
+            committed.append(self._commit_oldest())
+        return committed
+
+    def finish(self) -> list[Page]:
+        """Commit every page taken; returns them, oldest first."""
+        return [self._commit_oldest() for _ in range(len(self.queue))]
+
+    def abandon(self) -> None:
+        """Drop the pages not yet committed (their records are pulled again next time)."""
+        while self.queue:
+            self.queue.popleft().result.cancel()
+
+    def _commit_oldest(self) -> Page:
+        oldest = self.queue.popleft()
+        with self.pipeline.timing("wait"):
+            result = oldest.result.result()
+        self.pool.absorb(result)
+        self.pipeline.commit(oldest.prepared, result)
+        return oldest.prepared.page
