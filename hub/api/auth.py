@@ -31,6 +31,7 @@ from hub.security.policy import (
 )
 from hub.security.roles import Principal, Role
 from hub.security.scopes import parse_scopes
+from hub.security.source_guard import foreign_writes
 from hub.security.tokens import TokenService
 from hub.store import FhirStore
 
@@ -101,10 +102,32 @@ async def authorize(request: Request) -> Principal:
     if needed.subtype == "transaction":
         needed = await _entry_needs(request, needed)
     check(principal, needed, settings.district_code, request.query_params)
+    if principal.role is Role.CONNECTOR and principal.source and request.method in _WRITES:
+        await _check_source(request, principal.source)
     if principal.area and needed.patient_level:
         await run_in_threadpool(_check_area, request, needed, principal.area)
     request.state.principal = principal
     return principal
+
+
+_WRITES = frozenset({"POST", "PUT", "PATCH"})
+
+
+async def _check_source(request: Request, source: str) -> None:
+    """A connector bound to a source writes only resources that show they come from it."""
+    if request.method == "PATCH":
+        raise Forbidden("A connector bound to a source writes whole resources, not patches.")
+    try:
+        body = orjson.loads(await request.body())
+    except orjson.JSONDecodeError:
+        return  # the route answers 400 and writes nothing
+    refused = foreign_writes(source, body)
+    if refused:
+        shown = ", ".join(refused[:5]) + (" ..." if len(refused) > 5 else "")
+        raise Forbidden(
+            f"The connector of {source!r} may write only its own source's resources "
+            f"(meta.source, or a Provenance of {source!r} in the same Bundle): {shown}."
+        )
 
 
 async def _entry_needs(request: Request, needed: Requirement) -> Requirement:
