@@ -14,8 +14,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, TypeDecorator, insert
 from sqlalchemy.engine import Dialect
+
+from hub.store.sealing import sealer_of
 
 __all__ = ["COPY_THRESHOLD", "insert_rows"]
 
@@ -24,20 +26,29 @@ COPY_THRESHOLD = 16
 
 Processors = tuple[tuple[int, Callable[[Any], Any]], ...]
 # Per dialect object: a type's processors may consult the dialect they were made for.
-_PROCESSORS: WeakKeyDictionary[Dialect, dict[str, Processors]] = WeakKeyDictionary()
+_PROCESSORS: WeakKeyDictionary[Dialect, dict[tuple[str, bool], Processors]] = WeakKeyDictionary()
 
 
 def _processors(table: Table, dialect: Dialect) -> Processors:
-    """(column position, bind processor) of the columns whose values need converting."""
+    """(column position, bind processor) of the columns whose values need converting.
+
+    The schema's TypeDecorators (JSON documents, index codes, free text) convert only to
+    seal (``hub.store.sealing``): without a sealer their processors pass values through,
+    and calling one per value is most of what a COPY row costs in Python, so they are left
+    out then.
+    """
+    sealed = sealer_of(dialect) is not None
     known = _PROCESSORS.setdefault(dialect, {})
-    found = known.get(table.name)
+    found = known.get((table.name, sealed))
     if found is None:
         pairs = []
         for position, column in enumerate(table.columns):
+            if isinstance(column.type, TypeDecorator) and not sealed:
+                continue
             process = column.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 pairs.append((position, process))
-        found = known[table.name] = tuple(pairs)
+        found = known[(table.name, sealed)] = tuple(pairs)
     return found
 
 
