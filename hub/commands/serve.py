@@ -10,6 +10,9 @@ from hub.store import FhirStore
 
 __all__ = ["serve_store"]
 
+#: How long a worker may take to answer uvicorn's health ping before it is replaced.
+WORKER_HEALTHCHECK_SECONDS = 60
+
 #: The app factory every worker process calls (it reads the settings and opens the store).
 APP_FACTORY = "hub.api.asgi:app"
 
@@ -61,4 +64,8 @@ def _serve_workers(settings: Settings, store: FhirStore, workers: int) -> None:
             http=NoDelayHttpToolsProtocol,
             log_level=settings.log_level.lower(),
             access_log=False,
+            # A worker answers the supervisor's health ping only once its imports are
+            # done; uvicorn's 5 s default killed and respawned workers in a loop on a
+            # busy machine (seen with bench/api.py at load average 10).
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
