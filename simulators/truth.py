@@ -1,4 +1,7 @@
-"""Ground truth: who is behind each record, every defect, identity noise, true indicators."""
+"""Ground truth: who is behind each record, every defect, identity noise, true indicators,
+and the true scale scores (``scale_scores.parquet``: per scored record and score, e.g.
+``agency.scale`` / ``CASE0000001-SSRS01`` / ``SSRS`` / ``objective`` / 9, or ``RISK`` / ``level``
+for a follow-up's or an emergency's risk level), from the answers before any defect."""
 
 from __future__ import annotations
 
