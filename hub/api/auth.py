@@ -17,9 +17,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.config import Settings
+from hub.search.compartment import compartment_resources, linked_patients
 from hub.security.accounts import find_user, is_revoked
 from hub.security.audit import ACTIONS, AuditLog, AuditRecord
-from hub.security.compartment import in_area, patient_of_query
+from hub.security.compartment import in_area, manages_case, patient_of_query
 from hub.security.errors import Forbidden, NotAuthenticated
 from hub.security.masking import mask_text
 from hub.security.policy import (
@@ -106,6 +107,9 @@ async def authorize(request: Request) -> Principal:
         await _check_source(request, principal.source)
     if principal.area and needed.patient_level:
         await run_in_threadpool(_check_area, request, needed, principal.area)
+    caseload_of = principal.extra.get("fhirUser")
+    if principal.role is Role.SOCIAL_WORKER and caseload_of and needed.patient_level:
+        await run_in_threadpool(_check_caseload, request, needed, caseload_of)
     request.state.principal = principal
     return principal
 
@@ -148,17 +152,35 @@ def _check_area(request: Request, needed: Requirement, area: str) -> None:
     """Catchment-limited callers reach only patients of their area, one at a time."""
     if getattr(request.scope.get("route"), "path", None) in _AREA_FILTERED_ROUTES:
         return
-    patient = needed.patient
-    if patient is None and needed.subtype == "search-type":
-        rtype = request.path_params.get("resource_type", "")
-        found = patient_of_query(rtype, request.query_params)
-        patient = f"Patient/{found}" if found else None
+    patient = _named_patient(request, needed)
     if patient is None:
         raise Forbidden("Callers limited to a catchment must name one patient of it.")
     store: FhirStore = request.app.state.store
-    current = _current_patient(store, patient.removeprefix("Patient/"))
+    current = _current_patient(store, patient)
     if current is None or not in_area(current, area):
         raise Forbidden("The patient is outside the caller's catchment.")
+
+
+def _named_patient(request: Request, needed: Requirement) -> str | None:
+    """The one patient a patient-level request is about (read, or a search narrowed to one)."""
+    if needed.patient is not None:
+        return needed.patient.removeprefix("Patient/")
+    if needed.subtype == "search-type":
+        return patient_of_query(request.path_params.get("resource_type", ""), request.query_params)
+    return None
+
+
+def _check_caseload(request: Request, needed: Requirement, practitioner: str) -> None:
+    """A social worker known as a Practitioner reaches only the clients of their own cases."""
+    patient = _named_patient(request, needed)
+    if patient is None:
+        raise Forbidden("A social worker's request must name one client of their caseload.")
+    store: FhirStore = request.app.state.store
+    with store.reading() as session:
+        members = linked_patients(session.conn, patient)
+        episodes = compartment_resources(session.conn, members, types=["EpisodeOfCare"])
+    if not manages_case([orjson.loads(h.content) for h in episodes], practitioner):
+        raise Forbidden("The patient is not a client of the caller's social-work cases.")
 
 
 def _check_user_active(request: Request, username: str) -> None:

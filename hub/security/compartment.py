@@ -6,17 +6,18 @@ work patient by patient: a search of patient data must name one patient of the a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from hub.domain.codes import CANONICAL_BASE
 from hub.security.errors import Forbidden
 from hub.security.roles import Principal
 
-__all__ = ["SUB_DISTRICT_URL", "catchment_street", "in_area", "patient_of_query"]
+__all__ = ["SUB_DISTRICT_URL", "catchment_street", "in_area", "manages_case", "patient_of_query"]
 
 SUB_DISTRICT_URL = f"{CANONICAL_BASE}/StructureDefinition/sub-district"
 _PATIENT_PARAMS = ("patient", "subject", "_id")
+_SOCIAL_WORK_CASE = "social-work-case"  # EpisodeOfCare.type of an agency case
 
 
 def in_area(patient: Mapping[str, Any], area: str) -> bool:
@@ -48,3 +49,18 @@ def catchment_street(principal: Principal | None, street: str | None) -> str | N
     if street and street != principal.area:
         raise Forbidden("The street is outside the caller's catchment.")
     return principal.area
+
+
+def manages_case(episodes: Iterable[Mapping[str, Any]], practitioner: str) -> bool:
+    """Whether one of the patient's social-work cases names this case manager."""
+    wanted = practitioner if "/" in practitioner else f"Practitioner/{practitioner}"
+    return any(
+        e.get("resourceType") == "EpisodeOfCare"
+        and (e.get("careManager") or {}).get("reference") == wanted
+        and any(
+            c.get("code") == _SOCIAL_WORK_CASE
+            for t in e.get("type") or []
+            for c in t.get("coding") or []
+        )
+        for e in episodes
+    )

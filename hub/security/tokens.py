@@ -138,4 +138,8 @@ class TokenService:
             source=claims.get("source"),
             client_ip=client_ip,
             issued_at=claims["iat"] if isinstance(claims.get("iat"), int) else None,
+            # SMART's fhirUser: who the user is in the records (a social worker's Practitioner)
+            extra={"fhirUser": claims["fhirUser"]}
+            if isinstance(claims.get("fhirUser"), str)
+            else {},
         )

@@ -102,3 +102,28 @@ def test_the_worklist_shows_an_area_caller_its_own_area_only(secure_app: TestCli
     team = {"Authorization": f"Bearer {token_for(Role.INTEGRATION_TEAM)}"}
     everything = secure_app.get("/api/worklist", headers=team).json()["items"]
     assert sorted(i["task_id"] for i in everything) == ["gap-in", "gap-out"]
+
+
+def _social_worker(practitioner: str | None) -> dict[str, str]:
+    claims = {"fhirUser": practitioner} if practitioner else {}
+    return {"Authorization": f"Bearer {token_for(Role.SOCIAL_WORKER, **claims)}"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/fhir/Patient/w-a", "/fhir/Patient/w-g", "/fhir/Patient?_id=w-a"]
+)
+def test_a_social_worker_reaches_the_clients_of_their_own_cases(
+    secure_app: TestClient, path: str
+) -> None:
+    """sw1 manages the agency case of this person; sw2 and pd1 (not a case) do not."""
+    assert secure_app.get(path, headers=_social_worker("Practitioner/sw1")).status_code == 200
+    assert secure_app.get(path, headers=_social_worker("Practitioner/sw2")).status_code == 403
+    # pd1 manages the community-management episode, which is not a social-work case
+    assert secure_app.get(path, headers=_social_worker("Practitioner/pd1")).status_code == 403
+
+
+def test_a_social_worker_must_name_one_client(secure_app: TestClient) -> None:
+    """A district-wide search would cross the caseload: refused; without fhirUser, scopes only."""
+    sw1 = _social_worker("Practitioner/sw1")
+    assert secure_app.get("/fhir/Patient?gender=female", headers=sw1).status_code == 403
+    assert secure_app.get("/fhir/Patient/w-a", headers=_social_worker(None)).status_code == 200
