@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
@@ -45,7 +45,7 @@ class RuleScore:
         return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
 
-def _patients(store: FhirStore) -> dict[str, dict[str, object]]:
+def _patients(store: FhirStore) -> dict[str, dict[str, Any]]:
     with store.reading() as session:
         rows = session.conn.execute(
             select(resource.c.resource_id, resource.c.content).where(
@@ -79,7 +79,7 @@ def hub_gaps(store: FhirStore, truth: Path, as_of: str) -> tuple[set[Gap], set[s
         found = {
             person_of.get((_KINDS.get(i.get("system", ""), ""), i.get("value")))
             for pid in ids
-            for i in patients.get(pid, {}).get("identifier") or []  # type: ignore[union-attr]
+            for i in patients.get(pid, {}).get("identifier") or []
         } - {None}
         if len(found) == 1:
             true_person[person] = str(found.pop())
@@ -120,7 +120,7 @@ def scores(found: set[Gap], expected: set[Gap], rules: list[str]) -> list[RuleSc
 class DistrictScores:
     """A clean simulated district evaluated and scored against its gap truth."""
 
-    as_of: str
+    as_of: str  # the days evaluated, comma-separated
     scores: list[RuleScore]
     unmatched: int
     found: set[Gap]
@@ -134,6 +134,8 @@ def district_scores(root: Path, patients: int, years: int, seed: int) -> Distric
     from hub.continuity.service import evaluate_store
     from hub.store import open_store
     from simulators import DefectConfig, NoiseConfig, simulate
+    from simulators.dates import day_number, to_date
+    from simulators.gaptruth import evaluation_days
     from tests.district.conftest import sync_district
 
     sim = root / "sim"
@@ -149,16 +151,19 @@ def district_scores(root: Path, patients: int, years: int, seed: int) -> Distric
         found: set[Gap] = set()
         unknown: set[str] = set()
         options = ContinuityOptions(FollowUpRules())
-        for day in sorted({g[0] for g in expected} | {summary.end.isoformat()}):
-            evaluate_store(store, as_of=date.fromisoformat(day), options=options)
-            on_day, unmatched = hub_gaps(store, sim / "truth", day)
+        days = [
+            to_date(d) for d in evaluation_days(day_number(summary.start), day_number(summary.end))
+        ]
+        for day in days:
+            evaluate_store(store, as_of=day, options=options)
+            on_day, unmatched = hub_gaps(store, sim / "truth", day.isoformat())
             found |= on_day
             unknown |= unmatched
     finally:
         store.engine.dispose()
     covered = pd.read_parquet(sim / "truth" / "gap_rules.parquet")["rule"].tolist()
     return DistrictScores(
-        summary.end.isoformat(),
+        ", ".join(d.isoformat() for d in days),
         scores(found, expected, covered),
         len(unknown),
         found,
