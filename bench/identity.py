@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import sqlite3
 import sys
 import tempfile
@@ -195,6 +196,7 @@ def run_incremental(
     model; the clusters must be the same.
     """
     rows = [person_row(p) for p in district.patients]
+    random.Random(1).shuffle(rows)  # new records of known persons, not only new persons
     cut = int(len(rows) * (1 - share))
     log = InMemoryDecisionLog()
     base = resolve(rows[:cut], decisions=log, settings=settings)

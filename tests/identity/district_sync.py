@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,15 @@ from tests.connectors.fake_agency import FakeAgency
 PATIENT_SID = "https://carehub.org/fhir/sid/"
 
 
-def sync_district(store: FhirStore, root: Path) -> list[SourceReport]:
-    """Sync every source of the district at ``root`` into the store, linking identities."""
+def source_names(root: Path) -> list[str]:
+    """The district's sources, in the order its sources file lists them."""
+    return list(load_sources(root / "sources.toml").sources)
+
+
+def sync_district(
+    store: FhirStore, root: Path, only: Sequence[str] | None = None
+) -> list[SourceReport]:
+    """Sync every source (or only these) of the district at ``root``, linking identities."""
     config = load_sources(root / "sources.toml")
     agency = FakeAgency.from_store(root / "agency" / "agency.sqlite")
 
@@ -29,7 +37,9 @@ def sync_district(store: FhirStore, root: Path) -> list[SourceReport]:
             return agency.connector(name, page_size=50)
         return connector_class(kind).from_config(name, options, secret=lambda _n: None)
 
-    reports = run_sync(store=store, config=config, factory=factory, linker=identity_linker(store))
+    reports = run_sync(
+        store=store, config=config, factory=factory, only=only, linker=identity_linker(store)
+    )
     assert all(r.status == "succeeded" for r in reports), [r.error for r in reports]
     return reports
 

@@ -22,7 +22,7 @@ from hub.identity.store_adapters import (
 )
 from hub.store import FhirStore
 from hub.wiring import identity_settings
-from tests.identity.district_sync import sync_district, true_persons
+from tests.identity.district_sync import source_names, sync_district, true_persons
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette suggests httpx2 for its test client
@@ -73,6 +73,24 @@ def test_sync_links_the_district_against_ground_truth(store: FhirStore, district
             assert is_golden(golden)
             seealso = {x["other"]["reference"] for x in golden["link"] if x["type"] == "seealso"}
             assert f"Patient/{patient['id']}" in seealso
+
+
+def test_the_incremental_sync_forms_the_clusters_of_a_full_relink(
+    store: FhirStore, district: Path
+) -> None:
+    *first, last = source_names(district)
+    sync_district(store, district, only=first)  # the first run links everyone
+    (report, *_) = sync_district(store, district, only=[last])  # then only the new source
+    assert 0 < report.linked["records_relinked"] < len(_clusters(store))
+    incremental = _clusters(store)
+    saved = StoreResolutionState(store).load()
+    assert saved is not None
+    counts = relink(store, identity_settings())  # everyone afresh, with the same model
+    assert counts["records_relinked"] == len(incremental)
+    assert _clusters(store) == incremental
+    again = StoreResolutionState(store).load()
+    assert again is not None
+    assert again[1].model == saved[1].model
 
 
 def _merged_pair(cluster_of: dict[str, str]) -> tuple[str, str]:
