@@ -5,8 +5,9 @@ hospital and agency records, about 25 resources each). Times the first evaluatio
 written), a repeat (nothing changes, nothing rewritten) and the worklist query, on SQLite.
 
 Part 2: a clean simulated district (no identity noise, no defects) synced into SQLite as
-``hub sync`` does, gaps evaluated as of the end of the period, and the open Tasks compared
-with ``truth/gaps.parquet`` per rule: TP, FP, FN, precision, recall. Usage::
+``hub sync`` does, gaps evaluated on each day the truth was taken (each anniversary of the
+start, and the end of the period), and the open Tasks compared with ``truth/gaps.parquet``
+per rule, summed over those days: TP, FP, FN, precision, recall. Usage::
 
     .venv/bin/python bench/continuity.py [--persons 500 2000] [--district 300 --years 3]
 
@@ -117,7 +118,7 @@ def main() -> None:
         columns = list(truth["rules"][0])
         print_table(
             f"gaps vs simulator truth: {truth['patients']} patients, {truth['years']} years,"
-            f" as of {truth['as_of']} ({truth['seconds']} s incl. simulate + sync)",
+            f" on {truth['as_of']} ({truth['seconds']} s incl. simulate + sync)",
             columns,
             [[r[c] for c in columns] for r in truth["rules"]],
         )
