@@ -47,8 +47,7 @@ _ANCHORS: dict[str, Callable[[str, dict[str, Any]], list[tuple[str, str]]]] = {
     ],
     "hospital.patient": lambda key, _raw: [("Patient", key)],
     "hospital.admission": lambda key, _raw: [
-        ("Encounter", admission_key(key)),
-        ("EpisodeOfCare", admission_key(key)),
+        (type_, admission_key(key)) for type_ in ("Encounter", "EpisodeOfCare", "CarePlan")
     ],
     "agency.case": lambda key, raw: [
         ("Patient", str(raw.get("client_id"))),
