@@ -37,6 +37,12 @@ def _one_pattern(suite: KindSuite) -> str:
     return f"^(?:{'|'.join(bodies)})$"
 
 
+def _listed(codes: object) -> tuple[str, ...]:
+    if not isinstance(codes, tuple):
+        raise TypeError("a suite's table declarations must be resolved (suites.resolve) first")
+    return codes
+
+
 def _lane(gxe: Any, lane: str, suite: KindSuite) -> list[Any]:
     """The expectations over one lane."""
     if lane == "columns":
@@ -49,7 +55,7 @@ def _lane(gxe: Any, lane: str, suite: KindSuite) -> list[Any]:
         column = "present" if lane == "required" else "truth"
         return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=[True])]
     if lane == "code":
-        tokens = [f"{c}={v}" for c, values in suite.codes.items() for v in values]
+        tokens = [f"{c}={v}" for c, values in suite.codes.items() for v in _listed(values)]
         return [gxe.ExpectColumnValuesToBeInSet(column="code", value_set=tokens)]
     if lane == "pattern":
         return [gxe.ExpectColumnValuesToMatchRegex(column="pattern", regex=_one_pattern(suite))]

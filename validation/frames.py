@@ -98,6 +98,8 @@ def page_frame(
             frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
     for name, allowed in suite.code_lists.items():
         if name in frame:
+            if not isinstance(allowed, tuple):
+                raise TypeError(f"{suite.kind}.{name}: resolve the suite's code tables first")
             frame[derived_column(name)] = _codes_known(frame[name], frozenset(allowed))
     if suite.person and "resident_id" in frame:
         frame[derived_column("resident_id")] = frame["resident_id"].map(

@@ -15,12 +15,11 @@ written ``field=value`` so that one value set holds every field's own codes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 
 from validation.frames import derived_column
-from validation.suites import SUITES, KindSuite
+from validation.suites import KindSuite
 
 __all__ = ["LANE_COLUMNS", "Lanes", "Layout", "Slot", "layout_of", "stack"]
 
@@ -70,10 +69,8 @@ def _truth_slots(suite: KindSuite) -> tuple[Slot, ...]:
     return tuple(Slot(_TRUTH_FIELD.get(c, c), rule, (derived_column(c),)) for c, rule in named)
 
 
-@cache
-def layout_of(kind: str) -> Layout:
-    """The lanes of a kind's suite, slots in declaration order (empty lanes left out)."""
-    suite = SUITES[kind]
+def layout_of(suite: KindSuite) -> Layout:
+    """The lanes of a suite, slots in declaration order (empty lanes left out)."""
     lanes = {
         "key": (Slot(suite.key, "key_unique", (suite.key,)),),
         "required": tuple(Slot(c, "required", (c,)) for c in suite.required),

@@ -24,9 +24,9 @@ from hub.domain.records import SourceRecord
 from validation.catalogue import Catalogue, load_catalogue
 from validation.expectations import expectations
 from validation.frames import page_frame
-from validation.lanes import Lanes, Slot, layout_of, stack
+from validation.lanes import Lanes, Layout, Slot, layout_of, stack
 from validation.results import CheckTally, Issue
-from validation.suites import SUITE_VERSION, SUITES
+from validation.suites import SUITE_VERSION, SUITES, CodeTables, KindSuite, resolve
 
 __all__ = ["RawChecks", "RawOutcome"]
 
@@ -69,21 +69,24 @@ class _Engine:
         ).add_batch_definition_whole_dataframe("page")
         self.suites: dict[str, Any] = {}
 
-    def suite(self, kind: str) -> Any:
-        """The GX suite of a kind, built on first use."""
-        if kind not in self.suites:
-            suite = self.gx.ExpectationSuite(name=f"{self.prefix}.{kind}.{SUITE_VERSION}")
-            for lane, expectation in expectations(layout_of(kind)):
+    def suite(self, layout: Layout) -> Any:
+        """The GX suite of a (resolved) kind suite, built on first use."""
+        # Keyed by content: gates built over the same code tables share one GX suite.
+        key = repr(layout.suite)
+        if key not in self.suites:
+            name = f"{self.prefix}.{layout.suite.kind}.{SUITE_VERSION}.{len(self.suites)}"
+            suite = self.gx.ExpectationSuite(name=name)
+            for lane, expectation in expectations(layout):
                 # The lane travels with the expectation, so results never rely on order.
                 expectation.meta = {"lane": lane}
                 suite.add_expectation(expectation)
-            self.suites[kind] = self.context.suites.add(suite)
-        return self.suites[kind]
+            self.suites[key] = self.context.suites.add(suite)
+        return self.suites[key]
 
-    def validate(self, kind: str, frame: pd.DataFrame) -> list[tuple[str, Any]]:
+    def validate(self, layout: Layout, frame: pd.DataFrame) -> list[tuple[str, Any]]:
         """(lane, result) per expectation of the kind's suite over one rule frame."""
         batch = self.batches.get_batch(batch_parameters={"dataframe": frame})
-        validation = batch.validate(self.suite(kind), result_format={"result_format": "COMPLETE"})
+        validation = batch.validate(self.suite(layout), result_format={"result_format": "COMPLETE"})
         return [(r.expectation_config.meta["lane"], r) for r in validation.results]
 
 
@@ -93,10 +96,15 @@ def _engine() -> _Engine:
 
 
 class RawChecks:
-    """Runs the raw suite of a record kind over pages of records or landed payloads."""
+    """Runs the raw suite of a record kind over pages of records or landed payloads.
 
-    def __init__(self, catalogue: Catalogue | None = None) -> None:
+    ``code_tables``: the terminology tables the suites' coded fields name (the hub loads
+    them from the mappings' data), so a raw check accepts what the mapping can translate.
+    """
+
+    def __init__(self, catalogue: Catalogue | None = None, *, code_tables: CodeTables) -> None:
         self.catalogue = catalogue or load_catalogue()
+        self.layouts = {kind: layout_of(resolve(s, code_tables)) for kind, s in SUITES.items()}
 
     @property
     def engine(self) -> _Engine:
@@ -107,16 +115,16 @@ class RawChecks:
         self, source: str, kind: str, records: Sequence[SourceRecord | Mapping[str, Any]]
     ) -> RawOutcome:
         """Issues per record and tallies per check for one page of one record kind."""
-        suite = SUITES.get(kind)
-        if suite is None or not records:
+        layout = self.layouts.get(kind)
+        if layout is None or not records:
             return RawOutcome([[] for _ in records], [])
+        suite = layout.suite
         frame = page_frame(suite, records)
-        layout = layout_of(kind)
         lanes = stack(layout, frame)
-        page = _Page(source, kind, frame, self.catalogue)
+        page = _Page(source, suite, frame, self.catalogue)
         failing: dict[str, set[int]] = {}
         broken: set[str] = set()
-        for lane, result in self.engine.validate(kind, lanes.frame):
+        for lane, result in self.engine.validate(layout, lanes.frame):
             if _raised(result):
                 broken.add(lane)
             elif lane == "columns":
@@ -135,9 +143,10 @@ class RawChecks:
 class _Page:
     """Turns failing rows of the rule frame into issues per record and tallies per check."""
 
-    def __init__(self, source: str, kind: str, frame: pd.DataFrame, catalogue: Catalogue):
-        self.source, self.kind, self.frame, self.catalogue = source, kind, frame, catalogue
-        key = SUITES[kind].key
+    def __init__(self, source: str, suite: KindSuite, frame: pd.DataFrame, catalogue: Catalogue):
+        self.source, self.suite, self.frame, self.catalogue = source, suite, frame, catalogue
+        self.kind = suite.kind
+        key = suite.key
         self.keys = frame[key].astype(str).tolist() if key in frame else ["?"] * len(frame)
         self.issues: list[list[Issue]] = [[] for _ in range(len(frame))]
         self.tallies: dict[str, CheckTally] = {}
@@ -147,7 +156,7 @@ class _Page:
 
     def columns(self, missing: list[str], *, errored: bool = False) -> None:
         """The column check: every record fails for each column the page lacks."""
-        for name in SUITES[self.kind].columns:
+        for name in self.suite.columns:
             check = f"{self.kind}.{name}.columns"
             if errored:
                 self._cannot_run(check, name)

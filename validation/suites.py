@@ -1,26 +1,67 @@
 """Raw-extract expectation suites, declared per record kind (versioned with ``SUITE_VERSION``).
 
 A suite says, in the source's own codes, what a usable record of one kind looks like. It is
-turned into a Great Expectations suite by ``validation.raw``; each declared rule becomes one
-expectation whose check id is ``<kind>.<field>.<rule>`` (the rule's catalogue entry gives
-its category, severity and tolerance).
+turned into a Great Expectations suite by ``validation.raw``; each declared rule is checked
+under the check id ``<kind>.<field>.<rule>`` (the rule's catalogue entry gives its category,
+severity and tolerance).
+
+A coded field names the terminology tables the mapping reads it through (``Tables``: our
+CodeSystems, and the source codes of our ConceptMaps) rather than listing codes by hand, so
+the raw check accepts exactly what the mapping can translate. The tables are data shipped
+with the mappings; this package may not import them, so the hub hands them in
+(``CodeTables``) and ``resolve`` turns the declarations into code lists. Only fields no
+table covers (HL7 trigger events, national enumerations with no table) list codes here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
-from hub.domain.codes import ContactMode, InterventionKind
-
-__all__ = ["DATE_MAX", "DATE_MIN", "SUITES", "SUITE_VERSION", "KindSuite"]
+__all__ = [
+    "DATE_MAX",
+    "DATE_MIN",
+    "SUITES",
+    "SUITE_VERSION",
+    "CodeTables",
+    "KindSuite",
+    "Tables",
+    "resolve",
+]
 
 #: Bump when a rule changes: reports name the suite version they were produced with.
-SUITE_VERSION = "1.0.0"
+SUITE_VERSION = "1.1.0"
+#: Terminology tables by name ("CodeSystem/<name>" or "ConceptMap/<name>") -> source codes.
+CodeTables = Mapping[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The codes every named table holds: a code must get through each one the mapping reads."""
+
+    names: tuple[str, ...]
+
+    def __and__(self, other: Tables) -> Tables:
+        """Both tables' codes (a field the mapping reads through two tables)."""
+        return Tables((*self.names, *other.names))
+
+    def codes(self, tables: CodeTables) -> tuple[str, ...]:
+        """The accepted codes, sorted; an unknown table name raises KeyError."""
+        found = [tables[name] for name in self.names]
+        return tuple(sorted(frozenset.intersection(*found)))
+
+
+def _cs(*names: str) -> Tables:
+    return Tables(tuple(f"CodeSystem/{n}" for n in names))
+
+
+def _cm(*names: str) -> Tables:
+    return Tables(tuple(f"ConceptMap/{n}" for n in names))
+
+
+Codes = tuple[str, ...] | Tables
 #: Dates outside these bounds are typing errors, never real births or events.
 DATE_MIN, DATE_MAX = "1900-01-01", "2100-01-01"
-
-_SCORE_1_3 = ("1", "2", "3")
-_FUNCTION = ("1", "2", "3", "9")
 
 
 @dataclass(frozen=True)
@@ -30,9 +71,9 @@ class KindSuite:
     kind: str
     key: str
     required: tuple[str, ...] = ()
-    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    codes: dict[str, Codes] = field(default_factory=dict)
     code_patterns: dict[str, str] = field(default_factory=dict)  # field -> regex
-    code_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)  # tuple fields
+    code_lists: dict[str, Codes] = field(default_factory=dict)  # list fields
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     dates: tuple[str, ...] = ()
     order: tuple[tuple[str, str], ...] = ()  # (earlier, later)
@@ -50,18 +91,9 @@ class KindSuite:
 
 
 _PERSON_TEXT = ("name", "address", "guardian_name")
-_MANAGEMENT_STATUS = ("在管", "managed", "失访", "lost", "死亡", "deceased", "迁出", "moved")
-_CARE_TEAM_ROLES = (
-    *("prevention_doctor", "psychiatrist", "neighbourhood", "grid", "police"),
-    *("civil_affairs", "disability", "volunteer", "family", "social_worker"),
-    # as the station's export writes them
-    *("精防医生", "精神科医生", "居委会", "网格员", "民警", "民政专干", "残疾人专职委员"),
-    *("志愿者", "家属"),
-)
-_DISPOSITIONS = (
-    *("home", "transfer", "against_advice", "against advice"),
-    *("died", "psychiatric", "rehabilitation", "other"),
-    *("1", "2", "3", "4", "5"),  # the HIS view's numbered discharge ways
+#: The follow-up form's rated items (sleep, diet and the five social-function items).
+_FUNCTION_ITEMS = (
+    *("sleep", "diet", "self_care", "housework", "work", "learning", "social_interaction"),
 )
 
 SUITES: dict[str, KindSuite] = {
@@ -72,10 +104,12 @@ SUITES: dict[str, KindSuite] = {
             "registration_no",
             required=("diagnosis_code", "street_code", "station_code", "management_status"),
             codes={
-                "diagnosis_code": ("01", "02", "03", "04", "05", "06"),
-                "sex": ("0", "1", "2", "9"),
-                "management_status": _MANAGEMENT_STATUS,
-                "loss_reason": ("1", "2", "3", "4", "5"),
+                "diagnosis_code": _cs("smd-diagnosis") & _cm("smd-diagnosis-icd10"),
+                "sex": _cm("station-sex"),
+                "management_status": _cm(
+                    "station-management-status", "station-management-status-code"
+                ),
+                "loss_reason": _cs("smd-loss-reason"),
             },
             dates=("registered_on", "confirmed_on", "onset_date", "birth_date"),
             text=_PERSON_TEXT,
@@ -86,23 +120,17 @@ SUITES: dict[str, KindSuite] = {
             "visit_id",
             required=("registration_no", "visit_type"),
             codes={
-                "visit_type": ("1", "2", "3"),
-                "person_seen": _SCORE_1_3,
-                "insight": _SCORE_1_3,
-                "sleep": _SCORE_1_3,
-                "diet": _SCORE_1_3,
-                "self_care": _SCORE_1_3,
-                "housework": _SCORE_1_3,
-                "work": _FUNCTION,
-                "learning": _SCORE_1_3,
-                "social_interaction": _SCORE_1_3,
-                "locking": _SCORE_1_3,
-                "hospitalisation": ("0", "1", "2"),
-                "adherence": ("1", "2", "3", "4"),
-                "treatment_effect": ("1", "2", "3", "4"),
-                "follow_up_class": _SCORE_1_3,
+                "visit_type": _cs("smd-follow-up-type") & _cm("station-follow-up-type-class"),
+                "person_seen": _cs("smd-person-seen"),
+                "insight": _cs("smd-insight"),
+                **dict.fromkeys(_FUNCTION_ITEMS, _cs("smd-function-rating")),
+                "locking": _cs("smd-locking"),
+                "hospitalisation": _cs("smd-hospitalisation"),
+                "adherence": _cs("smd-adherence"),
+                "treatment_effect": _cs("smd-treatment-effect"),
+                "follow_up_class": _cs("smd-follow-up-class"),
             },
-            code_lists={"symptoms": tuple(str(i) for i in range(1, 13))},
+            code_lists={"symptoms": _cs("smd-symptom")},
             ranges={
                 "risk_level": (0, 5),
                 "minor_trouble": (0, 999),
@@ -118,7 +146,7 @@ SUITES: dict[str, KindSuite] = {
             "station.emergency",
             "event_id",
             required=("registration_no",),
-            code_lists={"measures": ("1", "2", "3", "4", "5")},
+            code_lists={"measures": _cs("emergency-measure-taken")},
             ranges={"risk_level": (0, 5)},
             dates=("occurred_at",),
             text=("description",),
@@ -127,9 +155,7 @@ SUITES: dict[str, KindSuite] = {
             "station.care_team_member",
             "member_id",
             required=("registration_no", "role", "name"),
-            codes={
-                "role": _CARE_TEAM_ROLES,
-            },
+            codes={"role": _cm("station-care-team-role")},
             dates=("since", "until"),
             order=(("since", "until"),),
             text=("name",),
@@ -138,7 +164,7 @@ SUITES: dict[str, KindSuite] = {
             "hospital.patient",
             "patient_id",
             required=("name",),
-            codes={"sex": ("M", "F", "U")},
+            codes={"sex": _cm("hospital-sex")},
             dates=("birth_date",),
             text=_PERSON_TEXT,
             person=True,
@@ -148,8 +174,8 @@ SUITES: dict[str, KindSuite] = {
             "admission_id",
             required=("patient_id",),
             codes={
-                "treatment_effect": ("1", "2", "3", "4"),
-                "discharge_disposition": _DISPOSITIONS,
+                "treatment_effect": _cs("smd-treatment-effect"),
+                "discharge_disposition": _cm("hospital-discharge-disposition"),
             },
             dates=("admitted_at", "discharged_at"),
             order=(("admitted_at", "discharged_at"),),
@@ -159,7 +185,7 @@ SUITES: dict[str, KindSuite] = {
             "hospital.diagnosis",
             "diagnosis_id",
             required=("patient_id", "icd10_code", "diagnosis_type"),
-            codes={"diagnosis_type": ("admission", "discharge", "confirmed", "1", "2", "3")},
+            codes={"diagnosis_type": _cm("hospital-diagnosis-type", "hospital-diagnosis-role")},
             code_patterns={"icd10_code": r"^[A-Z]\d{2}(?:\.\d{1,3})?$"},
             dates=("diagnosed_at", "onset_date"),
             text=("diagnosis_name",),
@@ -169,8 +195,8 @@ SUITES: dict[str, KindSuite] = {
             "order_id",
             required=("patient_id", "drug_code", "status"),
             codes={
-                "status": ("active", "stopped", "completed"),
-                "route": ("po", "im", "iv"),
+                "status": _cm("hospital-order-status"),
+                "route": _cm("hospital-route"),
             },
             code_patterns={"drug_code": r"^YP0\d{2,3}$"},
             ranges={"dose": (0.0001, 100000)},
@@ -182,7 +208,7 @@ SUITES: dict[str, KindSuite] = {
             "hospital.scale_assessment",
             "assessment_id",
             required=("patient_id", "scale"),
-            codes={"scale": ("BPRS", "PANSS")},
+            codes={"scale": _cs("scale")},
             dates=("assessed_at",),
             scale=True,
         ),
@@ -190,7 +216,8 @@ SUITES: dict[str, KindSuite] = {
             "hospital.adt",
             "message_control_id",
             required=("patient_id", "event_type"),
-            codes={"event_type": ("A01", "A03", "A08"), "patient_class": ("I", "E", "O")},
+            # Trigger events the ADT connector reads; no table maps them.
+            codes={"event_type": ("A01", "A03", "A08"), "patient_class": _cm("adt-patient-class")},
             dates=("event_time", "admitted_at", "discharged_at", "birth_date"),
             order=(("admitted_at", "discharged_at"),),
             text=("name",),
@@ -201,9 +228,9 @@ SUITES: dict[str, KindSuite] = {
             "case_id",
             required=("client_id", "case_manager_id", "status"),
             codes={
-                "status": ("open", "on_hold", "closed"),
-                "sex": ("male", "female", "unknown"),
-                "referral_source": ("station", "hospital", "family", "self", "other"),
+                "status": _cm("agency-case-status"),
+                "sex": _cm("agency-sex"),
+                "referral_source": _cs("referral-source"),
             },
             dates=("intake_date", "birth_date", "consent_date"),
             text=_PERSON_TEXT,
@@ -219,7 +246,7 @@ SUITES: dict[str, KindSuite] = {
             "agency.scale",
             "assessment_id",
             required=("case_id", "client_id", "scale"),
-            codes={"scale": ("SSRS", "SDSS", "FBS")},
+            codes={"scale": _cs("scale")},
             dates=("assessed_on",),
             scale=True,
         ),
@@ -227,7 +254,7 @@ SUITES: dict[str, KindSuite] = {
             "agency.care_plan",
             "plan_id",
             required=("case_id", "client_id", "status"),
-            codes={"status": ("draft", "active", "on_hold", "completed", "revoked")},
+            codes={"status": _cm("agency-care-plan-status")},
             dates=("created_on", "period_start", "period_end"),
             order=(("period_start", "period_end"),),
         ),
@@ -235,7 +262,7 @@ SUITES: dict[str, KindSuite] = {
             "agency.contact",
             "contact_id",
             required=("case_id", "client_id", "mode"),
-            codes={"mode": tuple(m.value for m in ContactMode)},
+            codes={"mode": _cs("contact-mode") & _cm("contact-mode-class")},
             ranges={"duration_minutes": (0, 24 * 60)},
             dates=("contact_at",),
             text=("notes", "purpose"),
@@ -245,8 +272,8 @@ SUITES: dict[str, KindSuite] = {
             "intervention_id",
             required=("case_id", "client_id", "kind_code"),
             codes={
-                "kind_code": tuple(k.value for k in InterventionKind),
-                "outcome": ("requested", "pending", "granted", "refused"),
+                "kind_code": _cs("social-work-intervention"),
+                "outcome": _cm("agency-intervention-outcome"),
             },
             dates=("performed_on",),
         ),
@@ -254,17 +281,30 @@ SUITES: dict[str, KindSuite] = {
             "agency.supervision",
             "supervision_id",
             required=("case_id", "client_id", "supervisor_id", "status"),
-            codes={"status": ("in_progress", "completed")},
+            codes={"status": _cm("agency-supervision-status")},
             dates=("started_on",),
         ),
         KindSuite(
             "agency.closure",
             "closure_id",
             required=("case_id", "client_id", "reason"),
-            codes={"reason": ("goals_met", "moved", "deceased", "refused", "transferred")},
+            codes={"reason": _cs("closure-reason")},
             ranges={"goals_achieved": (0, 50), "goals_total": (0, 50)},
             dates=("closed_on",),
             order=(("goals_achieved", "goals_total"),),
         ),
     )
 }
+
+
+def _codes(codes: Codes, tables: CodeTables) -> tuple[str, ...]:
+    return codes.codes(tables) if isinstance(codes, Tables) else codes
+
+
+def resolve(suite: KindSuite, tables: CodeTables) -> KindSuite:
+    """The suite with every table declaration replaced by the codes the tables hold."""
+    return replace(
+        suite,
+        codes={f: _codes(c, tables) for f, c in suite.codes.items()},
+        code_lists={f: _codes(c, tables) for f, c in suite.code_lists.items()},
+    )

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from hub.domain.records import SourceRecord
 from hub.ingest.seams import Finding
 from hub.quality.service import QualityRun, save_run
+from hub.quality.terminology import load_bindings, load_code_tables
 from hub.store import FhirStore
 from hub.store.documents import utc_now
 from validation.catalogue import Catalogue, load_catalogue
@@ -18,7 +16,7 @@ from validation.fhir import FhirChecks
 from validation.raw import RawChecks
 from validation.results import CheckResult, CheckTally, Issue, summarise
 
-__all__ = ["CheckingGate", "load_bindings"]
+__all__ = ["CheckingGate", "load_bindings", "load_code_tables"]
 
 _FHIR_CHECKS = (
     "fhir.structure",
@@ -27,27 +25,6 @@ _FHIR_CHECKS = (
     "fhir.reference",
     "fhir.orphan_questionnaire_response",
 )
-
-
-def _codes(concepts: list[dict[str, Any]]) -> set[str]:
-    out: set[str] = set()
-    for concept in concepts:
-        out.add(str(concept["code"]))
-        out |= _codes(concept.get("concept", []))
-    return out
-
-
-@cache
-def load_bindings() -> Mapping[str, frozenset[str]]:
-    """Our code systems (URL -> codes), read from the mappings' terminology files."""
-    folder = resources.files("mappings").joinpath("data", "codesystems")
-    bindings: dict[str, frozenset[str]] = {}
-    for entry in folder.iterdir():
-        if entry.name.endswith(".json"):
-            data = json.loads(entry.read_text(encoding="utf-8"))
-            if data.get("content", "complete") == "complete":
-                bindings[data["url"]] = frozenset(_codes(data.get("concept", [])))
-    return bindings
 
 
 def _finding(issue: Issue) -> Finding:
@@ -64,7 +41,7 @@ class CheckingGate:
         catalogue: Catalogue | None = None,
     ) -> None:
         self.catalogue = catalogue or load_catalogue()
-        self.raw = RawChecks(self.catalogue)
+        self.raw = RawChecks(self.catalogue, code_tables=load_code_tables())
         self.fhir = FhirChecks(load_bindings() if bindings is None else bindings, self.catalogue)
         self.tallies: dict[tuple[str, str], CheckTally] = {}
         self.started = utc_now()

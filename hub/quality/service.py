@@ -13,6 +13,7 @@ from sqlalchemy import Connection, insert, select
 
 from hub.ingest.schema import landing, source_record
 from hub.quality.schema import quality_result, quality_run
+from hub.quality.terminology import load_code_tables
 from hub.store import FhirStore
 from hub.store.documents import dumps, utc_now
 from hub.store.schema import resource
@@ -196,7 +197,7 @@ def _landed(
 def check_landing(store: FhirStore, *, source: str | None = None) -> QualityRun:
     """Run the raw suites over the landed data (no sync) and keep the run's report."""
     started = utc_now()
-    checks = RawChecks()
+    checks = RawChecks(code_tables=load_code_tables())
     tallies: dict[tuple[str, str], CheckTally] = {}
     for src, kind, payloads in _landed(store, source):
         for tally in checks.check(src, kind, payloads).tallies:

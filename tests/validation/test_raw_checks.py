@@ -6,13 +6,14 @@ from typing import Any
 
 import pytest
 
+from hub.quality.terminology import load_code_tables
 from tests.mappings.mapping_samples import RESIDENT_ID, SAMPLES
 from validation.raw import RawChecks
 
 
 @pytest.fixture(scope="module")
 def checks() -> RawChecks:
-    return RawChecks()
+    return RawChecks(code_tables=load_code_tables())
 
 
 def _visits(n: int) -> list[dict[str, Any]]:
