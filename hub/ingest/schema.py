@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Index, Integer, String, Table, Text
 
-from hub.store.schema import JsonDocument, metadata
+from hub.store.schema import JsonDocument, SealedDigest, metadata
 
 __all__ = ["connector_state", "ingest_run", "landing", "quarantine", "source_record"]
 
@@ -44,7 +44,7 @@ landing = Table(
     Column("source_system", String(32), nullable=False),
     Column("record_kind", String(64), nullable=False),
     Column("source_key", String(255), nullable=True),
-    Column("content_hash", String(64), nullable=False),
+    Column("content_hash", SealedDigest(64), nullable=False),
     Column("payload", JsonDocument(), nullable=False),
     Column("problem", Text, nullable=True),
     Column("origin", String(512), nullable=True),
@@ -59,7 +59,7 @@ source_record = Table(
     Column("source", String(64), primary_key=True),
     Column("record_kind", String(64), primary_key=True),
     Column("source_key", String(255), primary_key=True),
-    Column("content_hash", String(64), nullable=False),
+    Column("content_hash", SealedDigest(64), nullable=False),
     Column("landing_id", Integer, nullable=False),
     Column("outcome", String(16), nullable=False),  # stored, quarantined
     Column("run_id", String(36), nullable=False),

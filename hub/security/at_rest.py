@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -38,6 +39,8 @@ _SENSITIVE = re.compile(
 )
 _INDEXED_MOBILE = re.compile(r"(?:\+?86[- ]?)?(1[3-9]\d{9})")
 _INDEXED_ID = re.compile(r"\d{17}[\dXx]")
+_DIGEST_HEX = 64
+_HEX = frozenset("0123456789abcdef")
 
 
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
@@ -65,6 +68,7 @@ class FieldSealer:
     def __init__(self, encryption_secret: str, index_secret: str) -> None:
         self._cipher = AESSIV(_derive(encryption_secret, b"carehub field encryption v1", 64))
         self._index_key = _derive(index_secret, b"carehub index hash v1", 32)
+        self._digest_key = _derive(encryption_secret, b"carehub digest permutation v1", 32)
 
     # --- single values -------------------------------------------------------------------
 
@@ -104,6 +108,23 @@ class FieldSealer:
     def reveal_text(self, text: str) -> str:
         """Free text in clear again."""
         return self.reveal_value(text)
+
+    def seal_digest(self, digest: str) -> str:
+        """A hex SHA-256 under a keyed permutation (AES on its two blocks): same length."""
+        return self._permute(digest, encrypt=True)
+
+    def reveal_digest(self, stored: str) -> str:
+        """The hex SHA-256 again."""
+        return self._permute(stored, encrypt=False)
+
+    def _permute(self, value: str, *, encrypt: bool) -> str:
+        if len(value) != _DIGEST_HEX or any(c not in _HEX for c in value):
+            return value  # not a SHA-256: left as it is
+        # ECB is the right mode here: each 16-byte block is uniformly random (half a hash),
+        # so a block cipher used as a keyed permutation leaks nothing but equality.
+        cipher = Cipher(algorithms.AES(self._digest_key), modes.ECB())  # noqa: S305
+        worker = cipher.encryptor() if encrypt else cipher.decryptor()
+        return (worker.update(bytes.fromhex(value)) + worker.finalize()).hex()
 
     def index_code(self, code: str) -> str:
         """A keyed hash for a token code that is a resident ID or a mobile; others as given."""

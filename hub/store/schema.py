@@ -33,6 +33,7 @@ __all__ = [
     "INDEX_TABLES",
     "IndexCode",
     "JsonDocument",
+    "SealedDigest",
     "SealedText",
     "idx_date",
     "idx_quantity",
@@ -42,7 +43,6 @@ __all__ = [
     "metadata",
     "resource",
     "resource_history",
-    "sealing_processors",
 ]
 
 metadata = MetaData()
@@ -129,17 +129,26 @@ class IndexCode(TypeDecorator[str]):
         return value if sealer is None or value is None else sealer.index_code(value)
 
 
-_SEALING_TYPES = (JsonDocument, SealedText, IndexCode)
+class SealedDigest(TypeDecorator[str]):
+    """A SHA-256 content hash, stored under a keyed permutation when a sealer is installed.
 
+    A plain hash of a document whose other fields are readable would let anyone try the
+    few thousand resident IDs a birth date and district leave open; stored permuted, it
+    cannot be tried without the key, and reads give back the plain hash for comparisons.
+    """
 
-def sealing_processors(table: Table, dialect: Dialect) -> list[Any] | None:
-    """Per column, the sealing a raw COPY must apply itself (None: no sealer installed)."""
-    if sealer_of(dialect) is None:
-        return None
-    return [
-        c.type.bind_processor(dialect) if isinstance(c.type, _SEALING_TYPES) else None
-        for c in table.columns
-    ]
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        """Permute the hash when a sealer is installed."""
+        sealer = sealer_of(dialect)
+        return value if sealer is None or value is None else sealer.seal_digest(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        """The plain hash again."""
+        sealer = sealer_of(dialect)
+        return value if sealer is None or value is None else sealer.reveal_digest(value)
 
 
 def _key_columns() -> list[Column[Any]]:
@@ -157,7 +166,7 @@ resource = Table(
     Column("version_id", Integer, nullable=False),
     Column("last_updated", DateTime(timezone=False), nullable=False),
     Column("deleted", Boolean, nullable=False, default=False),
-    Column("content_hash", String(64), nullable=True),
+    Column("content_hash", SealedDigest(64), nullable=True),
     Column("content", JsonDocument(), nullable=True),
     Index("ix_resource_type_updated", "resource_type", "last_updated"),
 )

@@ -2,11 +2,11 @@
 
 The store knows nothing of keys or of which values are sensitive; it is handed a
 ``Sealer`` (``open_store(..., sealer=...)``) and installs it on its engine's dialect, the
-one object every read and write of a ``JsonDocument``, ``SealedText`` or ``IndexCode``
-column passes through (see ``hub.store.schema``). So every reader of stored JSON (the API,
-search, identity, continuity, export, quarantine replay) gets clear values without
-knowing, and every writer (resources, landing payloads, audit queries) seals without
-knowing. SQL that reads stored JSON inside the database sees the sealed form.
+one object every read and write of a ``JsonDocument``, ``SealedText``, ``SealedDigest``
+or ``IndexCode`` column passes through (see ``hub.store.schema``). So every reader of
+stored JSON (the API, search, identity, continuity, export, quarantine replay) gets clear
+values without knowing, and every writer (resources, landing payloads, audit queries)
+seals without knowing. SQL that reads stored JSON inside the database sees the sealed form.
 """
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ class Sealer(Protocol):
 
     def reveal_text(self, text: str) -> str:
         """Plain text in clear again."""
+        ...
+
+    def seal_digest(self, digest: str) -> str:
+        """A hex SHA-256 under a keyed permutation (same length, same for the same hash)."""
+        ...
+
+    def reveal_digest(self, stored: str) -> str:
+        """The hex SHA-256 again."""
         ...
 
     def index_code(self, code: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import orjson
 import pytest
 from sqlalchemy import select
@@ -10,6 +12,7 @@ from hub.domain.codes import identifier_system
 from hub.security.at_rest import SEALED_PREFIX, FieldSealer, holds_sensitive_number
 from hub.security.roles import Role
 from hub.store import FhirStore
+from hub.store.documents import content_hash
 from hub.store.schema import idx_token, resource
 from tests.security.conftest import MOBILE, PATIENT, RESIDENT_ID, district_records, token_for
 
@@ -99,6 +102,18 @@ def test_index_codes_are_keyed_hashes_of_the_number(sealer: FieldSealer) -> None
     assert sealer.index_code("H00000042") == "H00000042"
 
 
+def test_digests_are_permuted_under_the_key(sealer: FieldSealer) -> None:
+    """Same length, same for the same hash, other under another key; reveal restores."""
+    digest = hashlib.sha256(RESIDENT_ID.encode()).hexdigest()
+    sealed = sealer.seal_digest(digest)
+    assert len(sealed) == len(digest)
+    assert sealed != digest
+    assert sealed == sealer.seal_digest(digest)
+    assert FieldSealer("other", "index-secret").seal_digest(digest) != sealed
+    assert sealer.reveal_digest(sealed) == digest
+    assert sealer.seal_digest("not-a-digest") == "not-a-digest"
+
+
 def _raw_text(store: FhirStore, table: object) -> str:
     """Every row of a table as the database holds it (no sealer on this engine)."""
     from hub.store.engine import make_engine
@@ -113,11 +128,16 @@ def _raw_text(store: FhirStore, table: object) -> str:
 
 def test_the_store_keeps_numbers_sealed_and_serves_them_clear(sealed_store: FhirStore) -> None:
     """Rows and index hold no clear number; reads and identifier lookups still work."""
-    sealed_store.write_many(district_records())
+    records = district_records()
+    sealed_store.write_many(records)
     for table in (resource, idx_token):
         text = _raw_text(sealed_store, table)
         assert RESIDENT_ID not in text, table
         assert MOBILE not in text, table
+    assert sealed_store.write_many(records).unchanged == len(records)  # hashes still compare
+    stored_hashes = _raw_text(sealed_store, resource)
+    patient_hash = content_hash(next(r for r in records if r["id"] == PATIENT))
+    assert patient_hash not in stored_hashes  # a plain hash would let IDs be tried
     patient = sealed_store.read("Patient", PATIENT).as_dict()
     assert {"system": RESIDENT, "value": RESIDENT_ID} in patient["identifier"]
     assert patient["telecom"] == [{"system": "phone", "value": MOBILE}]

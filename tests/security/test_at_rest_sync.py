@@ -15,6 +15,7 @@ from connectors import connector_class
 from connectors.base import Connector
 from hub.config import IdentitySettings
 from hub.identity.review import find_matches
+from hub.ingest.report import SourceReport
 from hub.ingest.runner import run_sync
 from hub.ingest.schema import landing
 from hub.ingest.sources import load_sources
@@ -36,7 +37,7 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> District:
     return simulate_district(tmp_path_factory.mktemp("sealed_district"))
 
 
-def _sync(store: FhirStore, root: Path) -> None:
+def _sync(store: FhirStore, root: Path) -> list[SourceReport]:
     config = load_sources(root / "sources.toml")
     agency = FakeAgency.from_store(root / "agency" / "agency.sqlite")
 
@@ -51,6 +52,7 @@ def _sync(store: FhirStore, root: Path) -> None:
     )
     gate.save(store)
     assert all(r.status == "succeeded" for r in reports), [r.error for r in reports]
+    return reports
 
 
 def _true_numbers(district: District) -> set[str]:
@@ -102,6 +104,9 @@ def test_a_synced_district_holds_no_number_in_clear_and_still_links(
     # the true numbers are looked for anywhere, even glued to other characters
     assert [name for name, text in tables.items() if any(n in text for n in true)] == []
     _assert_match_finds_a_stored_patient(sealed_store)
+    # sealed hashes still recognise unchanged records: a second sync stores nothing
+    again = _sync(sealed_store, district.root)
+    assert [(r.stored, r.quarantined) for r in again] == [(0, 0)] * len(again)
 
 
 def _revealed_texts(store: FhirStore) -> list[str]:
