@@ -111,3 +111,57 @@ def test_the_cross_source_pass_is_kept_as_its_own_run(sqlite_store: FhirStore) -
     assert rows["xsource.follow_up_during_stay"].checked == 1  # the one stored home visit
     assert rows["xsource.follow_up_during_stay"].status == "passed"
     assert rows["xsource.discharge_before_admission"].status == "not_applicable"
+
+
+def test_runs_are_fhir_operation_outcomes_read_and_searched_by_run(
+    sqlite_store: FhirStore, tmp_path: Path
+) -> None:
+    _land(sqlite_store, _visits())
+    first, second = check_landing(sqlite_store), check_landing(sqlite_store, source="station")
+    settings = Settings(data_dir=tmp_path / "var", base_url="http://hub.test/fhir")
+    with TestClient(create_app(settings, sqlite_store), base_url="http://hub.test") as client:
+        read = client.get(f"/fhir/OperationOutcome/{first.run_id}")
+        assert read.status_code == 200
+        assert read.headers["content-type"].startswith("application/fhir+json")
+        body = read.json()
+        assert (body["resourceType"], body["id"]) == ("OperationOutcome", first.run_id)
+        assert any("risk_level.range" in i["diagnostics"] for i in body["issue"])
+        missing = client.get("/fhir/OperationOutcome/no-such-run")
+        assert missing.status_code == 404
+        assert missing.json()["resourceType"] == "OperationOutcome"
+
+        everything = client.get("/fhir/OperationOutcome").json()
+        assert everything["type"] == "searchset"
+        assert [e["resource"]["id"] for e in everything["entry"]] == [
+            second.run_id,
+            first.run_id,
+        ]
+        one = client.get("/fhir/OperationOutcome", params={"_id": first.run_id}).json()
+        assert [e["fullUrl"] for e in one["entry"]] == [
+            f"http://hub.test/fhir/OperationOutcome/{first.run_id}"
+        ]
+        page = client.get("/quality", params={"run": first.run_id}).text
+        assert f'href="/fhir/OperationOutcome/{first.run_id}"' in page
+
+
+def test_the_html_report_names_sample_failing_records_for_every_failing_check(
+    sqlite_store: FhirStore, tmp_path: Path
+) -> None:
+    _land(sqlite_store, _visits())
+    run = check_landing(sqlite_store)
+    failing = [r for r in run.results if r.status == "failed"]
+    assert {r.check for r in failing} >= {
+        "station.follow_up.risk_level.range",
+        "station.follow_up.adherence.code",
+    }
+    settings = Settings(data_dir=tmp_path / "var", base_url="http://hub.test/fhir")
+    with TestClient(create_app(settings, sqlite_store), base_url="http://hub.test") as client:
+        page = client.get("/quality", params={"run": run.run_id}).text
+    failing_table = page.split("<h2>All checks</h2>")[0]
+    rows = {
+        row.split("</td>")[1].removeprefix("<td>"): row for row in failing_table.split("<tr>")[2:]
+    }
+    for result in failing:
+        assert result.examples, result.check
+        row = rows[result.check]
+        assert all(key in row for key in result.examples), (result.check, row)

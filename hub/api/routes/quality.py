@@ -1,13 +1,19 @@
-"""Quality reports: the HTML page, the runs as JSON, and a run as an OperationOutcome."""
+"""Quality reports: the HTML page, the runs as JSON, and each run as a FHIR OperationOutcome.
+
+A run's OperationOutcome has the run's id: ``GET /fhir/OperationOutcome/{run_id}`` reads one,
+``GET /fhir/OperationOutcome`` (``_id`` = run ids, ``_count``) searches them, newest first.
+These routes are registered before the generic FHIR ones, so they are the store's answer.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from hub.api.deps import StoreDep
+from hub.api.deps import SettingsDep, StoreDep
+from hub.api.negotiation import negotiate
 from hub.quality.outcome import run_outcome
 from hub.quality.render import render_report
 from hub.quality.service import QualityRun, get_run, list_runs
@@ -48,3 +54,36 @@ def quality_run(store: StoreDep, run_id: str) -> dict[str, Any]:
 def quality_outcome(store: StoreDep, run_id: str) -> JSONResponse:
     """One run as a FHIR OperationOutcome."""
     return JSONResponse(run_outcome(_run(store, run_id)), media_type="application/fhir+json")
+
+
+_FHIR_JSON = "application/fhir+json"
+
+
+@router.get("/fhir/OperationOutcome/{run_id}", dependencies=[Depends(negotiate)])
+def read_outcome(store: StoreDep, run_id: str) -> JSONResponse:
+    """A quality run as a FHIR OperationOutcome (read)."""
+    return JSONResponse(run_outcome(_run(store, run_id)), media_type=_FHIR_JSON)
+
+
+@router.get("/fhir/OperationOutcome", dependencies=[Depends(negotiate)])
+def search_outcomes(
+    store: StoreDep,
+    settings: SettingsDep,
+    run_ids: Annotated[str | None, Query(alias="_id")] = None,
+    count: Annotated[int, Query(alias="_count", ge=1, le=200)] = 50,
+) -> JSONResponse:
+    """Quality runs as a searchset of OperationOutcomes, newest first (``_id``: run ids)."""
+    wanted = {i.strip() for i in run_ids.split(",")} if run_ids else None
+    runs = list_runs(store, limit=count if wanted is None else 10_000)
+    runs = [r for r in runs if wanted is None or r.run_id in wanted][:count]
+    base = settings.fhir_base_url
+    entries = [
+        {
+            "fullUrl": f"{base}/OperationOutcome/{run.run_id}",
+            "resource": run_outcome(_run(store, run.run_id)),
+            "search": {"mode": "match"},
+        }
+        for run in runs
+    ]
+    bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(entries)}
+    return JSONResponse(bundle | {"entry": entries}, media_type=_FHIR_JSON)
