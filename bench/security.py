@@ -31,13 +31,12 @@ with warnings.catch_warnings():
 
 READS = int(sys.argv[1]) if len(sys.argv) > 1 else 500
 WRITES = int(sys.argv[2]) if len(sys.argv) > 2 else 5000
+RESIDENT_SYSTEM = "https://carehub.org/fhir/sid/cn-resident-id"
 PATIENT = {
     "resourceType": "Patient",
     "id": "p1",
     "name": [{"family": "Wang"}],
-    "identifier": [
-        {"system": "https://carehub.org/fhir/sid/cn-resident-id", "value": "110105199001011234"}
-    ],
+    "identifier": [{"system": RESIDENT_SYSTEM, "value": "110105199001011234"}],
     "telecom": [{"system": "phone", "value": "13812345678"}],
 }
 
@@ -73,7 +72,7 @@ def _patients(count: int) -> list[dict[str, object]]:
         {
             **PATIENT,
             "id": f"p{i}",
-            "identifier": [{**PATIENT["identifier"][0], "value": f"110105199001{i:06d}"}],  # type: ignore[index]
+            "identifier": [{"system": RESIDENT_SYSTEM, "value": f"110105199001{i:06d}"}],
             "telecom": [{"system": "phone", "value": f"138{i:08d}"}],
         }
         for i in range(count)
