@@ -96,7 +96,14 @@ def _id_in(conn: Connection, column: Any, ids: list[str]) -> ColumnElement[bool]
     return cast(ColumnElement[bool], column.in_(ids))
 
 
-def _chunks(ids: list[str]) -> list[list[str]]:
+def _chunks(conn: Connection, ids: list[str]) -> list[list[str]]:
+    """The ids in lists one statement can take: all at once as a PostgreSQL array.
+
+    One statement per table matters there: on tables not analysed since a bulk load the
+    planner may scan every row of the type for each statement.
+    """
+    if conn.dialect.name == "postgresql":
+        return [ids]
     return [ids[start : start + _BATCH] for start in range(0, len(ids), _BATCH)]
 
 
@@ -135,7 +142,7 @@ def _contents(conn: Connection, keys: Sequence[Key]) -> dict[Key, str | None]:
 def clear_index(conn: Connection, keys: Sequence[Key]) -> None:
     """Remove every index row of the given resources."""
     for resource_type, ids in ids_by_type(keys).items():
-        for chunk in _chunks(ids):
+        for chunk in _chunks(conn, ids):
             for table in INDEX_TABLES.values():
                 conn.execute(
                     delete(table).where(
@@ -213,7 +220,7 @@ def _copy_to_history(conn: Connection, changed: list[dict[str, Any]]) -> None:
     """
     keys = [(c["k_type"], c["k_id"]) for c in changed]
     for resource_type, ids in ids_by_type(keys).items():
-        for chunk in _chunks(ids):
+        for chunk in _chunks(conn, ids):
             source = select(*(resource.c[name] for name in _HISTORY_COLUMNS)).where(
                 resource.c.resource_type == resource_type,
                 _id_in(conn, resource.c.resource_id, chunk),
