@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 import orjson
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
@@ -27,7 +28,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hub.config import Settings
 
-__all__ = ["SEALED_PREFIX", "FieldSealer", "field_sealer", "holds_sensitive_number"]
+__all__ = [
+    "SEALED_PREFIX",
+    "FieldSealer",
+    "SealedValueError",
+    "field_sealer",
+    "holds_sensitive_number",
+]
 
 #: How a sealed value starts; the digit is the format version.
 SEALED_PREFIX = "enc:1:"
@@ -45,6 +52,10 @@ _HEX = frozenset("0123456789abcdef")
 
 _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ELEVEN_DIGITS = b"0" * 11
+
+
+class SealedValueError(Exception):
+    """A sealed value that the configured key cannot open (the key was changed)."""
 
 
 def holds_sensitive_number(text: str) -> bool:
@@ -84,8 +95,15 @@ class FieldSealer:
         if not value.startswith(SEALED_PREFIX):
             return value
         body = value[len(SEALED_PREFIX) :]
-        sealed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-        return self._cipher.decrypt(sealed, _ASSOCIATED).decode()
+        try:
+            sealed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+            return self._cipher.decrypt(sealed, _ASSOCIATED).decode()
+        except (InvalidTag, ValueError):
+            raise SealedValueError(
+                "A stored resident ID or phone number does not open with this key: "
+                "HUB_PRIVACY__ENCRYPTION_KEY (or HUB_SECRET_KEY, which it defaults to) "
+                "differs from the one the data was stored with."
+            ) from None
 
     # --- the store's Sealer --------------------------------------------------------------
 
