@@ -105,7 +105,7 @@ def main() -> None:
     parser.add_argument("--persons", type=int, nargs="*", default=[500, 2000])
     parser.add_argument("--district", type=int, default=300, help="patients; 0 skips")
     parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--seed", type=int, default=7)  # every covered rule has true gaps
     args = parser.parse_args()
     results = [run(n) for n in args.persons]
     if results:

@@ -120,9 +120,10 @@ def test_the_truth_is_taken_on_each_anniversary_and_the_end() -> None:
 
 @pytest.mark.slow
 def test_gaps_found_on_a_clean_district_equal_the_truth(tmp_path: Path) -> None:
-    result = district_scores(tmp_path, patients=80, years=2, seed=11)
+    # seed 29: true gaps of five of the six covered rules (risk 3+ gaps are rare: none here)
+    result = district_scores(tmp_path, patients=80, years=2, seed=29)
     assert result.unmatched == 0
-    assert result.expected, "the district should have some open gaps to compare"
+    assert sum(1 for s in result.scores if s.tp) >= 5, "the district should exercise the rules"
     for score in result.scores:
         assert (score.precision, score.recall) == (1.0, 1.0), (
             score,
