@@ -31,7 +31,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from hub.store.bulk import insert_rows
+from hub.store.bulk import insert_rows, insert_tables
 from hub.store.documents import content_hash, dumps, instant, require_type_and_id
 from hub.store.errors import InvalidResource, VersionConflict
 from hub.store.schema import INDEX_TABLES, resource, resource_history
@@ -164,8 +164,7 @@ def write_index(
             except KeyError:  # an indexer may leave out a column it has no value for
                 picked = tuple(values.get(c) for c in _VALUE_COLUMNS[table_name])
             rows[table_name].append((resource_type, resource_id, *picked))
-    for table_name, batch in rows.items():
-        insert_rows(conn, INDEX_TABLES[table_name], batch)
+    insert_tables(conn, {INDEX_TABLES[name]: batch for name, batch in rows.items()})
 
 
 def _stamped(document: dict[str, Any], version: int, last_updated: str) -> dict[str, Any]:

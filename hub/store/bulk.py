@@ -4,22 +4,23 @@ PostgreSQL gets ``COPY ... FROM STDIN`` (psycopg ``write_row``), its fastest way
 gets the driver's ``executemany`` with tuples. Both skip SQLAlchemy's per-row parameter
 handling, so the column types' bind processors (SQLite datetimes, and any sealing a type
 applies, see ``hub.store.schema``) are applied here, the way a statement would apply them.
-A handful of rows on PostgreSQL go through an ordinary executemany: a COPY costs a round
-trip of its own, which only pays off for a batch.
+A handful of rows on PostgreSQL go through executemany instead, all tables' in one psycopg
+pipeline (one round trip): a COPY costs a round trip of its own, which only pays off for a
+batch. That is what a single-resource write's index rows take.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Table, TypeDecorator, insert
+from sqlalchemy import Connection, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
 
 from hub.store.sealing import sealer_of
 
-__all__ = ["COPY_THRESHOLD", "insert_rows"]
+__all__ = ["COPY_THRESHOLD", "insert_rows", "insert_tables"]
 
 #: From this many rows on, PostgreSQL writes with COPY.
 COPY_THRESHOLD = 16
@@ -66,28 +67,50 @@ def _processed(rows: Sequence[Sequence[Any]], processors: Processors) -> list[Se
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
     """Insert rows given as tuples in the table's column order."""
-    if not rows:
-        return
-    dialect = conn.dialect
-    columns = [c.name for c in table.columns]
-    if dialect.name == "postgresql" and len(rows) < COPY_THRESHOLD:
-        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
-        return
-    values = _processed(rows, _processors(table, dialect))
+    insert_tables(conn, {table: rows})
+
+
+def insert_tables(conn: Connection, batches: Mapping[Table, Sequence[Sequence[Any]]]) -> None:
+    """Insert rows into several tables; on PostgreSQL the small sets share one round trip."""
     driver = conn.connection.driver_connection
     assert driver is not None
-    names = ", ".join(columns)
-    if dialect.name == "postgresql":
-        with (
-            driver.cursor() as cursor,
-            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
-        ):
-            for row in values:
-                copy.write_row(row)
+
+    def values(table: Table, rows: Sequence[Sequence[Any]]) -> list[Sequence[Any]]:
+        return _processed(rows, _processors(table, conn.dialect))
+
+    if conn.dialect.name != "postgresql":
+        for table, rows in batches.items():
+            if rows:
+                _execute_many(driver, table, values(table, rows), "?")
         return
-    marks = ", ".join("?" for _ in columns)
+    small = {t: rows for t, rows in batches.items() if 0 < len(rows) < COPY_THRESHOLD}
+    for table, rows in batches.items():
+        if len(rows) >= COPY_THRESHOLD:
+            _copy(driver, table, values(table, rows))
+    if small:
+        # A pipeline sends every statement before reading any result: one round trip.
+        with driver.pipeline():
+            for table, rows in small.items():
+                _execute_many(driver, table, values(table, rows), "%s")
+
+
+def _names(table: Table) -> str:
+    return ", ".join(c.name for c in table.columns)
+
+
+def _copy(driver: Any, table: Table, rows: list[Sequence[Any]]) -> None:
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {table.name} ({_names(table)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+
+
+def _execute_many(driver: Any, table: Table, rows: list[Sequence[Any]], mark: str) -> None:
+    marks = ", ".join(mark for _ in table.columns)
     cursor = driver.cursor()
     try:
-        cursor.executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
+        cursor.executemany(f"INSERT INTO {table.name} ({_names(table)}) VALUES ({marks})", rows)
     finally:
         cursor.close()
