@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd  # type: ignore[import-untyped]  # no pandas-stubs in the env
 import tomli_w
 
-from simulators import adt, casework, cohort, hospital, lifecourse, station, truth
+from simulators import adt, casework, cohort, gaptruth, hospital, lifecourse, station, truth
 from simulators.agency.store import append_docs, close_store, open_store
 from simulators.config import DefectConfig, NoiseConfig, SimulationSummary, StandardIntervals
 from simulators.dates import day_number, iso_dates
@@ -45,6 +45,7 @@ class _Run:
     defects: DefectLog = field(default_factory=DefectLog)
     noise: list[pd.DataFrame] = field(default_factory=list)
     scores: list[pd.DataFrame] = field(default_factory=list)  # true scale scores, risk levels
+    cases: list[pd.DataFrame] = field(default_factory=list)  # true cases and plans (gap truth)
     counts: dict[str, int] = field(default_factory=dict)
     files: int = 0
     size: int = 0
@@ -70,6 +71,7 @@ class _Run:
             DefectLog(self.defects.rows + other.defects.rows),
             self.noise + other.noise,
             self.scores + other.scores,
+            self.cases + other.cases,
             {**self.counts, **other.counts},
             self.files + other.files,
             self.size + other.size,
@@ -141,7 +143,15 @@ def simulate(
     run = _sources(out, seed, people, life, (noise, defects, rules), parallel)
     clock.lap("sources")
     run.size += truth.write_truth(
-        run.out / "truth", people, life, run.records, run.defects, run.noise, rules, run.scores
+        run.out / "truth",
+        people,
+        life,
+        run.records,
+        run.defects,
+        run.noise,
+        rules,
+        run.scores,
+        cases=run.cases,
     )
     _write_sources(out, agency_faults)
     clock.lap("truth")
@@ -351,6 +361,7 @@ def _agency(
     p = people.persons
     for work in casework.casework_batches(rng, p, people.workers, people.start, people.end):
         _agency_identity(run, rng, p, work, noise)
+        run.cases.append(gaptruth.casework_frame(work.docs, work.persons))  # before defects
         for collection, (kind, key) in casework.COLLECTIONS.items():
             docs, persons = work.docs.get(collection, []), work.persons.get(collection, [])
             true_items = [(d[key], d["scale"], d["items"]) for d in docs if kind == "agency.scale"]
