@@ -75,15 +75,8 @@ def _check_kind(job: tuple[str, list[dict[str, Any]]]) -> dict[str, Any]:
     }
 
 
-def _throughput(records: list[LabelledRecord], workers: int) -> dict[str, Any]:
-    by_kind: dict[str, list[dict[str, Any]]] = {}
-    for r in records:
-        by_kind.setdefault(r.kind, []).append(r.payload)
-    jobs = sorted(by_kind.items(), key=lambda kv: -len(kv[1]))
-    started = time.perf_counter()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        done = list(pool.map(_check_kind, jobs))
-    pool_wall = time.perf_counter() - started
+def _print_kinds(done: list[dict[str, Any]]) -> None:
+    """The per-kind table of the raw checks."""
     rows = [
         [
             d["kind"],
@@ -99,6 +92,18 @@ def _throughput(records: list[LabelledRecord], workers: int) -> dict[str, Any]:
     ]
     header = ["kind", "rows", "row-checks", "s (50k)", "cpu s", "rows/s", "ms/page", "cpu ms/page"]
     print_table("raw checks per kind (CheckingGate.check_records)", header, rows)
+
+
+def _throughput(records: list[LabelledRecord], workers: int) -> dict[str, Any]:
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by_kind.setdefault(r.kind, []).append(r.payload)
+    jobs = sorted(by_kind.items(), key=lambda kv: -len(kv[1]))
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        done = list(pool.map(_check_kind, jobs))
+    pool_wall = time.perf_counter() - started
+    _print_kinds(done)
     total_rows, total_checks = sum(d["rows"] for d in done), sum(d["row_checks"] for d in done)
     seconds, cpu = sum(d["seconds"] for d in done), sum(d["cpu_seconds"] for d in done)
     # Kinds run side by side on --workers processes: the check work's wall time is about
