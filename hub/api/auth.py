@@ -145,7 +145,7 @@ async def _entry_needs(request: Request, needed: Requirement) -> Requirement:
 
 
 #: Routes that narrow their answer to the caller's area themselves.
-_AREA_FILTERED_ROUTES = frozenset({"/api/worklist"})
+_AREA_FILTERED_ROUTES = frozenset({"/api/worklist", "/web/worklist"})
 
 
 def _check_area(request: Request, needed: Requirement, area: str) -> None:

@@ -12,6 +12,7 @@ from hub.api.errors import NotFound
 from hub.api.routes.continuity import continuity_rules
 from hub.continuity.service import person_resources
 from hub.continuity.worklist import worklist
+from hub.security.compartment import catchment_street
 from hub.timeline import build_timeline, source_systems
 from hub.web.pages import render_patient, render_worklist
 
@@ -29,6 +30,7 @@ def worklist_short(request: Request) -> RedirectResponse:
 
 @router.get("/web/worklist", response_class=HTMLResponse)
 def worklist_page(
+    request: Request,
     store: StoreDep,
     settings: SettingsDep,
     organization: str | None = None,
@@ -36,7 +38,8 @@ def worklist_page(
     street: str | None = None,
     rule: str | None = None,
 ) -> HTMLResponse:
-    """The worklist page with its filters."""
+    """The worklist page with its filters (a caller limited to an area sees that area only)."""
+    street = catchment_street(getattr(request.state, "principal", None), street or None)
     filters = {"organization": organization, "owner": owner, "street": street, "rule": rule}
     with store.reading() as session:
         items = worklist(

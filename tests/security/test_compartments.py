@@ -127,3 +127,18 @@ def test_a_social_worker_must_name_one_client(secure_app: TestClient) -> None:
     sw1 = _social_worker("Practitioner/sw1")
     assert secure_app.get("/fhir/Patient?gender=female", headers=sw1).status_code == 403
     assert secure_app.get("/fhir/Patient/w-a", headers=_social_worker(None)).status_code == 200
+
+
+def test_the_worklist_page_shows_an_area_caller_its_own_area_only(
+    secure_app: TestClient,
+) -> None:
+    """The page narrows like the API: own area listed, the other area's gap absent, 403 asked."""
+    store = secure_app.app.state.store  # type: ignore[attr-defined]
+    store.write_many([_gap_task("gap-in", AREA), _gap_task("gap-out", "110105999")])
+    page = secure_app.get("/web/worklist", headers=_doctor(AREA))
+    assert page.status_code == 200, page.text
+    assert "110105999" not in page.text
+    assert AREA in page.text
+    assert (
+        secure_app.get("/web/worklist?street=110105999", headers=_doctor(AREA)).status_code == 403
+    )
