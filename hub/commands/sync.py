@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -112,6 +113,15 @@ def sync_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the report as one JSON object.")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=0,
+            help="Processes that parse, check and map pages (0: all in this one; "
+            "default: one per CPU core).",
+        ),
+    ] = None,
 ) -> None:
     """Pull every source (or --source NAME), land, check, map, link and store; print the report."""
     settings = settings_or_exit()
@@ -121,7 +131,7 @@ def sync_command(
         fail(str(exc))
     store = open_store_or_exit(settings)
     load_canonical_resources(store)
-    reports = run_configured(store, config, source, quiet=as_json)
+    reports = run_configured(store, config, source, quiet=as_json, workers=workers)
     if as_json:
         payload = {
             "sources": [r.as_dict() for r in reports],
@@ -136,9 +146,17 @@ def sync_command(
 
 
 def run_configured(
-    store: Any, config: SourcesConfig, only: list[str] | None, *, quiet: bool
+    store: Any,
+    config: SourcesConfig,
+    only: list[str] | None,
+    *,
+    quiet: bool,
+    workers: int | None = None,
 ) -> list[SourceReport]:
-    """Run the sync with progress bars, starting simulated sources when asked to."""
+    """Run the sync with progress bars, starting simulated sources when asked to.
+
+    ``workers``: mapping processes beside this one (None: one per CPU core).
+    """
     from hub.wiring import identity_linker, quality_gate
 
     with simulated_agency(config) as simulated_secrets:
@@ -177,6 +195,7 @@ def run_configured(
                 gate=gate,
                 linker=identity_linker(store),
                 on_page=on_page,
+                workers=(os.cpu_count() or 1) if workers is None else workers,
             )
             gate.save(store)
             return reports

@@ -14,6 +14,9 @@ sync's own gate absorbs them; any other gate's state in the workers is not broug
 from __future__ import annotations
 
 import multiprocessing
+import os
+import threading
+import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +37,14 @@ _worker_gate: QualityGate | None = None
 def _start_worker(gate: QualityGate) -> None:
     global _worker_gate
     _worker_gate = gate
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker once the ingest process is gone (killed, it cannot stop its pool)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _map_page(context: MappingContext, source: str, records: list[RawRecord]) -> PageResult:
