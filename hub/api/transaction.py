@@ -8,6 +8,8 @@ runs each entry in its own session and reports each outcome in its response entr
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,9 +17,17 @@ from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 
-from hub.api.errors import ApiError, BadRequest, operation_outcome
+from hub.api.errors import ApiError, BadRequest, NotFound, operation_outcome
 from hub.api.fhir_input import check_structure, parse_etag, require_type
-from hub.api.writes import Written, conditional_match, create_resource, new_id, update_resource
+from hub.api.patch import parse_json_patch
+from hub.api.writes import (
+    Written,
+    conditional_match,
+    create_resource,
+    new_id,
+    patch_resource,
+    update_resource,
+)
 from hub.search.errors import InvalidSearch, SearchError
 from hub.search.request import parse_search
 from hub.search.service import run_search
@@ -158,6 +168,8 @@ def _run(session: StoreSession, entry: _Entry, ctx: QueryContext) -> dict[str, A
         if_match = parse_etag(entry.request.get("ifMatch"))
         session.delete(resource_type, path[1], if_match=if_match)
         return {"response": {"status": "204 No Content"}}
+    if method == "PATCH":
+        return _patch(session, entry, resource_type, ctx)
     assert entry.resource is not None
     if entry.resource.get("resourceType") != resource_type:
         raise BadRequest(f"Bundle.entry[{entry.index}]: the resource is not a {resource_type}.")
@@ -185,6 +197,33 @@ def _run(session: StoreSession, entry: _Entry, ctx: QueryContext) -> dict[str, A
     else:
         raise BadRequest(f"Bundle.entry[{entry.index}]: {method} is not supported.")
     return _response(written.stored, written.status, ctx.base_url)
+
+
+def _patch(
+    session: StoreSession, entry: _Entry, resource_type: str, ctx: QueryContext
+) -> dict[str, Any]:
+    """A PATCH entry: a Binary holding a JSON Patch, on Type/id or on Type?search."""
+    binary, where = entry.resource, f"Bundle.entry[{entry.index}]"
+    if not isinstance(binary, dict) or binary.get("resourceType") != "Binary":
+        raise BadRequest(f"{where}: PATCH takes a Binary resource holding a JSON Patch.")
+    try:
+        body = base64.b64decode(str(binary.get("data", "")), validate=True)
+    except (binascii.Error, ValueError):
+        raise BadRequest(f"{where}: Binary.data is not base64.") from None
+    operations = parse_json_patch(body, str(binary.get("contentType", "")))
+    path = entry.path
+    if len(path) == 2:
+        target = path[1]
+    elif len(path) == 1 and entry.query:
+        found = conditional_match(session, resource_type, entry.query, ctx)
+        if found is None:
+            raise NotFound(f"{where}: no {resource_type} matches {entry.query!r}.")
+        target = found
+    else:
+        raise BadRequest(f"{where}: PATCH needs Type/id or Type?search.")
+    if_match = parse_etag(entry.request.get("ifMatch"))
+    stored = patch_resource(session, resource_type, target, operations, if_match=if_match)
+    return _response(stored, 200, ctx.base_url)
 
 
 def _transaction(store: FhirStore, entries: list[_Entry], ctx: QueryContext) -> list[Any]:

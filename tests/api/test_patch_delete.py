@@ -176,3 +176,58 @@ def test_conditional_writes_need_the_write_permission(
     assert deleted.status_code == delete_status, deleted.text
     remaining = client.get("/fhir/Patient/a", headers=bearer).status_code
     assert remaining == (410 if delete_status == 204 else 200)
+
+
+def _patch_entry(url: str, ops: list[dict[str, Any]]) -> dict[str, Any]:
+    import base64
+
+    binary = {
+        "resourceType": "Binary",
+        "contentType": "application/json-patch+json",
+        "data": base64.b64encode(orjson.dumps(ops)).decode(),
+    }
+    return {"resource": binary, "request": {"method": "PATCH", "url": url}}
+
+
+def _bundle(kind: str, entries: list[dict[str, Any]]) -> bytes:
+    return orjson.dumps({"resourceType": "Bundle", "type": kind, "entry": entries})
+
+
+def test_transaction_patch_entries_apply_or_roll_back_together(
+    store: FhirStore, api: TestClient
+) -> None:
+    store.write_many([_patient("a", "1", gender="male"), _patient("b", "2")])
+    create = {
+        "resource": {
+            "resourceType": "Patient",
+            "identifier": [{"system": "urn:mrn", "value": "3"}],
+        },
+        "request": {"method": "POST", "url": "Patient"},
+    }
+    fine = [
+        create,
+        _patch_entry("Patient/a", [{"op": "replace", "path": "/gender", "value": "female"}]),
+        _patch_entry(
+            "Patient?identifier=urn:mrn|2", [{"op": "add", "path": "/active", "value": True}]
+        ),
+    ]
+    headers = {"Content-Type": "application/fhir+json"}
+    done = api.post("/fhir", content=_bundle("transaction", fine), headers=headers)
+    assert done.status_code == 200, done.text
+    assert [e["response"]["status"][:3] for e in done.json()["entry"]] == ["201", "200", "200"]
+    assert api.get("/fhir/Patient/a").json()["gender"] == "female"
+    assert api.get("/fhir/Patient/b").json()["active"] is True
+    failing = [
+        {**create, "resource": {**create["resource"], "gender": "other"}},
+        _patch_entry("Patient/a", [{"op": "test", "path": "/gender", "value": "male"}]),
+    ]
+    refused = api.post("/fhir", content=_bundle("transaction", failing), headers=headers)
+    assert refused.status_code == 422, refused.text
+    with store.reading() as session:
+        assert session.count("Patient") == 3  # the second create rolled back with the patch
+    no_binary = [{"request": {"method": "PATCH", "url": "Patient/a"}}]
+    assert (
+        api.post("/fhir", content=_bundle("batch", no_binary), headers=headers)
+        .json()["entry"][0]["response"]["status"]
+        .startswith("400")
+    )
