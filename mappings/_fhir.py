@@ -48,12 +48,41 @@ _DIRECTORY_TYPES = frozenset({"Organization", "Practitioner"})
 def prune(value: Any) -> Any:
     """Drop None, empty strings, lists and dicts, recursively: FHIR forbids empty elements."""
     if isinstance(value, dict):
-        kept = {k: prune(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v not in (None, "", [], {})}
+        return _prune_dict(value)
     if isinstance(value, list | tuple):
-        items = [prune(v) for v in value]
-        return [v for v in items if v not in (None, "", [], {})]
+        return _prune_list(value)
     return value
+
+
+# One pass per container, recursing only into containers: every resource of a sync goes
+# through prune, so it is written for speed (same result as pruning each value, then
+# dropping the empty ones).
+def _prune_dict(value: dict[Any, Any]) -> dict[Any, Any]:
+    out = {}
+    for key, item in value.items():
+        if isinstance(item, dict):
+            item = _prune_dict(item)
+        elif isinstance(item, list | tuple):
+            item = _prune_list(item)
+        elif item is None or item == "":
+            continue
+        if item or not isinstance(item, dict | list):
+            out[key] = item
+    return out
+
+
+def _prune_list(value: list[Any] | tuple[Any, ...]) -> list[Any]:
+    out = []
+    for item in value:
+        if isinstance(item, dict):
+            item = _prune_dict(item)
+        elif isinstance(item, list | tuple):
+            item = _prune_list(item)
+        elif item is None or item == "":
+            continue
+        if item or not isinstance(item, dict | list):
+            out.append(item)
+    return out
 
 
 STUB_TAG = {
