@@ -15,6 +15,7 @@ import mappings
 from hub.api import create_app
 from hub.canonical import load_canonical_resources
 from hub.cli import app as cli
+from hub.codesystems import hub_code_systems
 from hub.config import Settings
 from hub.store import FhirStore, open_store
 from hub.store.schema import metadata, resource, resource_history
@@ -98,7 +99,8 @@ def test_db_upgrade_loads_every_shipped_questionnaire_for_search(
 def test_every_kind_of_canonical_resource_is_stored(hub_env: str) -> None:
     assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
     store = open_store(hub_env)
-    expected = {(r["resourceType"], r["id"]) for r in mappings.canonical_resources()}
+    shipped = [*mappings.canonical_resources(), *hub_code_systems()]
+    expected = {(r["resourceType"], r["id"]) for r in shipped}
     assert set(_versions(store)) == expected
     store.engine.dispose()
 
@@ -117,7 +119,7 @@ def test_starting_twice_writes_no_new_version(
     assert CliRunner().invoke(cli, ["db", "upgrade"]).exit_code == 0
     store = open_store(hub_env)
     versions = _versions(store)
-    assert len(versions) == len(mappings.canonical_resources())
+    assert len(versions) == len(mappings.canonical_resources()) + len(hub_code_systems())
     assert set(versions.values()) == {1}
     assert _history_rows(store) == 0
     store.engine.dispose()
@@ -142,7 +144,7 @@ def test_sync_and_demo_load_them_before_pulling(
     sources.write_text('[district]\ncode = "310104"\nname = "d"\n\n[sources]\n')
     assert CliRunner().invoke(cli, ["sync", "--sources", str(sources)]).exit_code == 0
     assert CliRunner().invoke(cli, ["demo", "--no-serve"]).exit_code == 0
-    assert seen == [len(mappings.canonical_resources())] * 2
+    assert seen == [len(mappings.canonical_resources()) + len(hub_code_systems())] * 2
 
 
 def test_a_new_definition_version_is_a_new_resource_version(
