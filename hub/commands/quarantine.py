@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from hub.commands.common import fail, open_store_or_exit, out, settings_or_exit
+from hub.ingest.parking import release_parked
 from hub.ingest.quarantine import list_quarantine, replay, show_quarantined
 
 __all__ = ["register"]
@@ -102,6 +103,13 @@ def replay_command(
     out.print(
         f"replayed {len(results)}: {released} stored, {len(results) - released} still quarantined"
     )
+    # records parked because they pointed at a replayed record come back by themselves
+    freed = release_parked(store, district_code=settings.district_code, gate=quality_gate(store))
+    if freed.examined:
+        out.print(
+            f"released {len(freed.released)} records waiting for a missing reference; "
+            f"{freed.still_parked} still wait"
+        )
 
 
 def register(app: typer.Typer) -> None:

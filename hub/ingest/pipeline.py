@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from connectors.base import Cursor, Page, RawRecord
+from hub.ingest.references import park_dangling
 from hub.ingest.report import SourceReport
 from hub.ingest.schema import connector_state, landing, quarantine, source_record
 from hub.ingest.seams import QualityGate
@@ -156,6 +157,8 @@ class PagePipeline:
         with self.timing("land"):
             landing_ids = self._land(session.conn, prepared.fresh)
             work.landed = list(zip(prepared.fresh, landing_ids, strict=True))
+        with self.timing("references"):
+            park_dangling(session.conn, result)
         work.take(result)
         self._absorb(result)
         with self.timing("store"):
@@ -208,14 +211,23 @@ class PagePipeline:
         Returns the reasons it still fails (empty when it was stored).
         """
         result = self.mapper.map_page([raw])
+        park_dangling(session.conn, result)
         if 0 in result.quarantined:
             return result.quarantined[0]
-        work = _PageWork({}, landed=[(raw, landing_id)])
-        work.take(result)
-        self._store(session, work)
+        self.store_record(session, raw, landing_id, result.resources[0])
+        return []
+
+    def store_record(
+        self,
+        session: StoreSession,
+        raw: RawRecord,
+        landing_id: int,
+        resources: list[dict[str, Any]],
+    ) -> None:
+        """Store one record's mapped resources and mark the record stored (replay, release)."""
+        self._store(session, _PageWork({}, resources=list(resources)))
         state = self._state(raw, landing_id, "stored")
         _upsert(session.conn, source_record, [state], ["source", "record_kind", "source_key"])
-        return []
 
     def _drop_unchanged(
         self, records: list[RawRecord], known: dict[tuple[str, str], tuple[str, str]]

@@ -188,7 +188,12 @@ def _replay_one(
         values: dict[str, Any] = (
             {"status": "replayed", "resolved_at": utc_now()}
             if not reasons
-            else {"reasons": dumps([r.as_dict() for r in reasons]), "stage": reasons[0].stage}
+            else {
+                "reasons": dumps([r.as_dict() for r in reasons]),
+                "stage": reasons[0].stage,
+                # a steward's fix that still fails is what stays held (and what release retries)
+                "landing_id": landing_id,
+            }
         )
         session.conn.execute(
             update(quarantine).where(quarantine.c.quarantine_id == quarantine_id).values(**values)

@@ -16,7 +16,9 @@ from connectors.base import Connector, Page, RunStats
 from connectors.errors import SourceUnavailable
 from hub.domain.codes import SourceSystem
 from hub.ingest.parallel import MappingPool, PipelinedLanding
+from hub.ingest.parking import release_parked
 from hub.ingest.pipeline import PagePipeline, load_cursor
+from hub.ingest.references import MISSING_CHECK, REFERENCE_STAGE
 from hub.ingest.report import SourceReport
 from hub.ingest.schema import ingest_run
 from hub.ingest.seams import Linker, NoChecks, NoLinking, QualityGate
@@ -99,6 +101,8 @@ def run_source(
             f"source {name!r} failed: {type(exc).__name__}: {exc}",
         )
     report.add_seconds("pull", connector.stats.pull_seconds)
+    with pipeline.timing("release"):
+        released = _release(store, report, district_code, gate)
     if patient_ids is not None:
         patient_ids.extend(pipeline.patient_ids)
     report.duration_seconds = round(time.perf_counter() - start_clock, 3)
@@ -109,11 +113,37 @@ def run_source(
             .values(
                 finished_at=utc_now(),
                 status=report.status,
-                report=dumps(report.as_dict()),
+                report=dumps({**report.as_dict(), "released_from_quarantine": released}),
                 error=report.error,
             )
         )
     return report
+
+
+def _release(store: FhirStore, report: SourceReport, district_code: str, gate: QualityGate) -> int:
+    """Store the parked records (any source's) whose targets now exist; how many left.
+
+    A record this very run parked and released counts as stored in its report, not as
+    quarantined, so the report still says what became of every pulled record.
+    """
+    try:
+        summary = release_parked(
+            store, district_code=district_code, gate=gate, run_id=report.run_id
+        )
+    except Exception:  # the pages are committed; a failed release is retried next run
+        log.exception("release of parked records after %s failed", report.source)
+        return 0
+    reason = f"{REFERENCE_STAGE}:{MISSING_CHECK}"
+    for item in summary.released:
+        if item.source != report.source:
+            continue
+        report.count_resources(item.by_type)
+        if item.run_id == report.run_id and report.quarantined_by_reason.get(reason, 0) > 0:
+            report.quarantined -= 1
+            report.quarantined_by_reason[reason] -= 1
+            report.new += 1
+    report.quarantined_by_reason = {k: v for k, v in report.quarantined_by_reason.items() if v}
+    return len(summary.released)
 
 
 def _pull(

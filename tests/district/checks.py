@@ -7,7 +7,7 @@ looked at (counts) and what it found wrong (lists), so a caller can assert or re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,14 +18,9 @@ from fhir.resources.R4B import get_fhir_model_class
 from sqlalchemy import select
 
 from hub.domain.codes import CANONICAL_BASE, identifier_system
-from hub.domain.identifiers import stable_id
 from hub.ingest.schema import landing, quarantine
 from hub.store import FhirStore
 from hub.store.schema import resource
-from mappings.agency_case import case_key, need_key
-from mappings.agency_work import contact_key, plan_key
-from mappings.hospital import admission_key
-from mappings.station_registration import community_episode_key
 
 __all__ = ["DistrictCheck", "check_district", "current_resources", "quarantined_records"]
 
@@ -37,29 +32,6 @@ CANONICAL_ELEMENTS: dict[str, tuple[str, ...]] = {
     "Questionnaire": ("derivedFrom",),
     "ValueSet": ("compose.include.valueSet",),
     "ConceptMap": ("sourceCanonical", "targetCanonical"),
-}
-#: Record kind -> the (type, key) of the resources other records point at that a record of
-#: this kind writes (its Patient, its episode): the mappings' own key functions.
-_ANCHORS: dict[str, Callable[[str, dict[str, Any]], list[tuple[str, str]]]] = {
-    "station.registration": lambda key, _raw: [
-        ("Patient", key),
-        ("EpisodeOfCare", community_episode_key(key)),
-    ],
-    "hospital.patient": lambda key, _raw: [("Patient", key)],
-    "hospital.admission": lambda key, _raw: [
-        (type_, admission_key(key)) for type_ in ("Encounter", "EpisodeOfCare", "CarePlan")
-    ],
-    "agency.case": lambda key, raw: [
-        ("Patient", str(raw.get("client_id"))),
-        ("EpisodeOfCare", case_key(key)),
-    ],
-    "agency.needs_assessment": lambda _key, raw: [
-        ("Condition", need_key(str(raw.get("case_id")), str(need.get("domain"))))
-        for need in raw.get("needs") or []
-        if isinstance(need, dict)
-    ],
-    "agency.care_plan": lambda key, _raw: [("CarePlan", plan_key(key))],
-    "agency.contact": lambda key, _raw: [("Encounter", contact_key(key))],
 }
 _OUR_CODE_SYSTEMS = f"{CANONICAL_BASE}/CodeSystem/"
 _RISK = "risk-level"
@@ -75,7 +47,6 @@ class DistrictCheck:
     references: int = 0
     canonical_references: int = 0
     unresolved: list[str] = field(default_factory=list)
-    awaiting_quarantined: list[str] = field(default_factory=list)
     codes: int = 0
     unknown_codes: list[str] = field(default_factory=list)
     unshipped_systems: set[str] = field(default_factory=set)  # ours, with no CodeSystem stored
@@ -89,12 +60,9 @@ class DistrictCheck:
         return {
             "resources_checked": self.resources,
             "invalid_resources": len(self.invalid),
-            "references_resolved": (
-                self.references - len(self.unresolved) - len(self.awaiting_quarantined)
-            ),
+            "references_resolved": self.references - len(self.unresolved),
             "canonical_references": self.canonical_references,
             "unresolved_references": len(self.unresolved),
-            "references_to_quarantined_records": len(self.awaiting_quarantined),
             "codes_checked": self.codes,
             "unknown_codes": len(self.unknown_codes),
             "code_systems_not_in_store": len(self.unshipped_systems),
@@ -119,22 +87,6 @@ def quarantined_records(store: FhirStore) -> set[Key]:
     )
     with store.engine.connect() as conn:
         return {(r[0], r[1], str(r[2])) for r in conn.execute(query)}
-
-
-def quarantined_anchors(store: FhirStore) -> set[str]:
-    """References to the resources that quarantined records would have written for others to
-    point at (a registration's Patient, a case's episode), found through their landing ids."""
-    query = select(
-        landing.c.source_system, landing.c.record_kind, landing.c.source_key, landing.c.payload
-    ).join(quarantine, quarantine.c.landing_id == landing.c.landing_id)
-    anchors: set[str] = set()
-    with store.engine.connect() as conn:
-        for system, kind, key, payload in conn.execute(query):
-            anchor = _ANCHORS.get(kind)
-            if anchor is not None and key is not None:
-                for type_, resource_key in anchor(str(key), orjson.loads(payload)):
-                    anchors.add(f"{type_}/{stable_id(system, type_, resource_key)}")
-    return anchors
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, Any]]:
@@ -163,7 +115,6 @@ class _Index:
     """What references can resolve to: (type, id) and canonical url / url|version."""
 
     ids: set[tuple[str, str]] = field(default_factory=set)
-    anchors: set[str] = field(default_factory=set)  # of quarantined records
     canonicals: set[str] = field(default_factory=set)
     codes: dict[str, set[str]] = field(default_factory=dict)
 
@@ -191,8 +142,7 @@ def _check_references(document: dict[str, Any], index: _Index, check: DistrictCh
             target = tuple(value.split("/", 1))
             if value in contained or (len(target) == 2 and target in index.ids):
                 continue
-            found = check.awaiting_quarantined if value in index.anchors else check.unresolved
-            found.append(f"{where} {path} -> {value}")
+            check.unresolved.append(f"{where} {path} -> {value}")
         elif isinstance(value, dict) and str(value.get("system", "")).startswith(_OUR_CODE_SYSTEMS):
             _check_code(where, path, value, index, check)
     for element in CANONICAL_ELEMENTS.get(document["resourceType"], ()):
@@ -307,7 +257,7 @@ def check_district(store: FhirStore, truth_dir: Path) -> DistrictCheck:
     """Parse every current resource, resolve its references and codes, compare its scores."""
     check = DistrictCheck()
     documents = list(current_resources(store))
-    index = _Index(anchors=quarantined_anchors(store))
+    index = _Index()
     for document in documents:
         index.add(document)
     for document in documents:

@@ -23,9 +23,8 @@ def test_every_stored_resource_is_valid_r4b(checked: DistrictCheck) -> None:
 
 def test_every_reference_resolves_inside_the_store(checked: DistrictCheck) -> None:
     assert checked.references > checked.canonical_references > 0
-    # A follow-up whose registration was quarantined points at the Patient that record will
-    # write once fixed and replayed: those targets are the quarantined records' own (found
-    # through their landing ids), counted in `awaiting_quarantined`. Nothing else dangles.
+    # No exemption: a record whose parent was quarantined is parked with it (stage
+    # "references") instead of being stored pointing at resources that do not exist.
     assert checked.unresolved == []
 
 

@@ -49,7 +49,11 @@ def test_a_fatal_record_is_quarantined_then_stored_after_its_fix(sqlite_store: F
         gate=gate,
         report=SourceReport(source="station", kind="station", run_id="run-1"),
     )
-    page = [_visit("V1"), _visit("V2", risk_level=7), _visit("V3", adherence="8")]
+    # The visits' registration comes first: a visit whose Patient and episode exist nowhere
+    # would be parked (stage "references") rather than stored.
+    registration = SAMPLES["station.registration"].model_dump(mode="json")
+    parent = RawRecord("station.registration", registration["registration_no"], registration)
+    page = [parent, _visit("V1"), _visit("V2", risk_level=7), _visit("V3", adherence="8")]
     pipeline.land_page(Page(records=page, cursor={"page": 1}))
 
     assert _exists(sqlite_store, "V1")
