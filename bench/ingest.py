@@ -46,17 +46,18 @@ STAGES = [
     ("wait", "main"),
 ]
 
-Sync = tuple[float, list[SourceReport]]
+#: (wall seconds, CPU seconds of this process, reports)
+Sync = tuple[float, float, list[SourceReport]]
 
 
 def _sync(url: str, sources: Path, workers: int) -> Sync:
     config = load_sources(sources)
     store = open_store(url)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     reports = run_configured(store, config, None, quiet=True, workers=workers)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     store.engine.dispose()
-    return elapsed, reports
+    return elapsed, cpu, reports
 
 
 def _profiled(url: str, sources: Path, workers: int) -> Sync:
@@ -132,9 +133,11 @@ def _report(
     workers: int,
     loads: tuple[tuple[float, float, float], tuple[float, float, float]],
 ) -> None:
-    (t1, r1), (t2, r2) = first, second
+    (t1, main_cpu, r1), (t2, _, r2) = first, second
     pulled = sum(r.pulled for r in r1)
     resources = sum(r.resources_stored for r in r1)
+    worker_cpu = sum(r.stage_seconds.get("worker_cpu", 0.0) for r in r1)
+    per_cpu_second = resources / (main_cpu + worker_cpu)
     print_table(
         "first sync, by source",
         ["source", "status", "pulled", "stored", "quarantined", "unchanged", "resources", "s"],
@@ -166,6 +169,9 @@ def _report(
             ["re-sync seconds (no change)", round(t2, 1)],
             ["re-sync share of first", f"{t2 / t1:.1%}"],
             ["load average (1 min), start -> end", load],
+            ["CPU seconds: ingest process + mapping workers", f"{main_cpu:.0f} + {worker_cpu:.0f}"],
+            ["FHIR resources per CPU second (PostgreSQL's own CPU not counted)", per_cpu_second],
+            ["-> bound on an idle 2-core machine, 2 x that", 2 * per_cpu_second],
         ],
     )
     print(
@@ -182,6 +188,9 @@ def _report(
             "records_per_s": round(pulled / t1),
             "resources_per_s": round(resources / t1),
             "store_only_per_s": round(store_only),
+            "cpu_seconds_main": round(main_cpu, 1),
+            "cpu_seconds_workers": round(worker_cpu, 1),
+            "resources_per_cpu_second": round(per_cpu_second),
             "resync_pulled": sum(r.pulled for r in r2),
             "workers": workers,
             "stage_seconds": {

@@ -50,9 +50,12 @@ def _exit_with_parent(parent: int) -> None:
 def _map_page(context: MappingContext, source: str, records: list[RawRecord]) -> PageResult:
     """A page's mapping, in a worker process."""
     assert _worker_gate is not None, "the worker was started without a gate"
+    started = time.process_time()
     result = PageMapper(context, _worker_gate, source).map_page(records)
     if isinstance(_worker_gate, WorkerGate):
         result.tallies = _worker_gate.drain()
+    # CPU time, unlike wall time, does not grow when other processes share the machine
+    result.seconds["worker_cpu"] = time.process_time() - started
     return result
 
 

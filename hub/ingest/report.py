@@ -31,7 +31,8 @@ class SourceReport:
     linked: dict[str, Any] = field(default_factory=dict)
     duration_seconds: float = 0.0
     #: Seconds per stage: in this process (pull, prepare, land, store, outcomes, wait) and,
-    #: summed over the worker processes when there are any, parse, raw_checks, map, fhir_checks.
+    #: summed over the worker processes when there are any, parse, raw_checks, map, fhir_checks
+    #: and worker_cpu (their CPU time).
     stage_seconds: dict[str, float] = field(default_factory=dict)
     error: str | None = None
 

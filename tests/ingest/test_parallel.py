@@ -174,8 +174,9 @@ def test_a_record_pulled_again_before_its_page_commits_counts_as_unchanged(
     connector = _ScriptedSource(pages)
     report = _run(store, connector, pool)
     assert report.status == "succeeded", report.error
-    assert (report.pulled, report.unchanged, report.new + report.changed) == (3, 1, 2)
-    assert report.new + report.changed + report.quarantined + report.unchanged == 3
+    # M1 is processed once (stored, or quarantined when its patient is unknown), M2 once
+    assert (report.pulled, report.unchanged) == (3, 1)
+    assert report.new + report.changed + report.quarantined == 2
     assert connector.acknowledged == [1, 2]  # every page, in order, once committed
     with store.engine.connect() as conn:
         landed = conn.execute(select(func.count()).select_from(landing)).scalar_one()
