@@ -238,8 +238,12 @@ def main() -> None:
         ],
     )
     share = best["postgres_create"] / copy
+    # COPY takes a fraction of a second and can land in a quiet moment the store's seconds
+    # do not: the share within each round is the fairer comparison on a shared machine.
+    per_round = [r["postgres_create"] / r["copy"] for r in rounds]
+    print("bulk create on PostgreSQL per round: " + ", ".join(f"{x:.1%}" for x in per_round))
     print(f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f} (2 cores)")
-    verdict = "met" if share >= 0.3 else "NOT met"
+    verdict = "met" if min(share, *per_round) >= 0.3 else "NOT met"
     print(f"target: bulk create on PostgreSQL >= 30% of COPY -> {verdict}")
     print_result(
         {
@@ -250,6 +254,7 @@ def main() -> None:
             "load_after": round(load_after[0], 2),
             **{f"{key}_per_s": round(value) for key, value in best.items()},
             "postgres_share_of_copy": round(share, 3),
+            "postgres_share_of_copy_per_round": [round(x, 3) for x in per_round],
         }
     )
 
