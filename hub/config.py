@@ -94,6 +94,12 @@ class AuthSettings(BaseModel):
     session_lifetime_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 86400)
     secure_cookies: bool = Field(default=False, description="Mark cookies Secure (behind TLS).")
     audit_flush_seconds: float = Field(default=1.0, gt=0, description="AuditEvent batch age.")
+    revocation_check_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="A revoked client's tokens are refused within this many seconds (0: re-check "
+        "the client on every request).",
+    )
     max_body_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1024, description="Larger request bodies get 413."
     )

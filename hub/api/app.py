@@ -7,6 +7,7 @@ import logging
 from fastapi import Depends, FastAPI
 
 from hub.api.auth import AuditMiddleware, authorize
+from hub.api.client_status import ClientStatusCache
 from hub.api.edge import EdgeGuard
 from hub.api.errors import install_error_handlers
 from hub.api.export import ExportManager
@@ -55,6 +56,9 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
         # Anyone who reads the source could sign tokens with the default key.
         log.warning("HUB_SECRET_KEY is the default: set your own before real patient data")
     app.state.tokens = CachingTokenService(settings.auth, settings.secret_key.get_secret_value())
+    app.state.client_status = ClientStatusCache(
+        store.engine, settings.auth.revocation_check_seconds
+    )
     app.state.audit = AuditLog(store.engine, settings.auth.audit_flush_seconds)
     # Write the last batch and stop the audit thread when the server stops.
     app.router.on_shutdown.append(app.state.audit.close)

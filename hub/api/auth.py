@@ -16,9 +16,10 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.api.client_status import ClientStatusCache
 from hub.config import Settings
 from hub.search.compartment import compartment_resources, linked_patients
-from hub.security.accounts import find_user, is_revoked
+from hub.security.accounts import find_user
 from hub.security.audit import ACTIONS, AuditLog, AuditRecord
 from hub.security.compartment import in_area, manages_case, patient_of_query
 from hub.security.errors import Forbidden, NotAuthenticated
@@ -98,7 +99,7 @@ async def authorize(request: Request) -> Principal:
     if token == request.cookies.get(SESSION_COOKIE):
         await run_in_threadpool(_check_user_active, request, principal.subject)
     else:
-        await run_in_threadpool(_check_client_active, request, principal)
+        await _check_client_active(request, principal)
     _note(request, needed, principal)
     if needed.subtype == "transaction":
         needed = await _entry_needs(request, needed)
@@ -191,10 +192,15 @@ def _check_user_active(request: Request, username: str) -> None:
         raise NotAuthenticated("The session's user has been revoked.")
 
 
-def _check_client_active(request: Request, principal: Principal) -> None:
-    """A revoked client's tokens stop at once, not when they expire (one lookup a request)."""
-    store: FhirStore = request.app.state.store
-    if is_revoked(store.engine, principal.subject, principal.issued_at):
+async def _check_client_active(request: Request, principal: Principal) -> None:
+    """A revoked client's tokens stop within ``revocation_check_seconds``, not at expiry."""
+    clients: ClientStatusCache = request.app.state.client_status
+    revoked = clients.known_revoked(principal.subject, principal.issued_at)
+    if revoked is None:
+        revoked = await run_in_threadpool(
+            clients.is_revoked, principal.subject, principal.issued_at
+        )
+    if revoked:
         raise NotAuthenticated("The token's client has been revoked.")
 
 

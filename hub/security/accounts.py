@@ -25,6 +25,7 @@ __all__ = [
     "add_client",
     "add_user",
     "check_password",
+    "client_status",
     "find_client",
     "find_user",
     "hash_secret",
@@ -150,13 +151,21 @@ def revoke(engine: Engine, kind: str, name: str) -> bool:
         return conn.execute(update(table).where(key == name).values(revoked=True)).rowcount > 0
 
 
-def is_revoked(engine: Engine, name: str, issued_at: int | None) -> bool:
-    """Whether a client of that name is revoked, or was registered anew after the token."""
+def client_status(engine: Engine, name: str) -> tuple[bool, int] | None:
+    """(revoked, registered at in epoch seconds) of a client, or None if there is none."""
     with engine.connect() as conn:
         row = conn.execute(
             select(hub_client.c.revoked, hub_client.c.created_at).where(hub_client.c.name == name)
         ).first()
     if row is None:
+        return None
+    return bool(row.revoked), int(row.created_at.replace(tzinfo=UTC).timestamp())
+
+
+def is_revoked(engine: Engine, name: str, issued_at: int | None) -> bool:
+    """Whether a client of that name is revoked, or was registered anew after the token."""
+    status = client_status(engine, name)
+    if status is None:
         return False  # not one of ours: an external IdP's subject, or a script's own token
-    registered = int(row.created_at.replace(tzinfo=UTC).timestamp())
-    return bool(row.revoked) or (issued_at is not None and issued_at < registered)
+    revoked, registered = status
+    return revoked or (issued_at is not None and issued_at < registered)

@@ -7,6 +7,7 @@ from typing import Any
 
 from joserfc import jwk, jwt
 
+from hub.api.client_status import ClientStatusCache
 from hub.config import AuthSettings
 from hub.security.accounts import add_client, revoke
 from hub.security.errors import NotAuthenticated
@@ -66,6 +67,7 @@ def test_a_revoked_clients_token_stops_working_at_once(secure_app: TestClient) -
     bearer = {"Authorization": f"Bearer {token}"}
     assert secure_app.get("/fhir/Patient/w-s", headers=bearer).status_code == 200
     revoke(engine, "client", "team-app")
+    time.sleep(AuthSettings().revocation_check_seconds)  # the remembered status ages out
     refused = secure_app.get("/fhir/Patient/w-s", headers=bearer)
     assert refused.status_code == 401
     assert "revoked" in refused.text
@@ -150,3 +152,23 @@ def test_smart_configuration_names_the_token_endpoint(secure_app: TestClient) ->
     config = secure_app.get("/.well-known/smart-configuration").json()
     assert config["token_endpoint"] == "http://hub.test/auth/token"
     assert "private_key_jwt" in config["token_endpoint_auth_methods_supported"]
+
+
+def test_a_client_status_is_remembered_for_the_check_interval_only(secure_app: TestClient) -> None:
+    """Within the interval no lookup (the revocation is not seen yet); after it, refused."""
+    engine = _engine(secure_app)
+    add_client(engine, "cached-app", Role.INTEGRATION_TEAM, secret="pw", district="310104")
+    now = [100.0]
+    clients = ClientStatusCache(engine, 1.0, clock=lambda: now[0])
+    assert clients.known_revoked("cached-app", None) is None  # nothing remembered yet
+    assert clients.is_revoked("cached-app", None) is False
+    revoke(engine, "client", "cached-app")
+    now[0] += 0.5
+    assert clients.known_revoked("cached-app", None) is False  # remembered, not re-read
+    now[0] += 0.6
+    assert clients.known_revoked("cached-app", None) is None
+    assert clients.is_revoked("cached-app", None) is True
+    every_time = ClientStatusCache(engine, 0.0, clock=lambda: now[0])
+    assert every_time.is_revoked("cached-app", None) is True
+    assert every_time.known_revoked("cached-app", None) is None  # 0: always looked up
+    assert clients.is_revoked("not-ours", None) is False
