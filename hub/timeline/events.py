@@ -222,11 +222,16 @@ def _statement_changes(statements: list[Resource]) -> Iterator[_Draft]:
     """A MedicationStatement is an event only when the medication differs from the last one."""
     previous: str | None = None
     dated = [(day(s.get("dateAsserted") or s.get("effectiveDateTime")), s) for s in statements]
-    for when, s in sorted((d, s) for d, s in dated if d is not None):
+    # Same-day statements keep a stable order by reference (resources are dicts: not comparable).
+    for when, s in sorted(((d, s) for d, s in dated if d is not None), key=_day_then_ref):
         name = _medication(s)
         if name and name != previous:
             yield when, "medication-change", name, (ref_of(s),), None, None
         previous = name or previous
+
+
+def _day_then_ref(dated: tuple[date, Resource]) -> tuple[date, str]:
+    return dated[0], ref_of(dated[1])
 
 
 def _drafts(resources: list[Resource]) -> Iterator[_Draft]:

@@ -206,3 +206,32 @@ def test_the_station_ending_community_management_says_why() -> None:
     assert ends[0] == (days(D0, 40), "management-status", "Lost to follow-up")
     assert ends[1][:2] == (days(D0, 50), "case-closed")
     assert [e.references for e in events if e.kind == "case-closed"] == [(closed,)]
+
+
+def _statement(sid: str, day: str, drug: str) -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationStatement",
+        "id": sid,
+        "status": "active",
+        "dateAsserted": day,
+        "medicationCodeableConcept": {"text": drug},
+        "subject": {"reference": "Patient/p1"},
+    }
+
+
+def test_two_medication_statements_on_one_day_are_ordered_not_compared() -> None:
+    """Same-day statements (two drugs reported at one follow-up) do not break the timeline."""
+    resources = [
+        {"resourceType": "Patient", "id": "p1"},
+        _statement("b", "2025-03-01", "clozapine"),
+        _statement("a", "2025-03-01", "risperidone"),
+        _statement("c", "2025-04-01", "risperidone"),
+    ]
+    events = build_timeline(resources, source_systems(resources))
+    changes = [(e.date, e.detail) for e in events if e.kind == "medication-change"]
+    # by reference on the day: a (risperidone), then b (clozapine); c changes back
+    assert changes == [
+        (date(2025, 3, 1), "risperidone"),
+        (date(2025, 3, 1), "clozapine"),
+        (date(2025, 4, 1), "risperidone"),
+    ]
