@@ -36,6 +36,13 @@ NON_PATIENT_TYPES = frozenset(
     }
 )
 _WRITE = {"POST": "c", "PUT": "u", "PATCH": "u", "DELETE": "d"}
+#: Writes on a type with search parameters: (audit subtype, permissions beyond search).
+#: A conditional update creates when nothing matches, so it needs create as well.
+_CONDITIONAL = {
+    "PUT": ("update", ("c", "u")),
+    "PATCH": ("update", ("u",)),
+    "DELETE": ("delete", ("d",)),
+}
 _INCLUDES = ("_include", "_revinclude", "_has", "_contained")
 
 
@@ -73,6 +80,11 @@ def _fhir(path: str, method: str, params: Mapping[str, str]) -> Requirement:
     if path in ("/fhir/{resource_type}", "/fhir/{resource_type}/_search"):
         if method == "POST" and not path.endswith("_search"):
             return Requirement(((rtype, "c"),), "create", patient_level, entity=entity)
+        if method in _CONDITIONAL:  # conditional update, patch, delete: a search, then a write
+            verb, needs = _CONDITIONAL[method]
+            return Requirement(
+                ((rtype, "s"), *((rtype, n) for n in needs)), verb, patient_level, entity=entity
+            )
         return Requirement(((rtype, "s"),), "search-type", patient_level, entity=entity)
     if method in _WRITE:
         verb = {"c": "create", "u": "update", "d": "delete"}[_WRITE[method]]
