@@ -21,7 +21,7 @@ class _TooLarge(Exception):
 
 
 class EdgeGuard:
-    """413 for bodies over ``max_body_bytes``; 400 for query strings that are not UTF-8."""
+    """413 for bodies over ``max_body_bytes``; 400 for URLs that are not UTF-8 or hold a NUL."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -39,9 +39,16 @@ class EdgeGuard:
             await self.app(scope, receive, send)
             return
         try:
-            unquote_to_bytes(scope.get("query_string", b"").decode("latin-1")).decode("utf-8")
+            query = unquote_to_bytes(scope.get("query_string", b"").decode("latin-1"))
+            query.decode("utf-8")
         except UnicodeDecodeError:
             await self._refuse(scope, receive, send, 400, "The query string is not valid UTF-8.")
+            return
+        # No FHIR value holds a NUL, and PostgreSQL text cannot: refused for every route at once.
+        if b"\x00" in query or "\x00" in scope.get("path", ""):
+            await self._refuse(
+                scope, receive, send, 400, "The request URL contains a NUL character."
+            )
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         too_large = f"The request body is larger than {self.max_body_bytes} bytes."

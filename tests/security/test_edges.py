@@ -106,3 +106,20 @@ def test_elements_with_sql_only_narrows_the_answer(
     assert answer.status_code == 200
     assert "scrypt" not in answer.text
     assert all(set(e["resource"]) <= {"resourceType", "id", "meta"} for e in answer.json()["entry"])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/fhir/AuditEvent?agent=a%00b",
+        "/fhir/Patient?name=%00",
+        "/api/worklist?street=%00",
+        "/fhir/Patient/a%00b",
+    ],
+)
+def test_a_nul_character_in_the_url_is_refused_on_every_route(
+    secure_app: TestClient, url: str
+) -> None:
+    """Schemathesis once reached PostgreSQL with a NUL in an audit query (500); now 400."""
+    auditor = {"Authorization": f"Bearer {token_for(Role.AUDITOR)}"}
+    _refused(secure_app.get(url, headers=auditor), 400)
