@@ -120,6 +120,38 @@ def _resource_entry(resource_type: str) -> dict[str, Any]:
     return entry
 
 
+#: Types served read-only by their own routes (audit trail, quality runs), not the store's.
+_READ_ONLY: dict[str, tuple[list[dict[str, str]], str]] = {
+    "AuditEvent": (
+        [
+            {"name": "patient", "type": "reference"},
+            {"name": "agent", "type": "string"},
+            {"name": "action", "type": "token"},
+        ],
+        "The audit trail: append-only, written by the hub itself, readable by auditors.",
+    ),
+    "OperationOutcome": (
+        [{"name": "_id", "type": "token"}],
+        "One per data-quality run (id = run id), newest first.",
+    ),
+}
+
+
+def _read_only_entry(resource_type: str) -> dict[str, Any]:
+    params, documentation = _READ_ONLY[resource_type]
+    return {
+        "type": resource_type,
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "searchParam": params,
+        "documentation": documentation,
+    }
+
+
+def _entries() -> list[dict[str, Any]]:
+    types = sorted({*supported_types(), *_READ_ONLY})
+    return [_read_only_entry(t) if t in _READ_ONLY else _resource_entry(t) for t in types]
+
+
 def capability_statement(*, base_url: str, software_version: str, date: str) -> dict[str, Any]:
     """The hub's CapabilityStatement (FHIR R4B, JSON)."""
     return {
@@ -139,7 +171,7 @@ def capability_statement(*, base_url: str, software_version: str, date: str) -> 
         "rest": [
             {
                 "mode": "server",
-                "resource": [_resource_entry(t) for t in supported_types()],
+                "resource": _entries(),
                 "interaction": [
                     {"code": "transaction"},
                     {"code": "batch"},

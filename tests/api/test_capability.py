@@ -43,12 +43,14 @@ def test_every_search_parameter_and_include_answers(
             value = _SAMPLE[param["type"]]
             response = api.get(f"/fhir/{type_}", params={param["name"]: value}, headers=_STRICT)
             assert response.status_code == 200, (type_, param, response.text)
-        for include in entry["searchInclude"]:
+        for include in entry.get("searchInclude", []):
             response = api.get(f"/fhir/{type_}?_include={include}", headers=_STRICT)
             assert response.status_code == 200, (type_, include, response.text)
-        for include in entry["searchRevInclude"][:5]:
+        for include in entry.get("searchRevInclude", [])[:5]:
             response = api.get(f"/fhir/{type_}?_revinclude={include}", headers=_STRICT)
             assert response.status_code == 200, (type_, include, response.text)
+        if "validate" not in {o["name"] for o in entry.get("operation", [])}:
+            continue
         validate = api.post(
             f"/fhir/{type_}/$validate",
             content=b'{"resourceType":"%s"}' % type_.encode(),
@@ -60,3 +62,13 @@ def test_every_search_parameter_and_include_answers(
 def test_unadvertised_types_and_operations_are_404(api: TestClient) -> None:
     assert api.get("/fhir/Medication").status_code == 404
     assert api.get("/fhir/Observation/x/$everything").status_code == 404
+
+
+def test_read_only_types_declare_only_what_their_routes_answer(api: TestClient) -> None:
+    """AuditEvent is append-only (405 on writes) and quality runs are OperationOutcomes."""
+    statement = api.get("/fhir/metadata").json()
+    entries = {r["type"]: r for r in statement["rest"][0]["resource"]}
+    for rtype in ("AuditEvent", "OperationOutcome"):
+        assert [i["code"] for i in entries[rtype]["interaction"]] == ["read", "search-type"]
+    assert api.delete("/fhir/AuditEvent/x").status_code == 405
+    assert api.get("/fhir/OperationOutcome").status_code == 200
