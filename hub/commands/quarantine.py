@@ -23,7 +23,7 @@ quarantine_app = typer.Typer(
 @quarantine_app.command("list")
 def list_command(
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
-    status: Annotated[str, typer.Option(help="open, replayed or all.")] = "open",
+    status: Annotated[str, typer.Option(help="open, replayed, released or all.")] = "open",
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
 ) -> None:
     """Quarantined records, newest first."""

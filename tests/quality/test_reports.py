@@ -36,6 +36,22 @@ def _land(store: FhirStore, payloads: list[dict[str, Any]]) -> None:
     pipeline.land_page(Page(records=records, cursor={"page": 1}))
 
 
+def _register(store: FhirStore) -> None:
+    """Store the visits' registration: a visit whose Patient exists nowhere is parked."""
+    registration = SAMPLES["station.registration"].model_dump(mode="json")
+    key = registration["registration_no"]
+    pipeline = PagePipeline(
+        store=store,
+        source="station",
+        source_system="station",
+        context=MappingContext(source_system="station", run_id="r0", district_code="110105"),
+        gate=CheckingGate(),
+        report=SourceReport(source="station", kind="station", run_id="r0"),
+    )
+    record = RawRecord("station.registration", key, registration)
+    pipeline.land_page(Page(records=[record], cursor={"page": 0}))
+
+
 def _visits() -> list[dict[str, Any]]:
     base = SAMPLES["station.follow_up"].model_dump(mode="json")
     return [
@@ -97,6 +113,7 @@ def test_reports_never_carry_resident_ids_or_phones(sqlite_store: FhirStore) -> 
 def test_the_cross_source_pass_is_kept_as_its_own_run(sqlite_store: FhirStore) -> None:
     from hub.quality.service import check_store
 
+    _register(sqlite_store)
     _land(sqlite_store, _visits())
     run = check_store(sqlite_store)
     assert run.kind == "cross_source"
