@@ -41,6 +41,7 @@ STAGES = [
     ("map", "workers"),
     ("fhir_checks", "workers"),
     ("land", "main"),
+    ("references", "main"),
     ("store", "main"),
     ("outcomes", "main"),
     ("wait", "main"),

@@ -115,7 +115,12 @@ class PipelinedLanding:
     def submit(self, page: Page) -> list[Page]:
         """Take a page; returns the pages committed meanwhile, oldest first."""
         prepared = self.pipeline.prepare(page)
-        future = self.pool.submit(self.pipeline.context, self.pipeline.source, prepared.fresh)
+        if prepared.fresh:
+            future = self.pool.submit(self.pipeline.context, self.pipeline.source, prepared.fresh)
+        else:
+            # nothing new (a re-sync): no worker needed, so an unchanged sync starts none
+            future = Future()
+            future.set_result(PageResult())
         self.queue.append(_InFlight(prepared, future))
         committed = []
         while self.queue and (len(self.queue) > self.ahead or self.queue[0].result.done()):

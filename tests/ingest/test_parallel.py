@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -196,3 +197,15 @@ def test_pages_pulled_before_a_source_failure_are_committed(store: FhirStore, po
     assert orjson.loads(cursor) == {"page": 2}
     assert states == 2
     assert connector.acknowledged == [1, 2]
+
+
+def test_a_sync_with_nothing_new_starts_no_worker(store: FhirStore):
+    record = _care_team("M1")
+    with MappingPool(1, NoChecks()) as first:
+        assert _run(store, _ScriptedSource([Page([record], {"page": 1})]), first).pulled == 1
+    before = len(multiprocessing.active_children())
+    again = _ScriptedSource([Page([], {"page": 1}), Page([record], {"page": 2})])
+    with MappingPool(1, NoChecks()) as pool:
+        report = _run(store, again, pool)
+        assert (report.pulled, report.unchanged) == (1, 1)
+        assert len(multiprocessing.active_children()) == before
