@@ -6,6 +6,7 @@ as typed. Usage::
 
     .venv/bin/python bench/identity.py                 # 10k, 100k, 500k records
     .venv/bin/python bench/identity.py --sizes 10000 --noise 2
+    .venv/bin/python bench/identity.py --sizes --store 20000   # stored state, +1% sync
 
 The last line is ``RESULT {json}``.
 """
@@ -238,6 +239,95 @@ def run_incremental(
     } | scores
 
 
+class _TimedState:
+    """The store's identity state, timing each load and save the service asks for."""
+
+    def __init__(self, store: Any) -> None:
+        from hub.identity.store_adapters import StoreResolutionState
+
+        self.inner = StoreResolutionState(store)
+        self.seconds: dict[str, float] = {}
+        self.rows_loaded = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def load_around(self, *args: Any) -> Any:
+        view, self.seconds["load"] = _timed(lambda: self.inner.load_around(*args))
+        self.rows_loaded = len(view.rows) if view else 0
+        return view
+
+    def save_changes(self, *args: Any) -> Any:
+        totals, self.seconds["save"] = _timed(lambda: self.inner.save_changes(*args))
+        return totals
+
+
+def run_store(
+    district: SyntheticDistrict, settings: IdentitySettings, share: float
+) -> dict[str, Any]:
+    """On a SQLite store: link all but a share of the records, then sync that share.
+
+    Compares the stored state's load and save in the sync with what the first format
+    (the whole run as one JSON document) cost to encode and decode at the same size.
+    """
+    import orjson
+
+    from hub.identity.codec import state_from_json, state_to_json
+    from hub.identity.review import identity_service, relink
+    from hub.identity.store_adapters import StoreResolutionState
+    from hub.store import open_store
+
+    patients = list(district.patients)
+    random.Random(1).shuffle(patients)  # new records of known persons, not only new persons
+    cut = int(len(patients) * (1 - share))
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'hub.sqlite'}")
+        store.write_many(patients[:cut])
+        _, relink_s = _timed(lambda: relink(store, settings))
+        full = StoreResolutionState(store).load()
+        assert full is not None
+        text, encode_s = _timed(lambda: orjson.dumps(state_to_json(*full)))
+        _, decode_s = _timed(lambda: state_from_json(orjson.loads(text)))
+        store.write_many(patients[cut:])
+        service = identity_service(store, settings)
+        timed = _TimedState(store)
+        service.state = timed
+        counts, sync_s = _timed(lambda: service.link([p["id"] for p in patients[cut:]]))
+        store.engine.dispose()
+    return {
+        "load_average_1m": os.getloadavg()[0],
+        "existing": cut,
+        "new": len(patients) - cut,
+        "full_relink_seconds": relink_s,
+        "old_document_mb": len(text) / 1e6,
+        "old_encode_seconds": encode_s,
+        "old_decode_seconds": decode_s,
+        "new_load_seconds": timed.seconds["load"],
+        "new_save_seconds": timed.seconds["save"],
+        "new_rows_loaded": timed.rows_loaded,
+        "records_relinked": counts["records_relinked"],
+        "sync_seconds": sync_s,
+    }
+
+
+def _store_table(r: dict[str, Any]) -> str:
+    """The stored-state comparison, as lines."""
+    return "\n".join(
+        [
+            f"stored state, SQLite ({r['existing']} records linked, then a sync of {r['new']}):",
+            f"  {'state':<32} {'load s':>8} {'save s':>8}",
+            f"  {'old: one document (' + format(r['old_document_mb'], '.1f') + ' MB)':<32} "
+            f"{r['old_decode_seconds']:>8.2f} {r['old_encode_seconds']:>8.2f}",
+            f"  {'new: rows (' + str(r['new_rows_loaded']) + ' read)':<32} "
+            f"{r['new_load_seconds']:>8.2f} {r['new_save_seconds']:>8.2f}",
+            f"  whole sync {r['sync_seconds']:.1f} s (re-clustered {r['records_relinked']}), "
+            f"first full relink {r['full_relink_seconds']:.1f} s; "
+            f"load average (1 min) at the end: {r['load_average_1m']:.1f}",
+            "  (old: encode/decode only, its database read and write not counted)",
+        ]
+    )
+
+
 def _incremental_table(inc: dict[str, Any]) -> str:
     """Incremental against full relinking, as lines."""
     return "\n".join(
@@ -303,6 +393,14 @@ def _arguments() -> argparse.Namespace:
         help="also link the last 1%% of a district of RECORDS as new records and one decision, "
         "incrementally and by a full relink",
     )
+    parser.add_argument(
+        "--store",
+        type=int,
+        default=0,
+        metavar="RECORDS",
+        help="also link RECORDS less 1%% on a SQLite store, then sync the 1%%: stored state "
+        "load and save against the one-document format",
+    )
     return parser.parse_args()
 
 
@@ -329,6 +427,10 @@ def main() -> None:
     if args.incremental:
         district = generate(args.incremental, seed=args.incremental, noise=args.noise)
         incremental = run_incremental(district, settings, share=0.01)
+    stored = None
+    if args.store:
+        district = generate(args.store, seed=args.store, noise=args.noise)
+        stored = run_store(district, settings, share=0.01)
     print()
     print(
         f"identity resolution, noise x{args.noise} (generator), "
@@ -338,11 +440,14 @@ def main() -> None:
     print(_table(results))
     if incremental:
         print(_incremental_table(incremental))
+    if stored:
+        print(_store_table(stored))
     summary = {
         "noise": args.noise,
         "link_incomplete": args.link_incomplete,
         "runs": results,
         "incremental": incremental,
+        "store": stored,
     }
     print("RESULT " + json.dumps(summary))
 

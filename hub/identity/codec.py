@@ -15,6 +15,8 @@ from hub.identity.scoring import LinkageModel
 __all__ = [
     "decision_from_json",
     "decision_to_json",
+    "row_from_json",
+    "row_to_json",
     "state_from_json",
     "state_to_json",
 ]
@@ -42,7 +44,13 @@ def decision_from_json(data: dict[str, Any]) -> ReviewDecision:
     )
 
 
-def _row_from_json(data: dict[str, Any]) -> PersonRow:
+def row_to_json(row: PersonRow) -> dict[str, Any]:
+    """A person row as a JSON object."""
+    return asdict(row)
+
+
+def row_from_json(data: dict[str, Any]) -> PersonRow:
+    """A person row from :func:`row_to_json` (the dict is consumed)."""
     issues = tuple(QualityIssue(**i) for i in data.pop("issues", []))
     tokens = tuple(data.pop("address_tokens", []))
     return PersonRow(**data, address_tokens=tokens, issues=issues)
@@ -99,4 +107,4 @@ def state_from_json(data: dict[str, Any]) -> tuple[list[PersonRow], Resolution]:
         tuple(QualityIssue(**i) for i in data["quality_issues"]),
         LinkageModel.from_json(data["model"]),
     )
-    return [_row_from_json(dict(r)) for r in data["rows"]], resolution
+    return [row_from_json(dict(r)) for r in data["rows"]], resolution

@@ -70,7 +70,7 @@ class StoreLinker:
         """Link these new or changed source Patients; defer while the model cannot train."""
         from splink.internals.exceptions import SplinkException
 
-        if self.service.state.load() is not None:
+        if self.service.state.exists():
             return self.service.link(patient_ids)
         try:
             return self.service.link(patient_ids)

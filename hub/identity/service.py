@@ -5,7 +5,8 @@ four small ports, so the store can plug in later and tests use the in-memory fak
 
 * :class:`PatientReader` - source Patients (FHIR JSON) by id, or all of them;
 * :class:`GoldenWriter` - where golden Patients and the source Patients' links go;
-* :class:`ResolutionState` - the previous run's person rows and resolution (model included);
+* :class:`ResolutionState` - the previous run's person rows and resolution (model included),
+  whole (for a full relink) or only the part around a change (a :class:`StateView`);
 * :class:`~hub.identity.decisions.DecisionLog` - reviewer decisions.
 
 After the first run, new and changed Patients are linked incrementally (only pairs that
@@ -19,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from hub.identity.decisions import DecisionLog
+from hub.identity.decisions import DecisionLog, pair_rulings
 from hub.identity.engine import Resolution, resolve
 from hub.identity.golden import (
     golden_patient,
@@ -38,6 +39,8 @@ __all__ = [
     "InMemoryResolutionState",
     "PatientReader",
     "ResolutionState",
+    "StateView",
+    "totals_of",
 ]
 
 Patient = dict[str, Any]
@@ -60,14 +63,58 @@ class GoldenWriter(Protocol):
         """Set, per source Patient id, its link to its golden Patient."""
 
 
+@dataclass(frozen=True, slots=True)
+class StateView:
+    """The part of the previous run around a change, and the totals of the whole run.
+
+    ``rows`` hold the records named, every record sharing a blocking key (or resident ID)
+    with an incoming one, and everything those reach through a cluster, a link, a refused
+    link or a reviewer's ruling; ``resolution`` is the previous run restricted to them.
+    An incremental run on the view forms the clusters a run on the whole state would.
+    """
+
+    rows: list[PersonRow]
+    resolution: Resolution
+    #: golden_persons, review_queue and quality_issues of the whole run.
+    totals: dict[str, int]
+
+
+def totals_of(resolution: Resolution) -> dict[str, int]:
+    """The counts of a resolution that the run report gives."""
+    return {
+        "golden_persons": len(resolution.clustering.members),
+        "review_queue": len({(i.left, i.right) for i in resolution.review_queue}),
+        "quality_issues": len(resolution.quality_issues),
+    }
+
+
 class ResolutionState(Protocol):
     """Port: the previous run, so that the next one is incremental."""
+
+    def exists(self) -> bool:
+        """Whether there is a previous run."""
 
     def load(self) -> tuple[list[PersonRow], Resolution] | None:
         """The rows and resolution of the last run, or None before the first."""
 
     def save(self, rows: list[PersonRow], resolution: Resolution) -> None:
-        """Keep this run's rows and resolution."""
+        """Keep this run's rows and resolution (replacing the whole previous run)."""
+
+    def load_around(
+        self,
+        incoming: Sequence[PersonRow],
+        keys: Iterable[str],
+        ruled: Iterable[tuple[str, str]],
+    ) -> StateView | None:
+        """The part of the last run that records ``incoming`` and ``keys`` can reach.
+
+        ``ruled`` are the record pairs reviewers ruled on (they join regions too).
+        """
+
+    def save_changes(
+        self, view: StateView, rows: list[PersonRow], resolution: Resolution
+    ) -> dict[str, int]:
+        """Keep what a run on ``view`` changed; returns the whole run's new totals."""
 
 
 class InMemoryResolutionState:
@@ -77,6 +124,10 @@ class InMemoryResolutionState:
         """Start empty (the first run is a full one)."""
         self.saved: tuple[list[PersonRow], Resolution] | None = None
 
+    def exists(self) -> bool:
+        """Whether a run was saved."""
+        return self.saved is not None
+
     def load(self) -> tuple[list[PersonRow], Resolution] | None:
         """The last saved run."""
         return self.saved
@@ -84,6 +135,25 @@ class InMemoryResolutionState:
     def save(self, rows: list[PersonRow], resolution: Resolution) -> None:
         """Keep this run."""
         self.saved = (rows, resolution)
+
+    def load_around(
+        self,
+        incoming: Sequence[PersonRow],
+        keys: Iterable[str],
+        ruled: Iterable[tuple[str, str]],
+    ) -> StateView | None:
+        """The whole last run (memory holds it anyway)."""
+        if self.saved is None:
+            return None
+        rows, resolution = self.saved
+        return StateView(rows, resolution, totals_of(resolution))
+
+    def save_changes(
+        self, view: StateView, rows: list[PersonRow], resolution: Resolution
+    ) -> dict[str, int]:
+        """Keep the run (the view was all of it)."""
+        self.save(rows, resolution)
+        return totals_of(resolution)
 
 
 class InMemoryGoldenWriter:
@@ -120,21 +190,21 @@ class IdentityService:
         whose demographics changed, and re-form only the clusters those can reach; an
         unchanged Patient costs a comparison and a look at its golden record.
         """
-        previous = self.state.load()
-        if previous is None:
-            return self.relink_all()
         incoming = [person_row(p) for p in self.reader.patients(list(patient_ids))]
-        rows, old = previous
-        before = {r.record_key: r for r in rows}
+        view = self.state.load_around(incoming, patient_ids, self._ruled())
+        if view is None:
+            return self.relink_all()
+        old = view.resolution
+        before = {r.record_key: r for r in view.rows}
         changed = [r for r in incoming if before.get(r.record_key) != r]
         if not changed:  # a re-sync of what is known: only the links on the sources
-            return self._counts(old, self._write(old, old, patient_ids, ()), 0)
+            return self._counts(view.totals, self._write(old, old, patient_ids, ()), 0)
         result = update(
-            rows, changed, previous=old, decisions=self.decisions, settings=self.settings
+            view.rows, changed, previous=old, decisions=self.decisions, settings=self.settings
         )
         written = self._write(result.resolution, old, patient_ids, result.region)
-        self.state.save(result.rows, result.resolution)
-        return self._counts(result.resolution, written, len(result.region))
+        totals = self.state.save_changes(view, result.rows, result.resolution)
+        return self._counts(totals, written, len(result.region))
 
     def relink_all(self) -> dict[str, int]:
         """Link every source Patient afresh (with the stored model, when there is one)."""
@@ -145,7 +215,7 @@ class IdentityService:
         everyone = [r.record_key for r in rows]
         written = self._write(resolution, previous[1] if previous else None, everyone, ())
         self.state.save(rows, resolution)
-        return self._counts(resolution, written, len(rows))
+        return self._counts(totals_of(resolution), written, len(rows))
 
     def apply_decisions(self, record_keys: Sequence[str]) -> dict[str, int]:
         """Re-form the clusters of records a reviewer just ruled on; nothing is scored.
@@ -153,31 +223,34 @@ class IdentityService:
         Before the first run there is nothing to re-form: the decision waits in the log
         and the first run follows it.
         """
-        previous = self.state.load()
-        if previous is None:
+        view = self.state.load_around([], record_keys, self._ruled())
+        if view is None:
             return {}
-        rows, old = previous
         result = update(
-            rows,
+            view.rows,
             [],
-            previous=old,
+            previous=view.resolution,
             decisions=self.decisions,
             settings=self.settings,
             seeds=record_keys,
         )
-        written = self._write(result.resolution, old, (), result.region)
-        self.state.save(result.rows, result.resolution)
-        return self._counts(result.resolution, written, len(result.region))
+        written = self._write(result.resolution, view.resolution, (), result.region)
+        totals = self.state.save_changes(view, result.rows, result.resolution)
+        return self._counts(totals, written, len(result.region))
+
+    def _ruled(self) -> list[tuple[str, str]]:
+        """The record pairs reviewers ruled on (a ruling joins the regions of its records)."""
+        return list(pair_rulings(self.decisions.decisions()))
 
     @staticmethod
-    def _counts(resolution: Resolution, written: int, relinked: int) -> dict[str, int]:
+    def _counts(totals: dict[str, int], written: int, relinked: int) -> dict[str, int]:
         """The run report's counts."""
         return {
-            "golden_persons": len(resolution.clustering.members),
+            "golden_persons": totals["golden_persons"],
             "golden_written": written,
             "records_relinked": relinked,
-            "review_queue": len(resolution.review_queue),
-            "quality_issues": len(resolution.quality_issues),
+            "review_queue": totals["review_queue"],
+            "quality_issues": totals["quality_issues"],
         }
 
     def _write(

@@ -2,8 +2,8 @@
 
 * :class:`StorePatientReader` - source Patients (every stored Patient not tagged golden);
 * :class:`StoreGoldenWriter` - golden Patients, and the ``refer`` link on each source;
-* :class:`StoreResolutionState` - the last run in ``identity_state``, its open review
-  queue in ``identity_review``;
+* :class:`StoreResolutionState` - the last run in rows (:mod:`hub.identity.store_state`),
+  its open review queue in ``identity_review``;
 * :class:`StoreDecisionLog` - reviewer decisions in ``identity_decision`` (append-only).
 """
 
@@ -14,16 +14,15 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 
-from hub.identity.codec import decision_to_json, state_from_json, state_to_json
+from hub.identity.codec import decision_to_json
 from hub.identity.decisions import DecisionKind, ReviewDecision
-from hub.identity.engine import Resolution, ReviewItem
+from hub.identity.engine import ReviewItem
 from hub.identity.golden import GOLDEN_TAG
-from hub.identity.person import PersonRow
-from hub.identity.schema import identity_decision, identity_review, identity_state
+from hub.identity.schema import identity_decision, identity_review
+from hub.identity.store_state import StoreResolutionState
 from hub.store import FhirStore
-from hub.store.documents import utc_now
 from hub.store.schema import resource
 
 __all__ = [
@@ -36,7 +35,6 @@ __all__ = [
 ]
 
 Patient = dict[str, Any]
-_STATE = "current"
 _ZERO = timedelta(0)
 
 
@@ -105,44 +103,6 @@ class StoreGoldenWriter:
                 if not s.deleted
             ]
             session.write_many(updated)
-
-
-class StoreResolutionState:
-    """The last run in ``identity_state``; its open review queue in ``identity_review``."""
-
-    def __init__(self, store: FhirStore) -> None:
-        """Keep state in this store's database."""
-        self.store = store
-
-    def load(self) -> tuple[list[PersonRow], Resolution] | None:
-        """The rows and resolution of the last run, or None before the first."""
-        query = select(identity_state.c.content).where(identity_state.c.name == _STATE)
-        with self.store.reading() as session:
-            text = session.conn.execute(query).scalar_one_or_none()
-        return None if text is None else state_from_json(orjson.loads(text))
-
-    def save(self, rows: list[PersonRow], resolution: Resolution) -> None:
-        """Replace the last run and the review queue, in one transaction."""
-        content = orjson.dumps(state_to_json(rows, resolution)).decode()
-        queue = [
-            {
-                "left_key": item.left,
-                "right_key": item.right,
-                "probability": item.probability,
-                "reason": item.reason,
-                "levels": orjson.dumps(list(item.levels)).decode(),
-            }
-            for item in {(i.left, i.right): i for i in resolution.review_queue}.values()
-        ]
-        with self.store.begin() as session:
-            conn = session.conn
-            conn.execute(delete(identity_state).where(identity_state.c.name == _STATE))
-            conn.execute(
-                insert(identity_state).values(name=_STATE, saved_at=utc_now(), content=content)
-            )
-            conn.execute(delete(identity_review))
-            if queue:
-                conn.execute(insert(identity_review), queue)
 
 
 def open_review_queue(store: FhirStore) -> list[ReviewItem]:
