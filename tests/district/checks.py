@@ -81,9 +81,15 @@ def current_resources(store: FhirStore) -> Iterator[dict[str, Any]]:
 
 
 def quarantined_records(store: FhirStore) -> set[Key]:
-    """(system, kind, key) of every record the ingest quarantined, through its landing id."""
-    query = select(landing.c.source_system, landing.c.record_kind, landing.c.source_key).join(
-        quarantine, quarantine.c.landing_id == landing.c.landing_id
+    """(system, kind, key) of every record still in quarantine, through its landing id.
+
+    Rows a replay or the release of parked records closed are left out: those records are
+    stored, and their scores are expected in the store like any other.
+    """
+    query = (
+        select(landing.c.source_system, landing.c.record_kind, landing.c.source_key)
+        .join(quarantine, quarantine.c.landing_id == landing.c.landing_id)
+        .where(quarantine.c.status == "open")
     )
     with store.engine.connect() as conn:
         return {(r[0], r[1], str(r[2])) for r in conn.execute(query)}
