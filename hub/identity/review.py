@@ -173,12 +173,16 @@ def find_matches(
     count: int | None = None,
     only_certain: bool = False,
 ) -> list[PatientMatch]:
-    """Golden Patients that may be this Patient, best first (needs a linked population)."""
-    saved = StoreResolutionState(store).load()
-    if saved is None:
-        return []
-    rows, resolution = saved
+    """Golden Patients that may be this Patient, best first (needs a linked population).
+
+    Only the stored records sharing a blocking key with the Patient (and their clusters)
+    are read: no other record could be scored against it.
+    """
     candidate = person_row({**patient, "id": _CANDIDATE})
+    view = StoreResolutionState(store).load_around([candidate], [], [])
+    if view is None or not view.rows:
+        return []
+    rows, resolution = view.rows, view.resolution
     with SplinkScorer(settings) as scorer:
         scored = scorer.score_new(
             scorer.register([candidate]), scorer.register(rows), resolution.model

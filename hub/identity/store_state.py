@@ -14,8 +14,7 @@ the rows that differ from what was read.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -26,11 +25,9 @@ from hub.identity.codec import (
     decision_from_json,
     decision_to_json,
     row_from_json,
-    row_to_json,
     state_from_json,
 )
 from hub.identity.engine import Resolution, ReviewItem
-from hub.identity.model import blocking_keys
 from hub.identity.person import PersonRow
 from hub.identity.schema import (
     identity_block,
@@ -41,53 +38,26 @@ from hub.identity.schema import (
 )
 from hub.identity.scoring import LinkageModel
 from hub.identity.service import StateView, totals_of
+from hub.identity.state_writes import (
+    LinkRow,
+    block_values,
+    by_pair,
+    chunks,
+    link_rows,
+    link_values,
+    record_values,
+    review_values,
+    row_digests,
+    save_links,
+    save_queue,
+    save_records,
+)
 from hub.store import FhirStore
 from hub.store.documents import utc_now
 
-__all__ = ["StoreResolutionState", "row_digests"]
+__all__ = ["StoreResolutionState"]
 
 _STATE = "current"
-_CHUNK = 500  # keys per IN (...): well under SQLite's and PostgreSQL's parameter limits
-_LinkRow = tuple[str, str, str, str, float, str | None]  # role, left, right, kind, p, reason
-
-
-def row_digests(row: PersonRow) -> set[str]:
-    """Digests of the keys a row pairs on: its blocking keys and its resident ID."""
-    keys = [(str(rule), *parts) for rule, parts in blocking_keys(row)]
-    if row.resident_id:
-        keys.append(("resident-id", row.resident_id))
-    return {hashlib.sha256("\x1f".join(k).encode()).hexdigest() for k in keys}
-
-
-def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
-    """Values in lists small enough for one IN (...)."""
-    items = sorted(set(values))
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
-def _link_rows(resolution: Resolution) -> list[_LinkRow]:
-    """A resolution's links and refused links as ``identity_link`` rows."""
-    rows: list[_LinkRow] = [
-        ("link", x.left, x.right, x.kind.value, x.probability, None) for x in resolution.links
-    ]
-    rows += [
-        ("refused", r.link.left, r.link.right, r.link.kind.value, r.link.probability, r.reason)
-        for r in resolution.clustering.refused
-    ]
-    return rows
-
-
-def _link_values(row: _LinkRow) -> dict[str, Any]:
-    role, left, right, kind, probability, reason = row
-    return {
-        "role": role,
-        "left_key": left,
-        "right_key": right,
-        "kind": kind,
-        "probability": probability,
-        "reason": reason,
-    }
 
 
 def _link_query() -> Any:
@@ -96,17 +66,12 @@ def _link_query() -> Any:
     return select(c.link_id, c.role, c.left_key, c.right_key, c.kind, c.probability, c.reason)
 
 
-def _read_links(conn: Connection, query: Any) -> dict[int, _LinkRow]:
+def _read_links(conn: Connection, query: Any) -> dict[int, LinkRow]:
     """Link rows by id."""
     return {
         r.link_id: (r.role, r.left_key, r.right_key, r.kind, r.probability, r.reason)
         for r in conn.execute(query)
     }
-
-
-def _queue(items: Iterable[ReviewItem]) -> dict[tuple[str, str], ReviewItem]:
-    """Review items by pair (the table keeps one per pair)."""
-    return {(i.left, i.right): i for i in items}
 
 
 def _review_item(r: Any) -> ReviewItem:
@@ -120,46 +85,19 @@ def _likeliest(items: Iterable[ReviewItem]) -> list[ReviewItem]:
     return sorted(items, key=lambda i: (-i.probability, i.left, i.right))
 
 
-def _review_values(item: ReviewItem) -> dict[str, Any]:
-    return {
-        "left_key": item.left,
-        "right_key": item.right,
-        "probability": item.probability,
-        "reason": item.reason,
-        "levels": orjson.dumps(list(item.levels)).decode(),
-    }
-
-
-def _record_values(row: PersonRow, cluster_id: str) -> dict[str, Any]:
-    return {
-        "record_key": row.record_key,
-        "cluster_id": cluster_id,
-        "content": orjson.dumps(row_to_json(row)).decode(),
-        "updated_at": utc_now(),
-    }
-
-
-def _block_values(rows: Iterable[PersonRow]) -> list[dict[str, Any]]:
-    return [
-        {"key_digest": digest, "record_key": row.record_key}
-        for row in rows
-        for digest in sorted(row_digests(row))
-    ]
-
-
 class _Reader:
     """Reads the part of the state around some records, on one connection."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.records: dict[str, tuple[str, str]] = {}  # key -> (cluster id, content)
-        self.links: dict[int, _LinkRow] = {}
+        self.links: dict[int, LinkRow] = {}
 
     def partners(self, incoming: Sequence[PersonRow]) -> set[str]:
         """Stored records sharing a blocking key or resident ID with an incoming row."""
         digests = {d for row in incoming for d in row_digests(row)}
         found: set[str] = set()
-        for chunk in _chunks(digests):
+        for chunk in chunks(digests):
             query = select(identity_block.c.record_key).where(
                 identity_block.c.key_digest.in_(chunk)
             )
@@ -182,7 +120,7 @@ class _Reader:
         """Link rows touching these records; returns the records at their other ends."""
         ends: set[str] = set()
         c = identity_link.c
-        for chunk in _chunks(keys):
+        for chunk in chunks(keys):
             query = _link_query().where(or_(c.left_key.in_(chunk), c.right_key.in_(chunk)))
             found = _read_links(self.conn, query)
             self.links.update(found)
@@ -201,11 +139,11 @@ class _Reader:
         while frontier:
             visited |= frontier
             new: set[str] = set()
-            for chunk in _chunks(frontier):
+            for chunk in chunks(frontier):
                 new |= self._fetch_records(identity_record.c.record_key.in_(chunk))
             reached = {self.records[k][0] for k in new} - clusters
             clusters |= reached
-            for chunk in _chunks(reached):
+            for chunk in chunks(reached):
                 new |= self._fetch_records(identity_record.c.cluster_id.in_(chunk))
             visited |= new
             ends = self._fetch_links(new)
@@ -216,7 +154,7 @@ class _Reader:
         """Open review items touching the records read."""
         items: dict[tuple[str, str], ReviewItem] = {}
         c = identity_review.c
-        for chunk in _chunks(self.records):
+        for chunk in chunks(self.records):
             query = select(identity_review).where(
                 or_(c.left_key.in_(chunk), c.right_key.in_(chunk))
             )
@@ -327,16 +265,16 @@ class StoreResolutionState:
     def save(self, rows: list[PersonRow], resolution: Resolution) -> None:
         """Replace the whole last run and the review queue, in one transaction."""
         cluster_of = resolution.clustering.cluster_of
-        records = [_record_values(r, cluster_of[r.record_key]) for r in rows]
-        links = [_link_values(x) for x in _link_rows(resolution)]
-        queue = [_review_values(i) for i in _queue(resolution.review_queue).values()]
+        records = [record_values(r, cluster_of[r.record_key]) for r in rows]
+        links = [link_values(x) for x in link_rows(resolution)]
+        queue = [review_values(i) for i in by_pair(resolution.review_queue).values()]
         with self.store.begin() as session:
             conn = session.conn
             for table in (identity_record, identity_block, identity_link, identity_review):
                 conn.execute(delete(table))
             for table, values in (
                 (identity_record, records),
-                (identity_block, _block_values(rows)),
+                (identity_block, block_values(rows)),
                 (identity_link, links),
                 (identity_review, queue),
             ):
@@ -352,82 +290,10 @@ class StoreResolutionState:
         totals = {k: view.totals[k] + after[k] - before[k] for k in view.totals}
         with self.store.begin() as session:
             conn = session.conn
-            _save_records(conn, view, rows, resolution.clustering.cluster_of)
-            _save_links(conn, _link_rows(view.resolution), _link_rows(resolution))
-            _save_queue(conn, _queue(view.resolution.review_queue), _queue(resolution.review_queue))
+            save_records(conn, view, rows, resolution.clustering.cluster_of)
+            save_links(conn, link_rows(view.resolution), link_rows(resolution))
+            save_queue(
+                conn, by_pair(view.resolution.review_queue), by_pair(resolution.review_queue)
+            )
             self._write_meta(conn, resolution, totals)
         return totals
-
-
-def _save_records(
-    conn: Connection, view: StateView, rows: list[PersonRow], cluster_of: dict[str, str]
-) -> None:
-    """Insert new and changed person rows (with their keys); move re-clustered ones."""
-    old_rows = {r.record_key: r for r in view.rows}
-    old_cluster = view.resolution.clustering.cluster_of
-    changed = [r for r in rows if old_rows.get(r.record_key) != r]
-    moved = [
-        r.record_key
-        for r in rows
-        if r.record_key in old_rows
-        and old_rows[r.record_key] == r
-        and old_cluster.get(r.record_key) != cluster_of[r.record_key]
-    ]
-    stale = [r.record_key for r in changed if r.record_key in old_rows]
-    for chunk in _chunks(stale):
-        conn.execute(delete(identity_record).where(identity_record.c.record_key.in_(chunk)))
-        conn.execute(delete(identity_block).where(identity_block.c.record_key.in_(chunk)))
-    if changed:
-        conn.execute(
-            insert(identity_record), [_record_values(r, cluster_of[r.record_key]) for r in changed]
-        )
-        conn.execute(insert(identity_block), _block_values(changed))
-    by_cluster: dict[str, list[str]] = {}
-    for key in moved:
-        by_cluster.setdefault(cluster_of[key], []).append(key)
-    now = utc_now()
-    for cluster, keys in by_cluster.items():
-        for chunk in _chunks(keys):
-            conn.execute(
-                identity_record.update()
-                .where(identity_record.c.record_key.in_(chunk))
-                .values(cluster_id=cluster, updated_at=now)
-            )
-
-
-def _save_links(conn: Connection, old: list[_LinkRow], new: list[_LinkRow]) -> None:
-    """Replace the link rows of every (role, pair, kind) whose rows differ."""
-
-    def grouped(rows: list[_LinkRow]) -> dict[tuple[str, str, str, str], list[_LinkRow]]:
-        groups: dict[tuple[str, str, str, str], list[_LinkRow]] = {}
-        for row in rows:
-            groups.setdefault(row[:4], []).append(row)
-        return {k: sorted(v, key=repr) for k, v in groups.items()}
-
-    before, after = grouped(old), grouped(new)
-    c = identity_link.c
-    for group in set(before) | set(after):
-        if before.get(group) == after.get(group):
-            continue
-        role, left, right, kind = group
-        conn.execute(
-            delete(identity_link).where(
-                c.role == role, c.left_key == left, c.right_key == right, c.kind == kind
-            )
-        )
-        if after.get(group):
-            conn.execute(insert(identity_link), [_link_values(r) for r in after[group]])
-
-
-def _save_queue(
-    conn: Connection,
-    before: dict[tuple[str, str], ReviewItem],
-    after: dict[tuple[str, str], ReviewItem],
-) -> None:
-    """Delete review items gone or changed, insert the new and changed ones."""
-    c = identity_review.c
-    for pair in [p for p in before if before[p] != after.get(p)]:
-        conn.execute(delete(identity_review).where(c.left_key == pair[0], c.right_key == pair[1]))
-    added = [_review_values(i) for p, i in after.items() if before.get(p) != i]
-    if added:
-        conn.execute(insert(identity_review), added)

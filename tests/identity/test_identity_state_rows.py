@@ -6,12 +6,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, select, text
 
+from hub.config import Settings
 from hub.identity import IdentitySettings
 from hub.identity.clustering import Clustering, Link, LinkKind, RefusedLink
 from hub.identity.codec import state_to_json
@@ -19,7 +21,7 @@ from hub.identity.decisions import DecisionKind, ReviewDecision
 from hub.identity.engine import Resolution, ReviewItem
 from hub.identity.person import PersonRow, person_row
 from hub.identity.review import identity_service, relink
-from hub.identity.schema import identity_record, identity_state
+from hub.identity.schema import identity_block, identity_record, identity_state
 from hub.identity.scoring import LinkageModel
 from hub.identity.service import (
     IdentityService,
@@ -27,8 +29,11 @@ from hub.identity.service import (
     InMemoryResolutionState,
     StateView,
 )
+from hub.identity.state_writes import row_digests
 from hub.identity.store_adapters import StoreDecisionLog, StorePatientReader, StoreResolutionState
-from hub.store import FhirStore
+from hub.security.at_rest import field_sealer
+from hub.store import FhirStore, open_store
+from hub.store.engine import make_engine
 from tests.identity.identity_synthetic import generate
 
 pytestmark = pytest.mark.slow
@@ -206,3 +211,31 @@ def test_a_first_format_state_is_converted_to_rows_on_load(store: FhirStore) -> 
         assert session.conn.execute(select(func.count()).select_from(identity_record)).scalar() == 4
         (content,) = session.conn.execute(select(identity_state.c.content)).one()
     assert "rows" not in orjson.loads(content)
+
+
+def test_partners_are_found_through_sealed_digests(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'hub.sqlite'}", sealer=field_sealer(Settings()))
+    try:
+        held, _ = _linked_but(store, NEW)
+        incoming = [person_row(p) for p in StorePatientReader(store).patients(held)]
+        saved = StoreResolutionState(store).load()
+        assert saved is not None
+        wanted = {d for row in incoming for d in row_digests(row)}
+        sharing = {r.record_key for r in saved[0] if row_digests(r) & wanted}
+        assert sharing  # held records of known persons share keys with stored ones
+        view = StoreResolutionState(store).load_around(incoming, [], [])
+        assert view is not None
+        assert sharing <= {r.record_key for r in view.rows}
+        with store.reading() as session:
+            # read back through the sealer: plain digests; stored: permuted ones
+            revealed = {d for (d,) in session.conn.execute(select(identity_block.c.key_digest))}
+        raw = make_engine(store.engine.url.render_as_string(hide_password=False))
+        try:
+            with raw.connect() as conn:
+                stored = {d for (d,) in conn.execute(text("SELECT key_digest FROM identity_block"))}
+        finally:
+            raw.dispose()
+        assert wanted & revealed
+        assert not stored & revealed
+    finally:
+        store.engine.dispose()
