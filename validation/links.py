@@ -1,0 +1,80 @@
+"""Every reference and every coding of ours in resources: by a walk, or from their JSON text.
+
+The walk visits every node of every resource, and on the ingest's hot path it cost more
+than all the other FHIR checks together. For resources built through the R4B models (plain
+JSON values only), the compact JSON text ``orjson`` writes in C holds the same facts:
+inside a JSON string a quote is always escaped, so ``"reference":"`` can only be a key
+with a string value, and a coding of ours is a ``"system":"<ours>"`` key followed, among
+plain scalar siblings, by its ``"code"``. ``record_links`` answers from the text of all of
+a record's resources at once, or says it cannot (escapes, a code before its system, a code
+that is not a string, a value that is not JSON), and the caller walks instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from hub.domain.codes import CANONICAL_BASE
+
+__all__ = ["OURS", "Coding", "record_links", "walk_links"]
+
+#: Where the code systems whose codes our value sets bind live.
+OURS = f"{CANONICAL_BASE}/CodeSystem/"
+Coding = tuple[str, str]  # (system, code)
+
+_REFERENCE = b'"reference":"'
+_REFERENCES = re.compile(rb'"reference":"([^"\\]*)"')
+_OUR_SYSTEM = b'"system":"' + OURS.encode()
+# A coding of ours: the system's name, then scalar siblings (Coding's own, in the order
+# the R4B model writes them) and the code as a string.
+_CODINGS = re.compile(
+    re.escape(_OUR_SYSTEM) + rb'([^"\\]*)"(?:,"(?:id|version|display|userSelected)":'
+    rb'(?:"[^"\\]*"|true|false))*,"code":"([^"\\]*)"'
+)
+# Anything but plain JSON values makes orjson raise, and the caller walks.
+_STRICT = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
+_STRICT |= orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def record_links(resources: Sequence[dict[str, Any]]) -> tuple[set[str], set[Coding]] | None:
+    """The distinct references and codings of ours in all the resources, or None if unsure."""
+    try:
+        text = orjson.dumps(resources, option=_STRICT)
+    except TypeError:
+        return None
+    references = _REFERENCES.findall(text)
+    codings = _CODINGS.findall(text)
+    if len(references) != text.count(_REFERENCE) or len(codings) != text.count(_OUR_SYSTEM):
+        return None  # one the patterns cannot read exactly: let the walk decide
+    return (
+        {r.decode() for r in set(references)},
+        {(OURS + s.decode(), c.decode()) for s, c in set(codings)},
+    )
+
+
+def walk_links(resource: dict[str, Any]) -> tuple[list[str], list[Coding]]:
+    """A resource's references and codings of ours, in document order (any JSON-like value)."""
+    references: list[str] = []
+    codings: list[Mapping[str, Any]] = []
+    _walk(resource, references, codings)
+    ours = [(str(c["system"]), str(c["code"])) for c in codings]
+    return references, [c for c in ours if c[0].startswith(OURS)]
+
+
+def _walk(node: Any, references: list[str], codings: list[Mapping[str, Any]]) -> None:
+    # Plain recursion over JSON containers: a recursive generator per node (one per check)
+    # cost more than all the checks together.
+    if type(node) is dict:
+        reference = node.get("reference")
+        if type(reference) is str:
+            references.append(reference)
+        if type(node.get("system")) is str and "code" in node:
+            codings.append(node)
+        node = node.values()
+    for value in node:
+        if type(value) is dict or type(value) is list:
+            _walk(value, references, codings)
