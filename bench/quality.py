@@ -188,11 +188,13 @@ def _fhir(records: list[LabelledRecord], sample: int) -> dict[str, Any]:
         f"FHIR checks: {len(mapped)} records of {len({type(m[0]) for m in mapped})} kinds, "
         f"{count} resources in {seconds:.2f}s ({cpu:.2f}s CPU), {count / seconds:,.0f} "
         f"resources/s, {len(mapped) / seconds:,.0f} records/s ({len(mapped) / cpu:,.0f} per "
-        f"CPU second), {flagged} clean records flagged"
+        f"CPU second, {cpu * 1e6 / len(mapped):,.0f} us CPU per record), {flagged} clean "
+        "records flagged"
     )
     return {
         "fhir_records": len(mapped),
         "fhir_records_per_cpu_second": round(len(mapped) / cpu),
+        "fhir_cpu_us_per_record": round(cpu * 1e6 / len(mapped), 1),
         "fhir_resources_per_second": round(count / seconds),
         "fhir_records_per_second": round(len(mapped) / seconds),
         "fhir_clean_flagged": flagged,

@@ -51,6 +51,10 @@ def _model(resource_type: str) -> Any:
     return module.get_fhir_model_class(resource_type)
 
 
+#: Values that leave a required element missing (besides None).
+_EMPTY: tuple[Any, ...] = ([], {}, "")
+
+
 class FhirChecks:
     """Checks the resources of one record; ``bindings``: our code system URL -> its codes."""
 
@@ -120,11 +124,15 @@ class FhirChecks:
         return []
 
     def _required(self, resource: dict[str, Any], label: str) -> list[Issue]:
-        missing = [
-            names[0]
-            for names in REQUIRED.get(str(resource.get("resourceType")), ())
-            if not any(resource.get(n) not in (None, [], {}, "") for n in names)
-        ]
+        missing = []
+        # Loops, not any() over a generator per rule: this runs for every resource ingested.
+        for names in REQUIRED.get(str(resource.get("resourceType")), ()):
+            for name in names:
+                value = resource.get(name)
+                if value or (value is not None and value not in _EMPTY):  # 0, False: given
+                    break
+            else:
+                missing.append(names[0])
         if not (resource.get("meta") or {}).get("security"):
             missing.append("meta.security")
         return [self._issue("fhir.required", f"{label}: {m} is missing", m) for m in missing]

@@ -26,14 +26,16 @@ __all__ = ["OURS", "Coding", "record_links", "walk_links"]
 OURS = f"{CANONICAL_BASE}/CodeSystem/"
 Coding = tuple[str, str]  # (system, code)
 
-_REFERENCE = b'"reference":"'
-_REFERENCES = re.compile(rb'"reference":"([^"\\]*)"')
+# Every ``"reference":"`` is matched (up to the next quote: an escaped one leaves a
+# backslash in the value, which the caller refuses), so no occurrence goes unread.
+_REFERENCES = re.compile(rb'"reference":"([^"]*)"')
 _OUR_SYSTEM = b'"system":"' + OURS.encode()
-# A coding of ours: the system's name, then scalar siblings (Coding's own, in the order
-# the R4B model writes them) and the code as a string.
+# Every coding of ours is matched too: the system's name, then, if it can be read, scalar
+# siblings (Coding's own, in the order the R4B model writes them) and the quoted code.
+# An empty second group is a coding the pattern cannot read.
 _CODINGS = re.compile(
-    re.escape(_OUR_SYSTEM) + rb'([^"\\]*)"(?:,"(?:id|version|display|userSelected)":'
-    rb'(?:"[^"\\]*"|true|false))*,"code":"([^"\\]*)"'
+    re.escape(_OUR_SYSTEM) + rb'([^"]*)"(?:(?:,"(?:id|version|display|userSelected)":'
+    rb'(?:"[^"\\]*"|true|false))*,"code":("[^"\\]*"))?'
 )
 # Anything but plain JSON values makes orjson raise, and the caller walks.
 _STRICT = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
@@ -46,13 +48,12 @@ def record_links(resources: Sequence[dict[str, Any]]) -> tuple[set[str], set[Cod
         text = orjson.dumps(resources, option=_STRICT)
     except TypeError:
         return None
-    references = _REFERENCES.findall(text)
-    codings = _CODINGS.findall(text)
-    if len(references) != text.count(_REFERENCE) or len(codings) != text.count(_OUR_SYSTEM):
+    references, codings = set(_REFERENCES.findall(text)), set(_CODINGS.findall(text))
+    if any(b"\\" in r for r in references) or any(not c or b"\\" in s for s, c in codings):
         return None  # one the patterns cannot read exactly: let the walk decide
     return (
-        {r.decode() for r in set(references)},
-        {(OURS + s.decode(), c.decode()) for s, c in set(codings)},
+        {r.decode() for r in references},
+        {(OURS + s.decode(), c[1:-1].decode()) for s, c in codings},
     )
 
 
