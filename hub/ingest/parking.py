@@ -27,6 +27,7 @@ from hub.ingest.references import (
     missing_reason,
     outgoing_references,
     own_references,
+    parked_targets,
     unresolved,
 )
 from hub.ingest.report import SourceReport
@@ -83,6 +84,7 @@ def _parked_rows(conn: Connection) -> list[Any]:
             quarantine.c.source,
             quarantine.c.record_kind,
             quarantine.c.source_key,
+            quarantine.c.reasons,
             landing.c.payload,
             landing.c.source_system,
             landing.c.origin,
@@ -156,6 +158,19 @@ def _resolve(conn: Connection, parked: list[_Parked]) -> None:
         parked[position].reasons = [missing_reason(targets)]
 
 
+def _ready(conn: Connection, rows: list[Any]) -> tuple[list[Any], list[Any]]:
+    """(rows worth mapping again: a missing target now exists or is not known, the rest)."""
+    targets = {row.quarantine_id: parked_targets(orjson.loads(row.reasons)) for row in rows}
+    named = set().union(*(t for t in targets.values() if t is not None))
+    existing = existing_references(conn, named) if named else set()
+    ready: list[Any] = []
+    waiting: list[Any] = []
+    for row in rows:
+        wanted = targets[row.quarantine_id]
+        (ready if wanted is None or existing.intersection(wanted) else waiting).append(row)
+    return ready, waiting
+
+
 def release_parked(
     store: FhirStore,
     *,
@@ -174,24 +189,40 @@ def release_parked(
         if not rows:
             return summary
         pipelines = _pipelines(store, rows, district_code, gate, run_id)
-        parked = [
-            _Parked(
-                row,
-                RawRecord(
-                    row.record_kind, row.source_key, orjson.loads(row.payload), origin=row.origin
-                ),
-                pipelines[(row.source, row.source_system, row.run_id)],
-            )
-            for row in rows
-        ]
-        _map_all(parked)
-        _resolve(session.conn, parked)
         now = utc_now()
-        for item in parked:
-            summary.examined += 1
-            _settle(session.conn, item, now, summary)
-            if item.resources is not None:
-                item.pipeline.store_record(session, item.raw, item.row.landing_id, item.resources)
+        # Rounds: map again only records one of whose missing targets now exists (a re-sync
+        # with nothing new maps nothing); what a round stores may unblock the next.
+        while rows:
+            ready, rows = _ready(session.conn, rows)
+            if not ready:
+                break
+            parked = [
+                _Parked(
+                    row,
+                    RawRecord(
+                        row.record_kind,
+                        row.source_key,
+                        orjson.loads(row.payload),
+                        origin=row.origin,
+                    ),
+                    pipelines[(row.source, row.source_system, row.run_id)],
+                )
+                for row in ready
+            ]
+            _map_all(parked)
+            _resolve(session.conn, parked)
+            stored = 0
+            for item in parked:
+                summary.examined += 1
+                _settle(session.conn, item, now, summary)
+                if item.resources is not None:
+                    stored += 1
+                    item.pipeline.store_record(
+                        session, item.raw, item.row.landing_id, item.resources
+                    )
+            if not stored:
+                break
+        summary.still_parked += len(rows)
     log.info(
         "released %d parked records (%d still parked)", len(summary.released), summary.still_parked
     )

@@ -28,6 +28,7 @@ __all__ = [
     "outgoing_references",
     "own_references",
     "park_dangling",
+    "parked_targets",
     "unresolved",
 ]
 
@@ -99,7 +100,17 @@ def missing_reason(missing: Sequence[str]) -> Reason:
         MISSING_CHECK,
         f"refers to {named}{more} which {verb} not in the store; it is stored by itself "
         "once the target is (its parent record arrives or is replayed after a fix)",
+        # every missing target, so a release maps the record again only once one exists
+        field=" ".join(missing),
     )
+
+
+def parked_targets(reasons: Sequence[Mapping[str, Any]]) -> list[str] | None:
+    """The missing targets a parked record's reasons name (None: not known, retry it)."""
+    for reason in reasons:
+        if reason.get("stage") == REFERENCE_STAGE and reason.get("field"):
+            return str(reason["field"]).split()
+    return None
 
 
 def existing_references(conn: Connection, references: Collection[str]) -> set[str]:

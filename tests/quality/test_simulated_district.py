@@ -76,7 +76,7 @@ def test_every_fatal_defect_is_quarantined_and_clean_records_pass(
     assert len(wrongly_held) / len(clean) < 0.005, sorted({why[k] for k in wrongly_held})[:8]
     # and every parked record still waits for something: the end-of-run release missed none
     again = release_parked(sqlite_store, district_code=config.district.code, gate=gate)
-    assert again.examined == len(parked)
+    assert again.still_parked == len(parked)
     assert again.released == []
 
 
