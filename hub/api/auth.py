@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub.api.client_status import ClientStatusCache
 from hub.config import Settings
 from hub.search.compartment import compartment_resources, linked_patients
-from hub.security.accounts import find_user
+from hub.security.accounts import find_user, session_ended
 from hub.security.audit import ACTIONS, AuditLog, AuditRecord
 from hub.security.compartment import in_area, manages_case, patient_of_query
 from hub.security.errors import Forbidden, NotAuthenticated
@@ -97,7 +97,8 @@ async def authorize(request: Request) -> Principal:
     tokens: TokenService = request.app.state.tokens
     principal = tokens.principal(token, client_ip(request))
     if token == request.cookies.get(SESSION_COOKIE):
-        await run_in_threadpool(_check_user_active, request, principal.subject)
+        jti = str(tokens.verify(token).get("jti", ""))
+        await run_in_threadpool(_check_user_active, request, principal.subject, jti)
     else:
         await _check_client_active(request, principal)
     _note(request, needed, principal)
@@ -184,12 +185,14 @@ def _check_caseload(request: Request, needed: Requirement, practitioner: str) ->
         raise Forbidden("The patient is not a client of the caller's social-work cases.")
 
 
-def _check_user_active(request: Request, username: str) -> None:
-    """Sessions live for hours: a revoked user's session ends at once, not at expiry."""
+def _check_user_active(request: Request, username: str, jti: str) -> None:
+    """Sessions live for hours: a revoked user's or a logged-out session ends at once."""
     store: FhirStore = request.app.state.store
     user = find_user(store.engine, username)
     if user is None or user.revoked:
         raise NotAuthenticated("The session's user has been revoked.")
+    if jti and session_ended(store.engine, jti):
+        raise NotAuthenticated("The session has ended.")
 
 
 async def _check_client_active(request: Request, principal: Principal) -> None:

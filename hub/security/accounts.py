@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 
 from hub.security.roles import Role
-from hub.security.schema import hub_client, hub_user
+from hub.security.schema import ended_session, hub_client, hub_user
 
 __all__ = [
     "Account",
@@ -26,12 +26,14 @@ __all__ = [
     "add_user",
     "check_password",
     "client_status",
+    "end_session",
     "find_client",
     "find_user",
     "hash_secret",
     "is_revoked",
     "list_accounts",
     "revoke",
+    "session_ended",
 ]
 
 _N, _R, _P = 2**14, 8, 1
@@ -169,3 +171,21 @@ def is_revoked(engine: Engine, name: str, issued_at: int | None) -> bool:
         return False  # not one of ours: an external IdP's subject, or a script's own token
     revoked, registered = status
     return revoked or (issued_at is not None and issued_at < registered)
+
+
+def end_session(engine: Engine, jti: str, expires_at: int) -> None:
+    """Record a logout so every worker refuses the session; expired rows are dropped."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    expires = datetime.fromtimestamp(expires_at, UTC).replace(tzinfo=None)
+    with engine.begin() as conn:
+        conn.execute(delete(ended_session).where(ended_session.c.expires_at < now))
+        known = conn.execute(select(ended_session.c.jti).where(ended_session.c.jti == jti)).first()
+        if known is None:
+            conn.execute(ended_session.insert().values(jti=jti, expires_at=expires))
+
+
+def session_ended(engine: Engine, jti: str) -> bool:
+    """Whether a logout ended the session with this token id (on any worker)."""
+    with engine.connect() as conn:
+        row = conn.execute(select(ended_session.c.jti).where(ended_session.c.jti == jti)).first()
+    return row is not None

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, Column, DateTime, Index, Integer, String, Table
 
 from hub.store.schema import JsonDocument, SealedText, metadata
 
-__all__ = ["audit_event", "hub_client", "hub_user"]
+__all__ = ["audit_event", "ended_session", "hub_client", "hub_user"]
 
 hub_user = Table(
     "hub_user",
@@ -31,6 +31,14 @@ hub_client = Table(
     Column("source", String(64), nullable=True),
     Column("revoked", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
+)
+
+#: Sessions ended by logout before they expire: every worker refuses them (kept until expiry).
+ended_session = Table(
+    "ended_session",
+    metadata,
+    Column("jti", String(64), primary_key=True),
+    Column("expires_at", DateTime, nullable=False, index=True),
 )
 
 #: One row per audited request; the API only ever inserts and reads (append-only).

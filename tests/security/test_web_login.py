@@ -103,3 +103,24 @@ def test_revoking_a_user_ends_their_session_at_once(secure_app: TestClient) -> N
     assert secure_app.get("/web/worklist").status_code == 200
     revoke(secure_app.app.state.store.engine, "user", "lin")  # type: ignore[attr-defined]
     assert secure_app.get("/web/worklist", follow_redirects=False).status_code == 303
+
+
+def test_a_logout_holds_on_every_worker(secure_app: TestClient) -> None:
+    """Another worker process (another app over the same database) refuses the ended session."""
+    from hub.api.app import create_app
+
+    _add(secure_app, Role.INTEGRATION_TEAM)
+    form = {"username": "lin", "password": "correct horse", "csrf": _csrf(secure_app)}
+    secure_app.post("/web/login", data=form)
+    session = secure_app.cookies["hub_session"]
+    app = secure_app.app
+    other_app = create_app(app.state.settings, app.state.store)  # type: ignore[attr-defined]
+    with TestClient(other_app, base_url="http://hub.test") as other:
+        other.cookies.set("hub_session", session)
+        assert other.get("/web/worklist", follow_redirects=False).status_code == 200
+        page = secure_app.get("/web/logout")
+        match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert match is not None
+        secure_app.post("/web/logout", data={"csrf": match.group(1)})
+        assert other.get("/web/worklist", follow_redirects=False).status_code == 303
+    other_app.state.audit.close()

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hub.api.auth import SESSION_COOKIE, client_ip
 from hub.config import Settings
-from hub.security.accounts import check_password, find_user
+from hub.security.accounts import check_password, end_session, find_user
 from hub.security.audit import AuditLog, AuditRecord
 from hub.security.clients import ClientProof, grant_client_token
 from hub.security.errors import NotAuthenticated
@@ -194,6 +194,16 @@ def logout_page(request: Request) -> HTMLResponse:
     return response
 
 
+def _record_logout(request: Request, tokens: TokenService, session: str) -> None:
+    """Kept in the database, so the other workers refuse the session too."""
+    try:
+        claims = tokens.verify(session)
+    except NotAuthenticated:
+        return  # invalid or expired: nothing to end
+    if isinstance(claims.get("jti"), str):
+        end_session(request.app.state.store.engine, claims["jti"], int(claims["exp"]))
+
+
 @router.post("/web/logout", include_in_schema=False)
 async def logout(request: Request) -> Response:
     """End the session (CSRF-checked): the cookie is cleared and its token refused."""
@@ -204,6 +214,7 @@ async def logout(request: Request) -> Response:
     if session:
         tokens: TokenService = request.app.state.tokens
         tokens.end(session)
+        await run_in_threadpool(_record_logout, request, tokens, session)
     response = RedirectResponse("/web/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
