@@ -76,18 +76,19 @@ def test_audit_trail_masks_identifiers_in_queries(secure_app: TestClient) -> Non
 @pytest.mark.slow
 @pytest.mark.e2e
 def test_sync_and_serve_at_debug_log_no_identifier(tmp_path: Path) -> None:
-    """Simulate and sync a small district, serve it, query by ID: no log line holds one."""
+    """A whole small demo run (simulate, sync, check, link, gaps), then served and queried by
+    ID and phone number at DEBUG: no log line holds one."""
     env = {"HUB_DATA_DIR": str(tmp_path / "var"), "HUB_LOG_LEVEL": "DEBUG", "PATH": ""}
-    district = tmp_path / "district"
     logs = []
     for args in (
-        ["simulate", "--out", str(district), "--patients", "10", "--years", "1"],
-        ["sync", "--sources", str(district / "sources.toml")],
+        ["demo", "--no-serve", "--patients", "10", "--years", "1"],
+        ["sync", "--sources", str(tmp_path / "var" / "district" / "sources.toml")],
     ):
         done = subprocess.run(
-            [HUB, *args], env=env, capture_output=True, text=True, timeout=300, check=True
+            [HUB, *args], env=env, capture_output=True, text=True, timeout=600, check=True
         )
         logs.append(done.stdout + done.stderr)
+    assert "DEBUG" in logs[0]
     assert "DEBUG" in logs[1]
     served = {"HUB_LOG_LEVEL": "DEBUG", "HUB_AUTH__ENABLED": "true", "HUB_SECRET_KEY": SECRET}
     hub = start_hub(tmp_path / "var", env=served)
