@@ -13,7 +13,7 @@ from hub.search.compartment import PATIENT_COMPARTMENT
 from hub.search.parameters import SEARCH_PARAMETERS, parameters_for
 from hub.search.request import MODIFIERS
 
-__all__ = ["INTERACTIONS", "capability_statement", "supported_types"]
+__all__ = ["INTERACTIONS", "READ_ONLY_TYPES", "capability_statement", "supported_types"]
 
 #: Interactions implemented for every supported resource type.
 INTERACTIONS = (
@@ -135,6 +135,10 @@ _READ_ONLY: dict[str, tuple[list[dict[str, str]], str]] = {
         "One per data-quality run (id = run id), newest first.",
     ),
 }
+
+
+#: The types the CapabilityStatement declares read and search only.
+READ_ONLY_TYPES = frozenset(_READ_ONLY)
 
 
 def _read_only_entry(resource_type: str) -> dict[str, Any]:

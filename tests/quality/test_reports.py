@@ -153,6 +153,8 @@ def test_runs_are_fhir_operation_outcomes_read_and_searched_by_run(
             second.run_id,
             first.run_id,
         ]
+        counted = client.get("/fhir/OperationOutcome", params={"_count": 0}).json()
+        assert (counted["total"], counted["entry"]) == (2, [])  # _count=0: the total only
         one = client.get("/fhir/OperationOutcome", params={"_id": first.run_id}).json()
         assert [e["fullUrl"] for e in one["entry"]] == [
             f"http://hub.test/fhir/OperationOutcome/{first.run_id}"

@@ -70,12 +70,12 @@ def search_outcomes(
     store: StoreDep,
     settings: SettingsDep,
     run_ids: Annotated[str | None, Query(alias="_id")] = None,
-    count: Annotated[int, Query(alias="_count", ge=1, le=200)] = 50,
+    count: Annotated[int, Query(alias="_count", ge=0, le=200)] = 50,  # 0: the total only
 ) -> JSONResponse:
     """Quality runs as a searchset of OperationOutcomes, newest first (``_id``: run ids)."""
     wanted = {i.strip() for i in run_ids.split(",")} if run_ids else None
-    runs = list_runs(store, limit=count if wanted is None else 10_000)
-    runs = [r for r in runs if wanted is None or r.run_id in wanted][:count]
+    matches = [r for r in list_runs(store, limit=10_000) if wanted is None or r.run_id in wanted]
+    runs = matches[:count]
     base = settings.fhir_base_url
     entries = [
         {
@@ -85,5 +85,5 @@ def search_outcomes(
         }
         for run in runs
     ]
-    bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(entries)}
+    bundle = {"resourceType": "Bundle", "type": "searchset", "total": len(matches)}
     return JSONResponse(bundle | {"entry": entries}, media_type=_FHIR_JSON)
