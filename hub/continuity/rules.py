@@ -234,13 +234,25 @@ def high_risk_response(facts: PersonFacts, as_of: date, o: ContinuityOptions) ->
     return findings
 
 
+def _plan_in_force(plan: tuple[str, str, date | None, date | None], as_of: date) -> bool:
+    """Whether a case plan (ref, status, start, end) was in force on a day.
+
+    The status is today's: a plan completed since was in force through its period's end, so
+    a day inside that period has a plan (the evaluation may be of a past day).
+    """
+    _, status, _, end = plan
+    if status == "active":
+        return end is None or end >= as_of
+    return status == "completed" and end is not None and end >= as_of
+
+
 def case_plan_missing(facts: PersonFacts, as_of: date, o: ContinuityOptions) -> list[Finding]:
     """An open social-work case needs an active care plan within the agreed days."""
     case = facts.episode("social-work-case")
     if case is None or case.status != "active" or case.start is None or case.start > as_of:
         return []
     plans = [p for p in facts.case_plans if p[2] is None or p[2] <= as_of]
-    active = [p for p in plans if p[1] == "active" and (p[3] is None or p[3] >= as_of)]
+    active = [p for p in plans if _plan_in_force(p, as_of)]
     ends = [p[3] for p in plans if p[3] is not None and p[3] < as_of]
     start = max([case.start, *ends])
     due = start + timedelta(days=o.follow_up.case_plan_days)

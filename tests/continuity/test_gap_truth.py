@@ -12,6 +12,7 @@ import pytest
 
 from simulators.dates import NO_DAY
 from simulators.gaptruth import (
+    CASE_RULE,
     GAP_RULES,
     GapRules,
     PersonEvents,
@@ -129,7 +130,7 @@ def test_gaps_found_on_a_clean_district_equal_the_truth(tmp_path: Path) -> None:
             score,
             sorted(g for g in result.found ^ result.expected if g[1] == score.rule),
         )
-    assert {s.rule for s in result.scores} == set(GAP_RULES)
+    assert {s.rule for s in result.scores} == {*GAP_RULES, CASE_RULE}  # all seven rules
 
 
 def _case_docs(status: str, plans: list[tuple[str, str]], closed_on: str | None = None) -> Any:

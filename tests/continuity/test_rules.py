@@ -219,6 +219,20 @@ def test_an_expired_plan_opens_the_gap_again() -> None:
     assert gap.due == days(D0, 120)
 
 
+def test_a_plan_completed_since_was_in_force_through_its_period() -> None:
+    """Evaluated on a past day, a plan that is completed today still covered that day."""
+    h = History(source="agency")
+    h.case(D0)
+    h.case_plan(D0, days(D0, 180), status="completed")
+    h.case_plan(days(D0, 181))
+    assert not _open(case_plan_missing(_facts(h), days(D0, 100), OPTIONS))
+    assert not _open(case_plan_missing(_facts(h), days(D0, 200), OPTIONS))
+    revoked = History(source="agency")
+    revoked.case(D0)
+    revoked.case_plan(D0, days(D0, 180), status="revoked")  # withdrawn: never in force
+    assert _open(case_plan_missing(_facts(revoked), days(D0, 100), OPTIONS))
+
+
 # --- medication non-adherence at two consecutive follow-ups -------------------------------------
 
 
