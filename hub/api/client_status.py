@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from hub.security.accounts import client_status
+from hub.security.accounts import client_status, token_refused
 
 __all__ = ["ClientStatusCache"]
 
@@ -40,11 +40,11 @@ class ClientStatusCache:
             known = self._known.get(name)
         if known is None or self._clock() - known[0] >= self._seconds:
             return None
-        return _revoked(known[1], issued_at)
+        return token_refused(known[1], issued_at)
 
     def is_revoked(self, name: str, issued_at: int | None) -> bool:
         """Whether the client is revoked, or registered anew after the token was issued."""
-        return _revoked(self._status(name), issued_at)
+        return token_refused(self._status(name), issued_at)
 
     def _status(self, name: str) -> Status:
         now = self._clock()
@@ -58,10 +58,3 @@ class ClientStatusCache:
                 self._known.clear()  # bounded: clients are few; a flood of names is not kept
             self._known[name] = (now, status)
         return status
-
-
-def _revoked(status: Status, issued_at: int | None) -> bool:
-    if status is None:
-        return False  # not one of ours: an external IdP's subject, or a script's token
-    revoked, registered = status
-    return revoked or (issued_at is not None and issued_at < registered)

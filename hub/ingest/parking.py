@@ -158,10 +158,12 @@ def _resolve(conn: Connection, parked: list[_Parked]) -> None:
         parked[position].reasons = [missing_reason(targets)]
 
 
-def _ready(conn: Connection, rows: list[Any]) -> tuple[list[Any], list[Any]]:
+def _ready(
+    conn: Connection, rows: list[Any], targets: dict[int, list[str] | None]
+) -> tuple[list[Any], list[Any]]:
     """(rows worth mapping again: a missing target now exists or is not known, the rest)."""
-    targets = {row.quarantine_id: parked_targets(orjson.loads(row.reasons)) for row in rows}
-    named = set().union(*(t for t in targets.values() if t is not None))
+    pending = [targets[row.quarantine_id] for row in rows]
+    named = set().union(*(t for t in pending if t is not None))
     existing = existing_references(conn, named) if named else set()
     ready: list[Any] = []
     waiting: list[Any] = []
@@ -190,10 +192,11 @@ def release_parked(
             return summary
         pipelines = _pipelines(store, rows, district_code, gate, run_id)
         now = utc_now()
+        targets = {row.quarantine_id: parked_targets(orjson.loads(row.reasons)) for row in rows}
         # Rounds: map again only records one of whose missing targets now exists (a re-sync
         # with nothing new maps nothing); what a round stores may unblock the next.
         while rows:
-            ready, rows = _ready(session.conn, rows)
+            ready, rows = _ready(session.conn, rows, targets)
             if not ready:
                 break
             parked = [

@@ -30,10 +30,10 @@ __all__ = [
     "find_client",
     "find_user",
     "hash_secret",
-    "is_revoked",
     "list_accounts",
     "revoke",
     "session_ended",
+    "token_refused",
 ]
 
 _N, _R, _P = 2**14, 8, 1
@@ -164,9 +164,8 @@ def client_status(engine: Engine, name: str) -> tuple[bool, int] | None:
     return bool(row.revoked), int(row.created_at.replace(tzinfo=UTC).timestamp())
 
 
-def is_revoked(engine: Engine, name: str, issued_at: int | None) -> bool:
-    """Whether a client of that name is revoked, or was registered anew after the token."""
-    status = client_status(engine, name)
+def token_refused(status: tuple[bool, int] | None, issued_at: int | None) -> bool:
+    """Whether a client's status refuses a token: revoked, or registered anew after it. Pure."""
     if status is None:
         return False  # not one of ours: an external IdP's subject, or a script's own token
     revoked, registered = status

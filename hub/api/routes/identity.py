@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import orjson
@@ -99,7 +101,7 @@ def decide(
     if verdict not in ("accept", "reject"):
         raise BadRequest("A review verdict is accept or reject.")
     left, right = _pair(pair)
-    try:
+    with _refusals():
         decision = decide_pair(
             store,
             same_person=verdict == "accept",
@@ -109,11 +111,18 @@ def decide(
             reason=body.reason,
             settings=identity_settings(settings.identity),
         )
+    return decision_to_json(decision)
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A decision naming unknown records is 404; one that cannot be taken is 400."""
+    try:
+        yield
     except UnknownRecords as exc:
         raise NotFound(str(exc)) from None
     except ValueError as exc:
         raise BadRequest(str(exc)) from None
-    return decision_to_json(decision)
 
 
 @router.post("/api/identity/split")
@@ -121,7 +130,7 @@ def split(
     body: SplitRequest, request: Request, store: StoreDep, settings: SettingsDep
 ) -> dict[str, Any]:
     """Keep groups of records apart for good (a golden person that holds several people)."""
-    try:
+    with _refusals():
         decision = split_records(
             store,
             groups=body.groups,
@@ -129,10 +138,6 @@ def split(
             reason=body.reason,
             settings=identity_settings(settings.identity),
         )
-    except UnknownRecords as exc:
-        raise NotFound(str(exc)) from None
-    except ValueError as exc:
-        raise BadRequest(str(exc)) from None
     return decision_to_json(decision)
 
 
