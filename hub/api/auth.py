@@ -34,7 +34,7 @@ from hub.security.policy import (
 from hub.security.roles import Principal, Role
 from hub.security.scopes import parse_scopes
 from hub.security.source_guard import foreign_writes
-from hub.security.tokens import TokenService
+from hub.security.tokens import SESSION_CLAIM, TokenService
 from hub.store import FhirStore
 
 __all__ = ["SESSION_COOKIE", "AuditMiddleware", "PrincipalDep", "authorize", "client_ip"]
@@ -96,9 +96,9 @@ async def authorize(request: Request) -> Principal:
         raise NotAuthenticated("This request needs a bearer token or a login.")
     tokens: TokenService = request.app.state.tokens
     principal = tokens.principal(token, client_ip(request))
-    if token == request.cookies.get(SESSION_COOKIE):
-        jti = str(tokens.verify(token).get("jti", ""))
-        await run_in_threadpool(_check_user_active, request, principal.subject, jti)
+    session_id = principal.extra.get(SESSION_CLAIM)
+    if session_id is not None:  # a login session, sent as a cookie or as a bearer header
+        await run_in_threadpool(_check_user_active, request, principal.subject, session_id)
     else:
         await _check_client_active(request, principal)
     _note(request, needed, principal)
@@ -185,13 +185,13 @@ def _check_caseload(request: Request, needed: Requirement, practitioner: str) ->
         raise Forbidden("The patient is not a client of the caller's social-work cases.")
 
 
-def _check_user_active(request: Request, username: str, jti: str) -> None:
+def _check_user_active(request: Request, username: str, session_id: str) -> None:
     """Sessions live for hours: a revoked user's or a logged-out session ends at once."""
     store: FhirStore = request.app.state.store
     user = find_user(store.engine, username)
     if user is None or user.revoked:
         raise NotAuthenticated("The session's user has been revoked.")
-    if jti and session_ended(store.engine, jti):
+    if session_ended(store.engine, session_id):
         raise NotAuthenticated("The session has ended.")
 
 

@@ -22,7 +22,11 @@ from hub.security.errors import NotAuthenticated
 from hub.security.roles import Principal, Role
 from hub.security.scopes import Scope, format_scopes, parse_scopes
 
-__all__ = ["JwksFetcher", "TokenService", "derive_key"]
+__all__ = ["SESSION_CLAIM", "JwksFetcher", "TokenService", "derive_key"]
+
+#: Claim (OpenID Connect's ``sid``) that marks a web-login session token: its user and its
+#: logout are checked in the database on every request, whichever way the token is sent.
+SESSION_CLAIM = "sid"
 
 #: Fetches a JWKS document (a URL in, the parsed JSON out); httpx in production.
 JwksFetcher = Callable[[str], dict[str, Any]]
@@ -55,7 +59,6 @@ class TokenService:
         self._fetch_jwks = fetch_jwks
         self._jwks: jwk.KeySet | None = None
         # jti -> exp of tokens ended before expiry (logout); kept until they expire anyway
-        self._ended: dict[str, int] = {}
 
     def issue(
         self,
@@ -64,9 +67,13 @@ class TokenService:
         role: Role,
         scopes: list[Scope],
         lifetime: int | None = None,
+        session: bool = False,
         **compartment: str | None,
     ) -> str:
-        """A signed access token for the subject, role, scopes and compartment."""
+        """A signed access token for the subject, role, scopes and compartment.
+
+        ``session``: a web-login session (``sid`` = its ``jti``), which a logout can end.
+        """
         now = int(time.time())
         claims: dict[str, Any] = {
             "iss": self._settings.jwt_issuer,
@@ -78,6 +85,8 @@ class TokenService:
             "scope": format_scopes(scopes),
         }
         claims |= {k: v for k, v in compartment.items() if v}
+        if session:
+            claims[SESSION_CLAIM] = claims["jti"]
         return jwt.encode({"alg": "HS256"}, claims, self._key)
 
     def _external_keys(self) -> jwk.KeySet:
@@ -109,22 +118,9 @@ class TokenService:
             raise NotAuthenticated("The access token is invalid or expired.") from None
         return claims
 
-    def end(self, token: str) -> None:
-        """Refuse this (valid) token from now on in this process: a logout ends the session."""
-        try:
-            claims = self.verify(token)
-        except NotAuthenticated:
-            return  # invalid or expired: nothing to end
-        now = int(time.time())
-        self._ended = {jti: exp for jti, exp in self._ended.items() if exp > now}
-        if isinstance(claims.get("jti"), str):
-            self._ended[claims["jti"]] = int(claims["exp"])
-
     def principal(self, token: str, client_ip: str | None = None) -> Principal:
         """The caller a bearer token stands for."""
         claims = self.verify(token)
-        if claims.get("jti") in self._ended:  # here, not in verify: verify may be cached
-            raise NotAuthenticated("The session has ended.")
         try:
             role = Role(claims.get("role", ""))
         except ValueError:
@@ -139,7 +135,7 @@ class TokenService:
             client_ip=client_ip,
             issued_at=claims["iat"] if isinstance(claims.get("iat"), int) else None,
             # SMART's fhirUser: who the user is in the records (a social worker's Practitioner)
-            extra={"fhirUser": claims["fhirUser"]}
-            if isinstance(claims.get("fhirUser"), str)
-            else {},
+            extra={
+                k: claims[k] for k in ("fhirUser", SESSION_CLAIM) if isinstance(claims.get(k), str)
+            },
         )

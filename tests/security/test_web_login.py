@@ -124,3 +124,26 @@ def test_a_logout_holds_on_every_worker(secure_app: TestClient) -> None:
         secure_app.post("/web/logout", data={"csrf": match.group(1)})
         assert other.get("/web/worklist", follow_redirects=False).status_code == 303
     other_app.state.audit.close()
+
+
+def test_an_ended_session_is_refused_as_a_bearer_header_too(secure_app: TestClient) -> None:
+    """Logout ends the session token, whichever way it is sent afterwards."""
+    _add(secure_app, Role.INTEGRATION_TEAM)
+    form = {"username": "lin", "password": "correct horse", "csrf": _csrf(secure_app)}
+    secure_app.post("/web/login", data=form)
+    bearer = {"Authorization": f"Bearer {secure_app.cookies['hub_session']}"}
+    page = secure_app.get("/web/logout")
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match is not None
+    secure_app.post("/web/logout", data={"csrf": match.group(1)})
+    secure_app.cookies.clear()
+    refused = secure_app.get("/fhir/Patient/w-s", headers=bearer)
+    assert refused.status_code == 401
+    assert "ended" in refused.text
+    from hub.api.app import create_app  # another worker over the same database refuses it too
+
+    app = secure_app.app
+    other_app = create_app(app.state.settings, app.state.store)  # type: ignore[attr-defined]
+    with TestClient(other_app, base_url="http://hub.test") as other:
+        assert other.get("/fhir/Patient/w-s", headers=bearer).status_code == 401
+    other_app.state.audit.close()

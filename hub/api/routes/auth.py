@@ -22,7 +22,7 @@ from hub.security.audit import AuditLog, AuditRecord
 from hub.security.clients import ClientProof, grant_client_token
 from hub.security.errors import NotAuthenticated
 from hub.security.roles import role_scopes
-from hub.security.tokens import TokenService
+from hub.security.tokens import SESSION_CLAIM, TokenService
 from hub.store import FhirStore
 
 router = APIRouter(include_in_schema=True, tags=["auth"])
@@ -163,6 +163,7 @@ async def login(request: Request) -> Response:
         role=user.role,
         scopes=role_scopes(user.role),
         lifetime=settings.auth.session_lifetime_seconds,
+        session=True,
         district=user.district,
         area=user.area,
     )
@@ -195,13 +196,13 @@ def logout_page(request: Request) -> HTMLResponse:
 
 
 def _record_logout(request: Request, tokens: TokenService, session: str) -> None:
-    """Kept in the database, so the other workers refuse the session too."""
+    """Kept in the database: every worker refuses the session from then on."""
     try:
         claims = tokens.verify(session)
     except NotAuthenticated:
         return  # invalid or expired: nothing to end
-    if isinstance(claims.get("jti"), str):
-        end_session(request.app.state.store.engine, claims["jti"], int(claims["exp"]))
+    if isinstance(claims.get(SESSION_CLAIM), str):
+        end_session(request.app.state.store.engine, claims[SESSION_CLAIM], int(claims["exp"]))
 
 
 @router.post("/web/logout", include_in_schema=False)
@@ -213,7 +214,6 @@ async def logout(request: Request) -> Response:
     session = request.cookies.get(SESSION_COOKIE)
     if session:
         tokens: TokenService = request.app.state.tokens
-        tokens.end(session)
         await run_in_threadpool(_record_logout, request, tokens, session)
     response = RedirectResponse("/web/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
