@@ -227,8 +227,10 @@ idx_reference = Table(
     Column("target_type", String(64), nullable=True),
     Column("target_id", String(255), nullable=True),
     Column("target_url", String(512), nullable=True),  # absolute or canonical references
-    Index("ix_reference_lookup", "resource_type", "param", "target_id", "target_type"),
-    Index("ix_reference_target", "target_type", "target_id"),
+    # One index for both ways in (migration 0009): a search names the target id, a
+    # revinclude or compartment the target type and id; type and parameter ride along so
+    # a search filters inside the index. Each index costs every written row a btree insert.
+    Index("ix_reference_target", "target_id", "target_type", "resource_type", "param"),
     Index("ix_reference_resource", "resource_type", "resource_id"),
 )
 
