@@ -151,6 +151,16 @@ class SealedDigest(TypeDecorator[str]):
         return value if sealer is None or value is None else sealer.reveal_digest(value)
 
 
+def _resource_index(name: str) -> Index:
+    """An index table's way from a resource to its rows (includes, sorts, rewrites).
+
+    A hash index on the id on PostgreSQL (migration 0010): every query through it names the
+    id with ``=`` or ``IN``, ids are all but unique across types, and a hash insert costs
+    the server a fraction of a btree insert, for every index row written.
+    """
+    return Index(name, "resource_id", postgresql_using="hash")
+
+
 def _key_columns() -> list[Column[Any]]:
     return [
         Column("resource_type", String(64), nullable=False),
@@ -193,7 +203,7 @@ idx_token = Table(
     # system is left out: a URL that doubles the entry size, and every query names the code
     # or scans the parameter anyway (migration 0006)
     Index("ix_token_lookup", "resource_type", "param", "code"),
-    Index("ix_token_resource", "resource_type", "resource_id"),
+    _resource_index("ix_token_resource"),
 )
 
 idx_string = Table(
@@ -204,7 +214,7 @@ idx_string = Table(
     Column("value", String(255), nullable=False),  # normalised: lower case, no accents
     Column("exact", String(255), nullable=False),  # as written
     Index("ix_string_lookup", "resource_type", "param", "value"),
-    Index("ix_string_resource", "resource_type", "resource_id"),
+    _resource_index("ix_string_resource"),
 )
 
 idx_date = Table(
@@ -216,7 +226,7 @@ idx_date = Table(
     Column("high", DateTime(timezone=False), nullable=True),  # naive UTC, inclusive
     # one range index: a condition on high alone scans the parameter's rows through it
     Index("ix_date_low", "resource_type", "param", "low"),
-    Index("ix_date_resource", "resource_type", "resource_id"),
+    _resource_index("ix_date_resource"),
 )
 
 idx_reference = Table(
@@ -231,7 +241,7 @@ idx_reference = Table(
     # revinclude or compartment the target type and id; type and parameter ride along so
     # a search filters inside the index. Each index costs every written row a btree insert.
     Index("ix_reference_target", "target_id", "target_type", "resource_type", "param"),
-    Index("ix_reference_resource", "resource_type", "resource_id"),
+    _resource_index("ix_reference_resource"),
 )
 
 idx_quantity = Table(
@@ -243,7 +253,7 @@ idx_quantity = Table(
     Column("system", String(255), nullable=True),
     Column("code", String(64), nullable=True),
     Index("ix_quantity_lookup", "resource_type", "param", "value"),
-    Index("ix_quantity_resource", "resource_type", "resource_id"),
+    _resource_index("ix_quantity_resource"),
 )
 
 #: Index tables by search-parameter type.
