@@ -3,9 +3,11 @@
 Our own small path walker rather than fhirpathpy: indexing runs on every write of the
 ingest hot path, and the paths in ``parameters.py`` are plain element walks; fhirpathpy
 parses and interprets an expression per call (orders of magnitude slower per resource).
-Each resource type's parameters are compiled once into (code, getters, row maker) triples:
-a one-step path is a dict lookup, and a parameter's rows are de-duplicated (search reads
-``resource_id IN (...)``, so a repeated row only costs space and write time).
+Each resource type's parameters are compiled once into (code, steps, table, row maker)
+entries by the top-level element they start at, and a parameter's rows are de-duplicated
+(search reads ``resource_id IN (...)``, so a repeated row only costs space and write time).
+The store takes ``index_rows``: whole table rows as tuples, appended straight to the lists
+it COPYs, with no dict per row (``index_resource`` gives the same rows as dicts).
 """
 
 from __future__ import annotations
@@ -19,10 +21,32 @@ from typing import Any
 from hub.search.dates import DateRange, parse_fhir_date
 from hub.search.parameters import SearchParameter, parameters_for
 
-__all__ = ["date_range", "index_resource", "normalise_string", "split_reference", "values_at"]
+__all__ = [
+    "COLUMNS",
+    "TableRows",
+    "date_range",
+    "index_resource",
+    "index_rows",
+    "new_table_rows",
+    "normalise_string",
+    "split_reference",
+    "values_at",
+]
 
 IndexRow = tuple[str, dict[str, Any]]
-RowMaker = Callable[[str, list[Any], list[IndexRow]], None]
+Rows = list[tuple[Any, ...]]
+#: Whole index-table rows by table name ("token", "date", ...).
+TableRows = dict[str, Rows]
+RowMaker = Callable[[str, str, str, list[Any], Rows], None]
+
+#: The value columns of each index table, after (resource_type, resource_id).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "token": ("param", "system", "code"),
+    "string": ("param", "value", "exact"),
+    "date": ("param", "low", "high"),
+    "reference": ("param", "target_type", "target_id", "target_url"),
+    "quantity": ("param", "value", "system", "code"),
+}
 
 _STRING_MAX = 255
 _TICK = timedelta(microseconds=1)
@@ -169,41 +193,49 @@ def _dates(value: Any) -> Iterator[tuple[Any, Any]]:
         yield low, high
 
 
-def _token_rows(code: str, values: list[Any], out: list[IndexRow]) -> None:
+def _token_rows(rt: str, rid: str, code: str, values: list[Any], out: Rows) -> None:
+    # _tokens inlined: this runs for every token value of every write
     for value in values:
-        for system, token in _tokens(value):
-            if token is not None or system is not None:
-                out.append(("token", {"param": code, "system": system, "code": token}))
+        if isinstance(value, str):
+            out.append((rt, rid, code, None, value))
+        elif isinstance(value, dict):
+            if "coding" in value or ("text" in value and "system" not in value):
+                for coding in value.get("coding", []):
+                    system, token = coding.get("system"), coding.get("code")
+                    if token is not None or system is not None:
+                        out.append((rt, rid, code, system, token))
+                continue
+            for system, token in _tokens(value):
+                if token is not None or system is not None:
+                    out.append((rt, rid, code, system, token))
+        elif isinstance(value, bool):
+            out.append((rt, rid, code, None, "true" if value else "false"))
 
 
-def _string_rows(code: str, values: list[Any], out: list[IndexRow]) -> None:
+def _string_rows(rt: str, rid: str, code: str, values: list[Any], out: Rows) -> None:
     for value in values:
         for text in _strings(value):
             exact = text[:_STRING_MAX]
-            normal = normalise_string(exact)[:_STRING_MAX]
-            out.append(("string", {"param": code, "value": normal, "exact": exact}))
+            out.append((rt, rid, code, normalise_string(exact)[:_STRING_MAX], exact))
 
 
-def _date_rows(code: str, values: list[Any], out: list[IndexRow]) -> None:
+def _date_rows(rt: str, rid: str, code: str, values: list[Any], out: Rows) -> None:
     for value in values:
         for low, high in _dates(value):
-            out.append(("date", {"param": code, "low": low, "high": high}))
+            out.append((rt, rid, code, low, high))
 
 
-def _quantity_rows(code: str, values: list[Any], out: list[IndexRow]) -> None:
+def _quantity_rows(rt: str, rid: str, code: str, values: list[Any], out: Rows) -> None:
     for value in values:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            row = {"param": code, "value": float(value), "system": None, "code": None}
+            out.append((rt, rid, code, float(value), None, None))
         elif isinstance(value, dict) and isinstance(value.get("value"), int | float):
             system, unit = value.get("system"), value.get("code")
-            row = {"param": code, "value": float(value["value"]), "system": system, "code": unit}
-        else:
-            continue
-        out.append(("quantity", row))
+            out.append((rt, rid, code, float(value["value"]), system, unit))
 
 
 def _reference_maker(targets: tuple[str, ...]) -> RowMaker:
-    def reference_rows(code: str, values: list[Any], out: list[IndexRow]) -> None:
+    def reference_rows(rt: str, rid: str, code: str, values: list[Any], out: Rows) -> None:
         for value in values:
             reference = value.get("reference") if isinstance(value, dict) else value
             if not isinstance(reference, str):
@@ -211,30 +243,29 @@ def _reference_maker(targets: tuple[str, ...]) -> RowMaker:
             target_type, target_id, url = split_reference(reference)
             if targets and target_type not in targets:
                 continue
-            row = {"param": code, "target_type": target_type, "target_id": target_id}
-            row["target_url"] = url
-            out.append(("reference", row))
+            out.append((rt, rid, code, target_type, target_id, url))
 
     return reference_rows
 
 
-_MAKERS: dict[str, RowMaker] = {
-    "token": _token_rows,
-    "uri": _token_rows,
-    "string": _string_rows,
-    "date": _date_rows,
-    "quantity": _quantity_rows,
-    "number": _quantity_rows,
+_MAKERS: dict[str, tuple[str, RowMaker]] = {
+    "token": ("token", _token_rows),
+    "uri": ("token", _token_rows),
+    "string": ("string", _string_rows),
+    "date": ("date", _date_rows),
+    "quantity": ("quantity", _quantity_rows),
+    "number": ("quantity", _quantity_rows),
 }
 
 
-def _maker(param: SearchParameter) -> RowMaker:
+def _maker(param: SearchParameter) -> tuple[str, RowMaker]:
     if param.type == "reference":
-        return _reference_maker(param.targets)
+        return "reference", _reference_maker(param.targets)
     return _MAKERS[param.type]
 
 
-Entry = tuple[str, tuple[Step, ...], RowMaker]  # parameter code, steps after the first, rows
+# parameter code, steps after the first, index table, rows
+Entry = tuple[str, tuple[Step, ...], str, RowMaker]
 _KEY_CACHE_MAX = 512  # element names are a small vocabulary; arbitrary JSON keys are not
 
 
@@ -247,10 +278,10 @@ class _TypePlan:
         for param in parameters_for(resource_type).values():
             if param.alias_of is not None:
                 continue
-            make = _maker(param)
+            table, make = _maker(param)
             for path in param.paths:
                 (first, choice), *rest = _steps(path)
-                entry = (param.code, tuple(rest), make)
+                entry = (param.code, tuple(rest), table, make)
                 if choice:
                     self.choices.append((first, entry))
                 else:
@@ -277,28 +308,47 @@ def _plan(resource_type: str) -> _TypePlan:
     return _TypePlan(resource_type)
 
 
-def _distinct(rows: list[IndexRow]) -> list[IndexRow]:
-    seen: set[tuple[str, tuple[Any, ...]]] = set()
-    kept: list[IndexRow] = []
-    for table, values in rows:
-        key = (table, tuple(values.values()))
-        if key not in seen:
-            seen.add(key)
-            kept.append((table, values))
+def _distinct(rows: Rows) -> Rows:
+    seen: set[tuple[Any, ...]] = set()
+    kept: Rows = []
+    for row in rows:
+        if row not in seen:
+            seen.add(row)
+            kept.append(row)
     return kept
 
 
 def _below(values: list[Any], steps: tuple[Step, ...]) -> list[Any]:
-    found: list[Any] = []
+    if len(steps) == 1 and not steps[0][1]:  # one plain step (meta.tag): no walk needed
+        name = steps[0][0]
+        found: list[Any] = []
+        for value in values:
+            if isinstance(value, dict) and name in value:
+                item = value[name]
+                if isinstance(item, list):
+                    found.extend(item)
+                else:
+                    found.append(item)
+        return found
+    found = []
     for value in values:
         found.extend(_walk(value, steps))
     return found
 
 
-def index_resource(resource: dict[str, Any]) -> Iterable[IndexRow]:
-    """Every index row of a resource, for every search parameter of its type, without repeats."""
-    plan = _plan(str(resource.get("resourceType")))
-    rows: list[IndexRow] = []
+def new_table_rows() -> TableRows:
+    """Empty row lists for every index table, for ``index_rows`` to fill."""
+    return {table: [] for table in COLUMNS}
+
+
+def index_rows(resource: dict[str, Any], resource_id: str, tables: TableRows) -> None:
+    """Append a resource's index rows to ``tables`` as whole table rows, without repeats.
+
+    A row is (resource_type, resource_id, *the table's ``COLUMNS``): what the store writes,
+    built once, with no per-row dict (``index_resource`` gives the same rows as dicts).
+    """
+    resource_type = str(resource.get("resourceType"))
+    plan = _plan(resource_type)
     # Walk the elements the resource has, not the parameters its type has: most of a
     # type's parameters are absent from any one resource.
     for key, value in resource.items():
@@ -308,9 +358,23 @@ def index_resource(resource: dict[str, Any]) -> Iterable[IndexRow]:
         if not entries or value is None:
             continue
         values = value if isinstance(value, list) else [value]
-        for code, rest, make in entries:
+        for code, rest, table, make in entries:
+            found = _below(values, rest) if rest else values
+            if not found:
+                continue
+            rows = tables[table]
             start = len(rows)
-            make(code, _below(values, rest) if rest else values, rows)
+            make(resource_type, resource_id, code, found, rows)
             if len(rows) - start > 1:
                 rows[start:] = _distinct(rows[start:])
-    return rows
+
+
+def index_resource(resource: dict[str, Any]) -> Iterable[IndexRow]:
+    """Every index row of a resource as (table, {column: value}), without repeats."""
+    tables = new_table_rows()
+    index_rows(resource, str(resource.get("id")), tables)
+    return [
+        (table, dict(zip(COLUMNS[table], row[2:], strict=True)))
+        for table, rows in tables.items()
+        for row in rows
+    ]

@@ -41,10 +41,13 @@ __all__ = [
     "Current",
     "IndexRow",
     "Indexer",
+    "TableIndexer",
+    "TableRows",
     "WriteSummary",
     "clear_index",
     "current_versions",
     "ids_by_type",
+    "table_indexer",
     "write_batch",
     "write_index",
 ]
@@ -53,6 +56,11 @@ __all__ = [
 IndexRow = tuple[str, dict[str, Any]]
 #: Turns a resource into the index rows of its search parameters.
 Indexer = Callable[[dict[str, Any]], Iterable[IndexRow]]
+#: Whole index-table rows (resource_type, resource_id, *values) by table name.
+TableRows = dict[str, list[tuple[Any, ...]]]
+#: Appends a resource's whole index rows, given its id (``hub.search.extract.index_rows``):
+#: what the writes use, with no per-row dict between extraction and the COPY.
+TableIndexer = Callable[[dict[str, Any], str, TableRows], None]
 #: What a batch needs to know of a stored resource: version, content hash, deleted.
 Current = tuple[int, str | None, bool]
 Key = tuple[str, str]
@@ -152,18 +160,28 @@ def clear_index(conn: Connection, keys: Sequence[Key]) -> None:
                 )
 
 
-def write_index(
-    conn: Connection, indexer: Indexer, items: Iterable[tuple[str, str, dict[str, Any]]]
-) -> None:
-    """Index rows of the given (type, id, stamped document) items, one bulk insert per table."""
-    rows: dict[str, list[tuple[Any, ...]]] = {name: [] for name in INDEX_TABLES}
-    for resource_type, resource_id, document in items:
+def table_indexer(indexer: Indexer) -> TableIndexer:
+    """An indexer of (table, {column: value}) rows as one that appends whole table rows."""
+
+    def index(document: dict[str, Any], resource_id: str, tables: TableRows) -> None:
+        resource_type = str(document.get("resourceType"))
         for table_name, values in indexer(document):
             try:
                 picked = _VALUES_OF[table_name](values)
             except KeyError:  # an indexer may leave out a column it has no value for
                 picked = tuple(values.get(c) for c in _VALUE_COLUMNS[table_name])
-            rows[table_name].append((resource_type, resource_id, *picked))
+            tables[table_name].append((resource_type, resource_id, *picked))
+
+    return index
+
+
+def write_index(
+    conn: Connection, indexer: TableIndexer, items: Iterable[tuple[str, str, dict[str, Any]]]
+) -> None:
+    """Index rows of the given (type, id, stamped document) items, one bulk insert per table."""
+    rows: TableRows = {name: [] for name in INDEX_TABLES}
+    for _resource_type, resource_id, document in items:
+        indexer(document, resource_id, rows)
     insert_tables(conn, {INDEX_TABLES[name]: batch for name, batch in rows.items()})
 
 
@@ -273,7 +291,7 @@ def write_batch(
     conn: Connection,
     documents: Sequence[dict[str, Any]],
     *,
-    indexer: Indexer,
+    indexer: TableIndexer,
     moment: datetime,
 ) -> WriteSummary:
     """Upsert one batch of resources with ids (see the module docstring)."""

@@ -23,8 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from hub.store.batch import (
     Indexer,
     IndexRow,
+    TableIndexer,
     WriteSummary,
     clear_index,
+    table_indexer,
     write_batch,
     write_index,
 )
@@ -103,7 +105,9 @@ _HISTORY_COLUMNS = (
 class StoreSession:
     """Reads and writes inside one transaction."""
 
-    def __init__(self, conn: Connection, indexer: Indexer, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, conn: Connection, indexer: TableIndexer, clock: Callable[[], datetime]
+    ) -> None:
         self.conn, self._indexer, self._clock = conn, indexer, clock
 
     # --- reads ---------------------------------------------------------------------------
@@ -345,8 +349,11 @@ class FhirStore:
         indexer: Indexer = _no_index,
         clock: Callable[[], datetime] = utc_now,
         sealer: Sealer | None = None,
+        row_indexer: TableIndexer | None = None,
     ) -> None:
+        # row_indexer: indexer's rows built as whole table rows (extract.index_rows), cheaper
         self.engine, self.indexer, self.clock = engine, indexer, clock
+        self.row_indexer = row_indexer or table_indexer(indexer)
         if sealer is not None:
             install_sealer(engine, sealer)
 
@@ -354,13 +361,13 @@ class FhirStore:
     def begin(self) -> Iterator[StoreSession]:
         """One transaction: commits when the block ends, rolls back if it raises."""
         with self.engine.begin() as conn:
-            yield StoreSession(conn, self.indexer, self.clock)
+            yield StoreSession(conn, self.row_indexer, self.clock)
 
     @contextmanager
     def reading(self) -> Iterator[StoreSession]:
         """A read-only session (no commit needed)."""
         with self.engine.connect() as conn:
-            yield StoreSession(conn, self.indexer, self.clock)
+            yield StoreSession(conn, self.row_indexer, self.clock)
 
     def read(self, resource_type: str, resource_id: str) -> StoredResource:
         """The current version of a resource."""
