@@ -41,7 +41,7 @@ pytest:
 
 ## make bench: every benchmark script (prints tables; the last line of each is RESULT {json}).
 bench: $(VENV)/.installed-dev
-	@set -e; for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+	@set -e; for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache

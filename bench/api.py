@@ -1,15 +1,17 @@
 """FHIR API benchmark: a district in PostgreSQL, the hub as a real process, a load generator.
 
-    .venv/bin/python bench/api.py [--patients 10000] [--seconds 8] [--workers 2]
+    .venv/bin/python bench/api.py [--patients 10000] [--template 60] [--seconds 8] [--workers 2]
 
-Loads synthetic FHIR (about 60 resources per patient: Patient, Encounters, Observations,
-QuestionnaireResponses, Conditions) through FhirStore.write_many into a scratch PostgreSQL
-database, starts ``hub serve --workers N`` on it with access control on (a fresh secret),
+Loads a district of real mapped records into a scratch PostgreSQL database: ``hub simulate``
+and ``hub sync`` build a small district, whose people are cloned with new ids up to
+``--patients`` golden Patients (bench/_api_district.py; sealed at rest as the hub stores
+them). Then it starts ``hub serve --workers N`` on it with access control on (a fresh secret),
 mints a bearer token for the integration team the way the hub signs its own, checks that the
 hub refuses a request without it and answers one with it, and drives the hub from a second
 process over loopback with a small keep-alive HTTP/1.1 client (asyncio streams: cheaper per
 request than httpx, so the client does not eat the cores the server needs). Scenarios: read
-a Patient, search Observations by patient, Patient/$everything, each at concurrency 1 and 32.
+a golden Patient, search Observations by a source Patient, a golden Patient's $everything
+(all its linked records: about 200 resources), each at concurrency 1 and 32.
 Prints p50/p95/p99 latency and requests per second of 200 responses only; the last line is
 ``RESULT {json}``. Any request that does not answer 200, or fewer AuditEvents than requests,
 fails the run: exit status 1, no rate or latency for the scenario that erred.
@@ -29,126 +31,16 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import orjson
+
+from bench import _api_district as district
 from bench._common import print_result, print_table, scratch_postgres
-
-_ENCOUNTERS, _OBSERVATIONS, _RESPONSES, _CONDITIONS = 12, 36, 8, 3
-_LOINC = ["72133-2", "44249-1", "8867-4", "29463-7", "85354-9", "39156-5"]
-_CHUNK = 100  # patients per write_many call
-
-
-def _patient_resources(n: int, rng: random.Random) -> list[dict[str, Any]]:
-    pid = f"p{n:06d}"
-    subject = {"reference": f"Patient/{pid}"}
-    out: list[dict[str, Any]] = [
-        {
-            "resourceType": "Patient",
-            "id": pid,
-            "identifier": [
-                {"system": "https://carehub.org/fhir/sid/station-mrn", "value": f"MRN{n:06d}"}
-            ],
-            "name": [{"family": f"Family{n % 500}", "given": [f"Given{n % 97}"]}],
-            "gender": rng.choice(["male", "female"]),
-            "birthDate": f"{rng.randint(1940, 2005)}-{rng.randint(1, 12):02d}-15",
-            "address": [{"city": "Shanghai", "district": "Xuhui"}],
-        }
-    ]
-    for k in range(_ENCOUNTERS):
-        day = f"20{rng.randint(19, 24)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        out.append(
-            {
-                "resourceType": "Encounter",
-                "id": f"{pid}-e{k}",
-                "status": "finished",
-                "class": {
-                    "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                    "code": "AMB",
-                },
-                "subject": subject,
-                "period": {"start": f"{day}T09:00:00+08:00", "end": f"{day}T09:30:00+08:00"},
-            }
-        )
-    for k in range(_OBSERVATIONS):
-        out.append(
-            {
-                "resourceType": "Observation",
-                "id": f"{pid}-o{k}",
-                "status": "final",
-                "category": [{"coding": [{"code": "survey"}]}],
-                "code": {"coding": [{"system": "http://loinc.org", "code": rng.choice(_LOINC)}]},
-                "subject": subject,
-                "encounter": {"reference": f"Encounter/{pid}-e{k % _ENCOUNTERS}"},
-                "effectiveDateTime": f"20{rng.randint(19, 24)}-{rng.randint(1, 12):02d}-10",
-                "valueQuantity": {"value": rng.randint(0, 40), "unit": "{score}"},
-            }
-        )
-    for k in range(_RESPONSES):
-        out.append(
-            {
-                "resourceType": "QuestionnaireResponse",
-                "id": f"{pid}-q{k}",
-                "status": "completed",
-                "questionnaire": "https://carehub.org/fhir/Questionnaire/ssrs",
-                "subject": subject,
-                "authored": f"20{rng.randint(19, 24)}-{rng.randint(1, 12):02d}-11",
-                "item": [
-                    {"linkId": str(i), "answer": [{"valueInteger": rng.randint(1, 4)}]}
-                    for i in range(1, 11)
-                ],
-            }
-        )
-    for k in range(_CONDITIONS):
-        out.append(
-            {
-                "resourceType": "Condition",
-                "id": f"{pid}-c{k}",
-                "clinicalStatus": {"coding": [{"code": "active"}]},
-                "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10", "code": "F20.0"}]},
-                "subject": subject,
-                "recordedDate": f"20{rng.randint(10, 24)}-06-01",
-            }
-        )
-    return out
-
-
-def _load_chunk(args: tuple[str, int, int]) -> int:
-    """Write patients [start, stop) in one process (both cores load in parallel)."""
-    from hub.store import open_store
-
-    url, start, stop = args
-    store = open_store(url, migrate=False)
-    written = 0
-    for first in range(start, stop, _CHUNK):
-        rng = random.Random(first)
-        batch = [
-            r for n in range(first, min(stop, first + _CHUNK)) for r in _patient_resources(n, rng)
-        ]
-        written += store.write_many(batch).created
-    store.engine.dispose()
-    return written
-
-
-def load_district(url: str, patients: int) -> tuple[int, float]:
-    """Load the synthetic district; (resources written, seconds)."""
-    from sqlalchemy import text
-
-    from hub.store import open_store
-
-    store = open_store(url)  # migrates
-    started = time.perf_counter()
-    half = patients // 2
-    with ProcessPoolExecutor(2) as pool:
-        written = sum(pool.map(_load_chunk, [(url, 0, half), (url, half, patients)]))
-    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("ANALYZE"))
-    store.engine.dispose()
-    return written, time.perf_counter() - started
 
 
 def _free_port() -> int:
@@ -212,11 +104,11 @@ def start_hub(
     raise SystemExit("the hub did not start")
 
 
-def check_auth(port: int, token: str) -> None:
+def check_auth(port: int, token: str, patient: str) -> None:
     """Refuse to measure unless the hub demands a token and accepts ours (loudly)."""
     import httpx
 
-    url = f"http://127.0.0.1:{port}/fhir/Patient/p000000"
+    url = f"http://127.0.0.1:{port}/fhir/Patient/{patient}"
     anonymous = httpx.get(url, timeout=10).status_code
     bearer = httpx.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code
     if (anonymous, bearer) != (401, 200):
@@ -307,14 +199,16 @@ async def _drive(
     }
 
 
-def load_generator(port: int, patients: int, seconds: float, token: str) -> None:
+def load_generator(port: int, ids_file: str, seconds: float, token: str) -> None:
     """Entry point of the load-generating process: prints one JSON line of results."""
     rng = random.Random(7)
-    ids = [f"p{rng.randrange(patients):06d}" for _ in range(5000)]
+    ids = orjson.loads(Path(ids_file).read_bytes())
+    golden = [rng.choice(ids["golden"]) for _ in range(5000)]
+    sources = [rng.choice(ids["sources"]) for _ in range(5000)]
     scenarios = {
-        "read": [f"/fhir/Patient/{p}" for p in ids],
-        "search": [f"/fhir/Observation?patient={p}&_count=50" for p in ids],  # by patient
-        "everything": [f"/fhir/Patient/{p}/$everything" for p in ids],
+        "read": [f"/fhir/Patient/{p}" for p in golden],
+        "search": [f"/fhir/Observation?patient={p}&_count=50" for p in sources],
+        "everything": [f"/fhir/Patient/{p}/$everything" for p in golden],
     }
     results: dict[str, Any] = {}
     for name, paths in scenarios.items():
@@ -340,20 +234,38 @@ def audit_events(url: str) -> int:
     return count
 
 
-def _measure(url: str, args: argparse.Namespace, data_dir: Path) -> tuple[dict[str, Any], int]:
+def _measure(
+    url: str, args: argparse.Namespace, settings: Any, data_dir: Path
+) -> tuple[dict[str, Any], int]:
     """Serve, check auth, drive the load in a second process; (results, audit events)."""
-    settings = bench_settings(secrets.token_urlsafe(32))
     hub, port = start_hub(url, data_dir, args.workers, settings)
     try:
         token = mint_token(settings)
-        check_auth(port, token)
+        check_auth(port, token, orjson.loads((data_dir / "ids.json").read_bytes())["golden"][0])
         command = [sys.executable, __file__, "--_drive", str(port)]
-        command += ["--patients", str(args.patients), "--seconds", str(args.seconds)]
+        command += ["--ids", str(data_dir / "ids.json"), "--seconds", str(args.seconds)]
         driver = subprocess.run(command, input=token, capture_output=True, text=True, check=True)
     finally:
         hub.terminate()
         hub.wait(60)
     return json.loads(driver.stdout.strip().splitlines()[-1]), audit_events(url)
+
+
+def _load(url: str, args: argparse.Namespace, settings: Any, tmp: Path) -> tuple[int, float, int]:
+    """Simulate the template district, clone it into PostgreSQL; (written, seconds, typical)."""
+    secret = settings.secret_key.get_secret_value()
+    started = time.perf_counter()
+    template = district.simulate(tmp, args.template, secret)
+    shared, people = district.people_of(template, secret)
+    print(f"template: {len(people)} people in {time.perf_counter() - started:.0f} s", flush=True)
+    clones = district.clone_count(people, args.patients)
+    started = time.perf_counter()
+    written = district.load(url, secret, shared, people, clones)
+    load_seconds = time.perf_counter() - started
+    (tmp / "ids.json").write_bytes(orjson.dumps(district.request_ids(people, clones)))
+    sizes = sorted(len(p.pieces) for p in people)
+    print(f"loaded {written:,} resources in {load_seconds:.1f} s", flush=True)
+    return written, load_seconds, sizes[len(sizes) // 2]
 
 
 def _cell(value: Any) -> Any:
@@ -363,25 +275,28 @@ def _cell(value: Any) -> Any:
 def main() -> None:
     """Load, serve, measure, report; exit 1 if any request failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--patients", type=int, default=10_000, help="golden Patients")
+    parser.add_argument("--template", type=int, default=60, help="people simulated, cloned")
+    parser.add_argument("--ids", default="", help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--_drive", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args._drive:
-        load_generator(args._drive, args.patients, args.seconds, sys.stdin.read().strip())
+        load_generator(args._drive, args.ids, args.seconds, sys.stdin.read().strip())
         return
+    settings = bench_settings(secrets.token_urlsafe(32))
     with scratch_postgres() as url, TemporaryDirectory() as tmp:
-        written, load_seconds = load_district(url, args.patients)
-        print(f"loaded {written:,} resources in {load_seconds:.1f} s", flush=True)
-        results, audited = _measure(url, args, Path(tmp))
+        written, load_seconds, typical = _load(url, args, settings, Path(tmp))
+        results, audited = _measure(url, args, settings, Path(tmp))
     rows = [
         [name, r["requests"], r["errors"]]
         + [_cell(r[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "rps", "load_1m")]
         for name, r in results.items()
     ]
     print_table(
-        f"FHIR API on PostgreSQL, {args.patients:,} patients, {written:,} resources, "
+        f"FHIR API on PostgreSQL, {args.patients:,} patients ({typical} resources for the "
+        f"median person), {written:,} resources, "
         f"hub serve --workers {args.workers}, bearer token (integration_team), auth + audit on",
         [
             "scenario@concurrency",
@@ -403,6 +318,7 @@ def main() -> None:
     print_result(
         {
             "patients": args.patients,
+            "median_person_resources": typical,
             "resources": written,
             "load_seconds": round(load_seconds, 1),
             "workers": args.workers,
