@@ -47,6 +47,12 @@ class DefectConfig:
     encoding_damage: float = 0.005
     truncated_file: float = 0.01  # per file (station CSV, HL7 batch)
     malformed_segment: float = 0.005  # per HL7 message
+    # Cross-source defects (simulators/crosssource.py), per record of the kind they damage.
+    follow_up_during_stay: float = 0.002  # follow-up rows
+    discharge_before_admission: float = 0.002  # admission rows
+    high_risk_without_action: float = 0.002  # follow-up rows
+    scale_total_mismatch: float = 0.002  # ward assessment rows
+    visits_after_death: float = 0.002  # follow-up rows
 
     @classmethod
     def clean(cls) -> DefectConfig:

@@ -27,6 +27,12 @@ SEVERITY = {
     "encoding_damage": "warning",
     "truncated_file": "fatal",
     "malformed_segment": "fatal",
+    # cross-source (simulators/crosssource.py): sound alone, implausible beside other records
+    "follow_up_during_stay": "warning",
+    "discharge_before_admission": "fatal",  # the record cannot be used as it is
+    "high_risk_without_action": "warning",
+    "scale_total_mismatch": "warning",
+    "visits_after_death": "warning",
 }
 #: Row-level defect kinds applied by field, in this order (encoding and duplicates follow).
 _FIELD_DEFECTS = ("missing_required", "out_of_range", "impossible_date", "unknown_code")

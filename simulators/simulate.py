@@ -15,6 +15,12 @@ import tomli_w
 from simulators import adt, casework, cohort, gaptruth, hospital, lifecourse, station, truth
 from simulators.agency.store import append_docs, close_store, open_store
 from simulators.config import DefectConfig, NoiseConfig, SimulationSummary, StandardIntervals
+from simulators.crosssource import (
+    LifeEvents,
+    admission_defects,
+    follow_up_defects,
+    scale_total_defects,
+)
 from simulators.dates import day_number, iso_dates
 from simulators.defects import DefectLog, inject_docs, inject_table
 from simulators.district import DISTRICT_CODE, DISTRICT_NAME
@@ -247,14 +253,24 @@ def _follow_up_files(
     kind, key = station.STATION_KEYS["随访记录"]
     regimens = station.drug_regimens(_rng(seed, 12), len(people.persons))
     months = station.month_of(life.visits["day"].to_numpy())
+    events = LifeEvents.build(
+        life.visits, life.admissions, life.emergencies, people.persons, people.end
+    )
     for i, (month, rows) in enumerate(_by_month(months)):
         rng = _rng(seed, 1000 + i)
         visits = life.visits.iloc[rows]
         table = station.build_follow_ups(
             rng, people, visits, rules, numbers=rows + 1, regimens=regimens
         )
-        run.scores.append(truth.risk_levels("station", kind, table[key], table["危险性评估"]))
+        risks = truth.risk_levels("station", kind, table[key], table["危险性评估"])
+        table["_visit"] = rows  # each row's visit in the life course (duplicates keep theirs)
         table = inject_table(rng, "station", kind, key, table, defects, run.defects)
+        # its own stream, so the row defects and the files stay as they were without it
+        cross = _rng(seed, 100_000 + i)
+        raised = follow_up_defects(cross, table, events, defects, run.defects)
+        # a risk raised to 3 is the record's true level: only the missing action is wrong
+        risks.loc[risks["source_key"].isin(raised), "value"] = 3
+        run.scores.append(risks)
         _station_file(run, rng, "随访记录", month, table, defects)
 
 
@@ -305,12 +321,16 @@ def _hospital(
     keys = tables.views["v_patient"]["pat_id"].to_numpy()
     run.noise.append(truth.noise_frame("hospital", "hospital.patient", keys, tables.ident.log))
     messages = adt.build_adt(_rng(seed, 21), tables)  # from the views before any defect
-    rng = _rng(seed, 22)
+    rng, cross = _rng(seed, 22), _rng(seed, 23)
     for view, table in tables.views.items():
         kind, key = hospital.HIS_KEYS[view]
         if view == "v_scale_assessment":
             run.scores.append(truth.ward_scores(kind, table))
         table = inject_table(rng, "hospital", kind, key, table, defects, run.defects)
+        if view == "v_admission":
+            admission_defects(cross, table, defects, run.defects)
+        elif view == "v_scale_assessment":
+            scale_total_defects(cross, table, defects, run.defects)
         tables.views[view] = with_mojibake(table)
         run.note("hospital", kind, table[key].to_numpy(), table["_person"].to_numpy())
     path = run.out / "hospital" / "his.sqlite"

@@ -111,19 +111,27 @@ class PlausibilityPass:
 
     def tallies(self) -> list[CheckTally]:
         """One tally per cross-source check."""
-        return [
-            self._during_stay(),
-            self._discharge_order(),
-            self._risk_action(),
-            self._scale_totals(),
-            self._after_death(),
-        ]
+        tallies = []
+        for check, (checked, failed) in self.judged().items():
+            tally = CheckTally(SOURCE, check)
+            tally.add(checked, failed)
+            tallies.append(tally)
+        return tallies
+
+    def judged(self) -> dict[str, tuple[int, list[str]]]:
+        """Per cross-source check: resources checked and the id of every one that failed."""
+        return {
+            "xsource.follow_up_during_stay": self._during_stay(),
+            "xsource.discharge_before_admission": self._discharge_order(),
+            "xsource.high_risk_without_action": self._risk_action(),
+            "xsource.scale_total_mismatch": self._scale_totals(),
+            "xsource.visits_after_death": self._after_death(),
+        }
 
     def _key(self, patient_id: str) -> str:
         return self.person.get(patient_id, patient_id)
 
-    def _during_stay(self) -> CheckTally:
-        tally = CheckTally(SOURCE, "xsource.follow_up_during_stay")
+    def _during_stay(self) -> tuple[int, list[str]]:
         stays: dict[str, list[tuple[date, date]]] = {}
         for _, subject, start, end in self.stays:
             if end is not None:
@@ -134,17 +142,13 @@ class PlausibilityPass:
             for vid, subject, day, _ in visits
             if any(s < day < e for s, e in stays.get(self._key(subject), []))
         ]
-        tally.add(len(visits), failed)
-        return tally
+        return len(visits), failed
 
-    def _discharge_order(self) -> CheckTally:
-        tally = CheckTally(SOURCE, "xsource.discharge_before_admission")
+    def _discharge_order(self) -> tuple[int, list[str]]:
         ended = [s for s in self.stays if s[3] is not None]
-        tally.add(len(ended), [sid for sid, _, start, end in ended if end and end < start])
-        return tally
+        return len(ended), [sid for sid, _, start, end in ended if end and end < start]
 
-    def _risk_action(self) -> CheckTally:
-        tally = CheckTally(SOURCE, "xsource.high_risk_without_action")
+    def _risk_action(self) -> tuple[int, list[str]]:
         visits: dict[str, list[date]] = {}
         referrals: dict[str, list[date]] = {}
         for _, subject, day, _ in self.visits:
@@ -161,24 +165,19 @@ class PlausibilityPass:
             )
 
         failed = [oid for oid, subject, day in self.risks if not acted(subject, day)]
-        tally.add(len(self.risks), failed)
-        return tally
+        return len(self.risks), failed
 
-    def _scale_totals(self) -> CheckTally:
-        tally = CheckTally(SOURCE, "xsource.scale_total_mismatch")
+    def _scale_totals(self) -> tuple[int, list[str]]:
         judged = [(oid, self.answers[qr], v) for oid, qr, v in self.totals if qr in self.answers]
-        tally.add(len(judged), [oid for oid, (_, summed), value in judged if summed != value])
-        return tally
+        return len(judged), [oid for oid, (_, summed), value in judged if summed != value]
 
-    def _after_death(self) -> CheckTally:
-        tally = CheckTally(SOURCE, "xsource.visits_after_death")
+    def _after_death(self) -> tuple[int, list[str]]:
         deaths: dict[str, date] = {}
         for patient, day in self.deaths.items():
             key = self._key(patient)
             deaths[key] = min(day, deaths.get(key, day))
         judged = [v for v in self.visits if self._key(v[1]) in deaths]
-        tally.add(len(judged), [v[0] for v in judged if v[2] > deaths[self._key(v[1])]])
-        return tally
+        return len(judged), [v[0] for v in judged if v[2] > deaths[self._key(v[1])]]
 
 
 def cross_source_tallies(resources: Iterable[dict[str, Any]]) -> list[CheckTally]:

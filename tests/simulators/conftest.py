@@ -21,7 +21,13 @@ def clean_run(tmp_path_factory: pytest.TempPathFactory) -> SimulationSummary:
 def noisy_run(tmp_path_factory: pytest.TempPathFactory) -> SimulationSummary:
     """Default noise and defect rates scaled up, so that a small district has every kind."""
     out = tmp_path_factory.mktemp("noisy")
-    defects = replace(DefectConfig().scaled(6), truncated_file=0.25)  # files are few here
+    # files are few here, and so are admissions and ward assessments (a hundred or two)
+    defects = replace(
+        DefectConfig().scaled(6),
+        truncated_file=0.25,
+        discharge_before_admission=0.05,
+        scale_total_mismatch=0.05,
+    )
     return simulate(150, 2, 12, out, defects=defects)
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from simulators import SimulationSummary
+from simulators.crosssource import CROSS_SOURCE
 from simulators.station import STATION_KEYS
 from tests.simulators import readers
 
@@ -79,6 +80,7 @@ def test_noisy_run_has_every_defect_kind(noisy_run: SimulationSummary) -> None:
         "encoding_damage",
         "truncated_file",
         "malformed_segment",
+        *CROSS_SOURCE,
     }
 
 
