@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
+from functools import cached_property
 from typing import Any
+
+from mappings._structure import full_parse
 
 __all__ = ["CHINA_STANDARD_TIME", "MappingContext", "MappingResult", "MappingWarning"]
 
@@ -42,11 +45,16 @@ class MappingWarning:
 class MappingResult:
     """The FHIR resources one record became, its Provenance last, and any warnings.
 
-    ``documents`` holds, in the same order, each resource's JSON as validated (equal to
-    ``model_dump(mode="json", by_alias=True, exclude_none=True)``), ready for orjson: the
-    model serialiser costs more than the mapping itself.
+    ``documents`` holds each resource's JSON as checked against its R4B model (equal to
+    ``model_dump(mode="json", by_alias=True, exclude_none=True)``), ready for orjson.
+    ``resources`` are the fhir.resources models of the same, parsed on first use only: the
+    ingest never needs them, and parsing costs more than the mapping itself.
     """
 
-    resources: list[Any]
+    documents: list[dict[str, Any]]
     warnings: list[MappingWarning] = field(default_factory=list)
-    documents: list[dict[str, Any]] = field(default_factory=list)
+
+    @cached_property
+    def resources(self) -> list[Any]:
+        """The R4B models of ``documents``, in the same order."""
+        return [full_parse(document) for document in self.documents]

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
-
-from fhir.resources.R4B import get_fhir_model_class
 
 from hub.domain.codes import CANONICAL_BASE
 from hub.domain.identifiers import stable_id
 from mappings._context import MappingContext
+from mappings._structure import check_structure, full_parse
 from mappings._terminology import Coding, own_code
 
 __all__ = [
     "ACT_CODE",
     "STUB_TAG",
+    "BuiltResource",
     "build",
-    "collecting_documents",
     "concept",
     "day",
     "extension_url",
@@ -92,11 +88,41 @@ STUB_TAG = {
 }
 
 
-def build(data: dict[str, Any], *, stub: bool = False) -> Any:
-    """A validated fhir.resources R4B model from resource JSON, labelled and pruned.
+class BuiltResource:
+    """A mapped resource: its validated JSON, and its R4B model when someone asks for it.
+
+    Mappings read only ``id`` and ``get_resource_type()`` of what they built, and the ingest
+    only the JSON, so the model is made on first use of any other attribute.
+    """
+
+    __slots__ = ("_model", "document", "id")
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self.id: str = document["id"]
+        self._model: Any = None
+
+    def get_resource_type(self) -> str:
+        """The FHIR resource type, as the models answer it."""
+        return str(self.document["resourceType"])
+
+    @property
+    def model(self) -> Any:
+        """The fhir.resources R4B model of the document (parsed once, on first use)."""
+        if self._model is None:
+            self._model = full_parse(self.document)
+        return self._model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.model, name)
+
+
+def build(data: dict[str, Any], *, stub: bool = False) -> BuiltResource:
+    """A resource checked against its fhir.resources R4B model, labelled and pruned.
 
     ``stub`` tags a resource a record emits only so that its reference resolves (a doctor
-    known by id alone); the store must not let it replace a fuller version.
+    known by id alone); the store must not let it replace a fuller version. Raises the
+    model's ``ValidationError`` when the resource is not valid R4B.
     """
     labels = [_RESTRICTED]
     if data["resourceType"] not in _DIRECTORY_TYPES:
@@ -104,28 +130,9 @@ def build(data: dict[str, Any], *, stub: bool = False) -> Any:
     meta = {"security": labels, "tag": [STUB_TAG] if stub else None}
     head = {"resourceType": data["resourceType"], "id": data["id"], "meta": meta}
     body = {k: v for k, v in data.items() if k not in head}
-    document = prune(head | body)
-    model = get_fhir_model_class(data["resourceType"]).model_validate(document)
-    sink = _documents.get()
-    if sink is not None:
-        sink[id(model)] = document
-    return model
-
-
-# The JSON each model was validated from, so callers can serialise it with orjson instead of
-# the (slow) model serialiser. Filled only inside ``collecting_documents``.
-_documents: ContextVar[dict[int, dict[str, Any]] | None] = ContextVar("documents", default=None)
-
-
-@contextmanager
-def collecting_documents() -> Iterator[dict[int, dict[str, Any]]]:
-    """Collect, by ``id(model)``, the validated JSON of every model built inside the block."""
-    sink: dict[int, dict[str, Any]] = {}
-    token = _documents.set(sink)
-    try:
-        yield sink
-    finally:
-        _documents.reset(token)
+    document: dict[str, Any] = prune(head | body)
+    check_structure(document)
+    return BuiltResource(document)
 
 
 def ref(ctx: MappingContext, resource_type: str, key: str, display: str | None = None) -> Any:

@@ -41,7 +41,6 @@ from mappings import (
 )
 from mappings._context import MappingContext, MappingResult, MappingWarning
 from mappings._errors import MappingError, UnknownRecordKind
-from mappings._fhir import collecting_documents
 from mappings._provenance import to_provenance
 from mappings._terminology import canonical_data
 
@@ -119,17 +118,9 @@ def map_record(record: SourceRecord, ctx: MappingContext) -> MappingResult:
             type(record).__name__,
             "record type does not match its kind",
         )
-    with collecting_documents() as documents:
-        resources, warnings = mapper.function(record, ctx)
-        resources = [
-            *resources,
-            to_provenance(record, ctx, resources, mapper.module, mapper.version),
-        ]
-        return MappingResult(
-            resources=resources,
-            warnings=warnings,
-            documents=[documents[id(r)] for r in resources],
-        )
+    resources, warnings = mapper.function(record, ctx)
+    resources = [*resources, to_provenance(record, ctx, resources, mapper.module, mapper.version)]
+    return MappingResult(documents=[r.document for r in resources], warnings=warnings)
 
 
 def canonical_resources() -> list[dict[str, Any]]:

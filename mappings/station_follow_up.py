@@ -290,7 +290,9 @@ def map_follow_up(
         derived_from=local_ref_of(response),
     )
     observations = _coded_observations(visit, frame) + _grouped_observations(visit, frame)
-    adherence = next((o for o in observations if o.code.coding[0].code == "adherence"), None)
+    adherence = next(
+        (o for o in observations if o.document["code"]["coding"][0]["code"] == "adherence"), None
+    )
     resources = [
         to_follow_up_encounter(visit, ctx),
         to_practitioner(ctx, visit.doctor_id, visit.doctor_name) if visit.doctor_id else None,

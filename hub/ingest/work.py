@@ -136,8 +136,8 @@ class PageMapper:
                 mapped = map_record(record, self.context)
         except MappingError as exc:
             return [Reason("map", type(exc).__name__, str(exc))]
-        # The mapping kept each resource's JSON as validated by its R4B model: no second dump.
-        resources = mapped.documents or [to_json(r) for r in mapped.resources]
+        # Each resource's JSON as checked against its R4B model: never parsed or dumped again.
+        resources = mapped.documents
         with result.timing("fhir_checks"):
             findings = self.gate.check_resources(record, resources, validated=True)
         self._count_warnings(findings, result)
