@@ -7,6 +7,8 @@ recognised by its hash and not rewritten; a stub never replaces a fuller version
 (``hub.store.stubs``). Optimistic locking holds as for single writes: a superseded version
 is copied to history under its unique key, and the current row is updated only where it
 still has the version read, so of two racing writers one gets a VersionConflict.
+On PostgreSQL the rows go to the server in chunks of ``_CHUNK`` resources, each chunk's
+statements in a worker thread while the next chunk's rows are built (``hub.store.overlap``).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from hub.store.bulk import insert_rows, insert_tables
 from hub.store.documents import content_hash, dumps, instant, require_type_and_id
 from hub.store.errors import InvalidResource, VersionConflict
+from hub.store.overlap import Steps
 from hub.store.schema import INDEX_TABLES, resource, resource_history
 from hub.store.stubs import is_stub, keeps_current
 
@@ -287,6 +290,56 @@ def _create(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         raise VersionConflict(rows[0][0], rows[0][1], None, 1) from None
 
 
+#: Resources per database step of a batch on PostgreSQL: the rows of the next chunk are
+#: built while the server ingests these (``hub.store.overlap``).
+_CHUNK = 500
+
+Pending = tuple[Key, dict[str, Any], Current | None, str]  # key, document, current, digest
+
+
+@dataclass
+class _Rows:
+    """One chunk's rows: new current rows, superseded versions' updates, index rows."""
+
+    created: list[tuple[Any, ...]] = field(default_factory=list)
+    changed: list[dict[str, Any]] = field(default_factory=list)
+    index: TableRows = field(default_factory=lambda: {name: [] for name in INDEX_TABLES})
+
+
+def _rows(
+    pending: Sequence[Pending], indexer: TableIndexer, moment: datetime, last_updated: str
+) -> _Rows:
+    rows = _Rows()
+    for (resource_type, resource_id), document, current, digest in pending:
+        version = 1 if current is None else current[0] + 1
+        stamped = _stamped(document, version, last_updated)
+        text = dumps(stamped)
+        indexer(stamped, resource_id, rows.index)
+        if current is None:
+            rows.created.append((resource_type, resource_id, 1, moment, False, digest, text))
+        else:
+            rows.changed.append(
+                {
+                    "k_type": resource_type,
+                    "k_id": resource_id,
+                    "k_version": current[0],
+                    "new_version": version,
+                    "moment": moment,
+                    "digest": digest,
+                    "text": text,
+                }
+            )
+    return rows
+
+
+def _write(conn: Connection, rows: _Rows) -> None:
+    _create(conn, rows.created)
+    if rows.changed:
+        _replace(conn, rows.changed)
+        clear_index(conn, [(c["k_type"], c["k_id"]) for c in rows.changed])
+    insert_tables(conn, {INDEX_TABLES[name]: batch for name, batch in rows.index.items()})
+
+
 def write_batch(
     conn: Connection,
     documents: Sequence[dict[str, Any]],
@@ -300,39 +353,22 @@ def write_batch(
     digests = {key: content_hash(document) for key, document in keyed.items()}
     kept = _kept_by_stub_rule(conn, keyed, existing, digests)
     summary = WriteSummary()
-    last_updated = instant(moment)  # one clock reading per batch, formatted once
-    new_rows: list[tuple[Any, ...]] = []
-    changed: list[dict[str, Any]] = []
-    indexed: list[tuple[str, str, dict[str, Any]]] = []
+    pending: list[Pending] = []
     for key, document in keyed.items():
         digest, current = digests[key], existing.get(key)
         if key in kept or (current is not None and current[1] == digest and not current[2]):
             summary.unchanged += 1
             continue
-        version = 1 if current is None else current[0] + 1
-        stamped = _stamped(document, version, last_updated)
-        text = dumps(stamped)
-        indexed.append((key[0], key[1], stamped))
+        pending.append((key, document, current, digest))
         summary.by_type[key[0]] = summary.by_type.get(key[0], 0) + 1
         if current is None:
             summary.created += 1
-            new_rows.append((key[0], key[1], 1, moment, False, digest, text))
         else:
             summary.updated += 1
-            changed.append(
-                {
-                    "k_type": key[0],
-                    "k_id": key[1],
-                    "k_version": current[0],
-                    "new_version": version,
-                    "moment": moment,
-                    "digest": digest,
-                    "text": text,
-                }
-            )
-    _create(conn, new_rows)
-    if changed:
-        _replace(conn, changed)
-        clear_index(conn, [(c["k_type"], c["k_id"]) for c in changed])
-    write_index(conn, indexer, indexed)
+    last_updated = instant(moment)  # one clock reading per batch, formatted once
+    with Steps(conn) as steps:
+        size = _CHUNK if steps.threaded else max(len(pending), 1)
+        for start in range(0, len(pending), size):
+            chunk = _rows(pending[start : start + size], indexer, moment, last_updated)
+            steps.run(_write, conn, chunk)
     return summary
