@@ -12,13 +12,23 @@ connector hands to the pipeline, with the simulators' defect kinds injected), th
    processes: rows/s and checks/s (row-check evaluations), wall and CPU seconds; and the
    cost of one 500-row page (the ingest's page), per kind and row-weighted;
 3. times the ingest's FHIR-level checks on the mapped resources of a sample spread over
-   every kind, and projects them over every row.
+   every kind (the documents the mapping validated, as the ingest checks them), and
+   projects them over every row;
+4. scores the cross-source defects on a district from the simulator (``--xsource-patients``,
+   two years, default noise and defects, written once into ``--scratch`` and reused): synced
+   through the gate into a scratch SQLite store, then the cross-source pass over the store
+   (``tests/quality/cross_source.py``); recall per cross-source kind and clean records
+   flagged, by what flagged them.
+
+The machine is shared: the 1-minute load average is printed beside the figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -174,9 +184,10 @@ def _fhir(records: list[LabelledRecord], sample: int) -> dict[str, Any]:
         system = r.kind.split(".")[0]
         context = MappingContext(source_system=system, run_id="bench", district_code="110105")
         record = RECORD_KINDS[r.kind].model_validate(r.payload)
-        resources = [
-            x.model_dump(mode="json", by_alias=True, exclude_none=True)
-            for x in map_record(record, context).resources
+        result = map_record(record, context)
+        # what the ingest checks: the JSON each resource was validated from
+        resources = result.documents or [
+            x.model_dump(mode="json", by_alias=True, exclude_none=True) for x in result.resources
         ]
         mapped.append((record, resources))
     started, cpu, flagged = time.perf_counter(), time.process_time(), 0
@@ -201,6 +212,53 @@ def _fhir(records: list[LabelledRecord], sample: int) -> dict[str, Any]:
     }
 
 
+def _cross_source(patients: int, scratch: Path) -> dict[str, Any]:
+    """Recall per cross-source kind and clean records flagged, on a synced simulated district."""
+    from hub.store import open_store
+    from simulators import simulate
+    from simulators.crosssource import CROSS_SOURCE
+    from tests.quality.cross_source import CAUGHT_BY, RecordingGate, score_district, sync_with
+
+    root = scratch / f"xsource-{patients}"
+    if not (root / "truth" / "defects.parquet").exists():
+        simulate(patients, 2, 7, root)  # default noise and defects
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        store = open_store(f"sqlite:///{Path(tmp) / 'hub.sqlite'}")
+        gate = RecordingGate()
+        sync_with(root, store, gate)
+        score = score_district(root, store, gate)
+        store.engine.dispose()
+    rows = [
+        [
+            kind,
+            severity,
+            CAUGHT_BY[kind],
+            score.injected.get(kind, 0),
+            score.caught.get(kind, 0),
+            f"{score.recall(kind):.3f}" if score.injected.get(kind) else "–",
+        ]
+        for kind, severity in CROSS_SOURCE.items()
+    ]
+    title = f"cross-source defects, {patients} patients x 2 years (default noise and defects)"
+    print_table(title, ["defect", "severity", "caught by", "injected", "caught", "recall"], rows)
+    print(
+        f"clean records: {score.clean}, flagged {score.flagged_rate():.4%} "
+        f"({dict(sorted(score.clean_flagged.items(), key=lambda kv: -kv[1]))}); missed: "
+        f"{ {k: v[:3] for k, v in score.missed.items()} }; "
+        f"sync and scoring {time.perf_counter() - started:.0f}s"
+    )
+    return {
+        "xsource_patients": patients,
+        "xsource_by_defect": {
+            k: [score.injected.get(k, 0), score.caught.get(k, 0)] for k in CROSS_SOURCE
+        },
+        "xsource_clean_records": score.clean,
+        "xsource_clean_flagged_rate": score.flagged_rate(),
+        "xsource_clean_flagged_by": score.clean_flagged,
+    }
+
+
 def main() -> None:
     """Run the benchmark and print its tables and RESULT line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -208,14 +266,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--fhir-sample", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--xsource-patients", type=int, default=300, help="0: leave it out")
+    parser.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()) / "hub-bench")
     args = parser.parse_args()
+    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f}")
     started = time.perf_counter()
     records = list(district(args.patients, seed=args.seed))
     print(
         f"district: {args.patients} patients, {len(records):,} raw rows "
         f"({time.perf_counter() - started:.1f}s to build)"
     )
-    result: dict[str, Any] = {"patients": args.patients, "workers": args.workers}
+    result: dict[str, Any] = {
+        "patients": args.patients,
+        "workers": args.workers,
+        "load_average_start": os.getloadavg()[0],
+    }
     result |= _throughput(records, args.workers)
     result |= _recall(records)
     result |= _fhir(records, args.fhir_sample)
@@ -232,6 +297,10 @@ def main() -> None:
         f"wall on {args.workers} workers; CPU: raw {result['check_cpu_seconds']:.1f}s + FHIR "
         f"{fhir_cpu:.1f}s (projected) = {result['all_checks_cpu_seconds_projected']:.1f}s"
     )
+    if args.xsource_patients:
+        result |= _cross_source(args.xsource_patients, args.scratch)
+    result["load_average_end"] = os.getloadavg()[0]
+    print(f"load average (1 min) at the end: {result['load_average_end']:.2f}")
     print_result(result)
 
 

@@ -12,7 +12,8 @@ one defect), and labelled in ``truth/defects.parquet`` like every other defect:
   that visit, and no agency case (a person who did not consent to sharing has none); the
   risk level is then the record's true level, so ``scale_scores.parquet`` says 3 too;
 * ``scale_total_mismatch``: a ward assessment whose recorded total is off by 1-5;
-* ``visits_after_death``: a follow-up of a person who died, moved to 1-30 days after death.
+* ``visits_after_death``: a follow-up of a person whose death the station recorded, moved to
+  1-30 days after the death.
 
 Every choice is made from the true life course, so a kind is only injected where it shows:
 a stay of at least two nights, a death inside the period, a quiet fortnight.
@@ -54,7 +55,7 @@ class LifeEvents:
     """What the station side needs of the whole life course to place its defects."""
 
     stays: dict[int, list[tuple[int, int]]]  # person -> (admitted, discharged), 2+ nights
-    death: np.ndarray  # per person: day of death inside the period, or NO_DAY
+    death: np.ndarray  # per person: day of a recorded death inside the period, or NO_DAY
     quiet: np.ndarray  # per visit (life-course order): nothing happens in the next 14 days
     end: int
 
@@ -77,8 +78,10 @@ class LifeEvents:
         ):
             if discharged != NO_DAY and discharged - admitted >= 2:
                 stays.setdefault(int(person), []).append((int(admitted), int(discharged)))
+        # a death the station recorded: the exit, inside the period (not after a move away)
         death = persons["death"].to_numpy(dtype=np.int64)
-        death = np.where(death < end, death, NO_DAY)
+        recorded = (death < end) & (death == persons["exit"].to_numpy(dtype=np.int64))
+        death = np.where(recorded, death, NO_DAY)
         return cls(stays, death, _quiet(visits, admissions, emergencies, persons), end)
 
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from hub.domain.records import SourceRecord
 from validation.catalogue import Catalogue, load_catalogue
-from validation.links import OURS, Coding, record_links, walk_links
+from validation.links import OURS, Coding, record_links_raw, walk_links
 from validation.resolver import KEY_PREFIXES, Hints, Resolver, candidate_keys
 from validation.results import Issue
 
@@ -45,6 +45,11 @@ REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+def _label(resource: dict[str, Any]) -> str:
+    """How an issue names a resource (built only when there is an issue to name it in)."""
+    return f"{resource.get('resourceType')}/{resource.get('id')}"
+
+
 @cache
 def _model(resource_type: str) -> Any:
     module = importlib.import_module("fhir.resources.R4B")
@@ -64,6 +69,13 @@ class FhirChecks:
         self.bindings = bindings
         self.catalogue = catalogue or load_catalogue()
         self.hints: Hints = {}  # learned per checker: which recipe derives a type's ids
+        # The bindings of our systems as the JSON text holds them (name after OURS, quoted
+        # code), so the text pass compares bytes without decoding what it found.
+        self._text_bindings = {
+            system.removeprefix(OURS).encode(): frozenset(f'"{c}"'.encode() for c in codes)
+            for system, codes in bindings.items()
+            if system.startswith(OURS)
+        }
 
     def _issue(self, check: str, message: str, field: str | None = None) -> Issue:
         return Issue(check, self.catalogue.spec(check).severity, message, field)
@@ -88,11 +100,15 @@ class FhirChecks:
         # no resource needs walking (any unsound one is found again, with its place, below).
         walk = not (structure_validated and self._links_sound(resources, resolver))
         for resource in resources:
-            label = f"{resource.get('resourceType')}/{resource.get('id')}"
             if not structure_validated:
-                issues += self._structure(resource, label)
-            issues += self._required(resource, label)
+                issues += self._structure(resource, _label(resource))
+            if missing := self._missing(resource):
+                label = _label(resource)
+                issues += [
+                    self._issue("fhir.required", f"{label}: {m} is missing", m) for m in missing
+                ]
             if walk:
+                label = _label(resource)
                 references, codings = walk_links(resource)
                 issues += self._bindings(codings, label)
                 issues += [
@@ -101,19 +117,22 @@ class FhirChecks:
                     if not resolver.resolves(ref)
                 ]
             if resource.get("resourceType") == "QuestionnaireResponse":
-                issues += self._orphan(resource, label, resolver)
+                issues += self._orphan(resource, _label(resource), resolver)
         return issues
 
     def _links_sound(self, resources: Sequence[dict[str, Any]], resolver: Resolver) -> bool:
         """True when the JSON text shows every coding bound and every reference resolving."""
-        found = record_links(resources)
+        found = record_links_raw(resources)
         if found is None:
             return False
         references, codings = found
-        bindings = self.bindings
-        return all(code in bindings.get(system, (code,)) for system, code in codings) and all(
-            resolver.resolves(ref) for ref in references
-        )
+        bindings = self._text_bindings
+        for system, code in codings:
+            allowed = bindings.get(system)
+            if allowed is not None and code not in allowed:
+                return False
+        resolves = resolver.resolves
+        return all(resolves(ref.decode()) for ref in references)
 
     def _structure(self, resource: dict[str, Any], label: str) -> list[Issue]:
         try:
@@ -123,19 +142,22 @@ class FhirChecks:
             return [self._issue("fhir.structure", f"{label}: not valid FHIR R4B at {detail}")]
         return []
 
-    def _required(self, resource: dict[str, Any], label: str) -> list[Issue]:
+    def _missing(self, resource: dict[str, Any]) -> list[str]:
+        """The required elements a resource lacks (first name of each rule, then meta)."""
         missing = []
+        get = resource.get
         # Loops, not any() over a generator per rule: this runs for every resource ingested.
-        for names in REQUIRED.get(str(resource.get("resourceType")), ()):
+        kind = get("resourceType")
+        for names in REQUIRED.get(kind, ()) if isinstance(kind, str) else ():
             for name in names:
-                value = resource.get(name)
+                value = get(name)
                 if value or (value is not None and value not in _EMPTY):  # 0, False: given
                     break
             else:
                 missing.append(names[0])
-        if not (resource.get("meta") or {}).get("security"):
+        if not (get("meta") or {}).get("security"):
             missing.append("meta.security")
-        return [self._issue("fhir.required", f"{label}: {m} is missing", m) for m in missing]
+        return missing
 
     def _bindings(self, codings: list[Coding], label: str) -> list[Issue]:
         out = []

@@ -20,7 +20,7 @@ import orjson
 
 from hub.domain.codes import CANONICAL_BASE
 
-__all__ = ["OURS", "Coding", "record_links", "walk_links"]
+__all__ = ["OURS", "Coding", "record_links", "record_links_raw", "walk_links"]
 
 #: Where the code systems whose codes our value sets bind live.
 OURS = f"{CANONICAL_BASE}/CodeSystem/"
@@ -42,15 +42,37 @@ _STRICT = orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATACLASS
 _STRICT |= orjson.OPT_PASSTHROUGH_DATETIME
 
 
-def record_links(resources: Sequence[dict[str, Any]]) -> tuple[set[str], set[Coding]] | None:
-    """The distinct references and codings of ours in all the resources, or None if unsure."""
+#: References and codings as the text holds them: reference bytes, (system after ``OURS``,
+#: quoted code) bytes.
+RawLinks = tuple[set[bytes], set[tuple[bytes, bytes]]]
+
+
+def record_links_raw(resources: Sequence[dict[str, Any]]) -> RawLinks | None:
+    """``record_links`` before decoding: the bytes the text pass found, or None if unsure.
+
+    A code is returned with its quotes. Without a backslash anywhere in the text nothing is
+    escaped, so the bytes are exactly the UTF-8 of the values (the hot path checks no more).
+    """
     try:
         text = orjson.dumps(resources, option=_STRICT)
     except TypeError:
         return None
     references, codings = set(_REFERENCES.findall(text)), set(_CODINGS.findall(text))
-    if any(b"\\" in r for r in references) or any(not c or b"\\" in s for s, c in codings):
+    if b"\\" in text and (
+        any(b"\\" in r for r in references) or any(b"\\" in s + c for s, c in codings)
+    ):
         return None  # one the patterns cannot read exactly: let the walk decide
+    if any(not c for _, c in codings):
+        return None  # a coding of ours whose code the pattern cannot read
+    return references, codings
+
+
+def record_links(resources: Sequence[dict[str, Any]]) -> tuple[set[str], set[Coding]] | None:
+    """The distinct references and codings of ours in all the resources, or None if unsure."""
+    found = record_links_raw(resources)
+    if found is None:
+        return None
+    references, codings = found
     return (
         {r.decode() for r in references},
         {(OURS + s.decode(), c[1:-1].decode()) for s, c in codings},

@@ -43,12 +43,28 @@ class CheckingGate:
         self.catalogue = catalogue or load_catalogue()
         self.raw = RawChecks(self.catalogue, code_tables=load_code_tables())
         self.fhir = FhirChecks(load_bindings() if bindings is None else bindings, self.catalogue)
-        self.tallies: dict[tuple[str, str], CheckTally] = {}
+        # Records FHIR-checked per source, not yet counted in the tallies: counting each
+        # record into five tallies cost more than some of the checks themselves.
+        self._fhir_checked: dict[str, int] = {}
+        self._tallies: dict[tuple[str, str], CheckTally] = {}
         self.started = utc_now()
         self._source_of: dict[int, str] = {}
 
+    @property
+    def tallies(self) -> dict[tuple[str, str], CheckTally]:
+        """Rows checked and failed per (source, check) so far."""
+        for source, checked in self._fhir_checked.items():
+            for check in _FHIR_CHECKS:
+                self._tally(source, check).add(checked, [])
+        self._fhir_checked = {}
+        return self._tallies
+
+    @tallies.setter
+    def tallies(self, value: dict[tuple[str, str], CheckTally]) -> None:
+        self._fhir_checked, self._tallies = {}, value
+
     def _tally(self, source: str, check: str) -> CheckTally:
-        return self.tallies.setdefault((source, check), CheckTally(source, check))
+        return self._tallies.setdefault((source, check), CheckTally(source, check))
 
     def check_records(self, source: str, records: Sequence[SourceRecord]) -> list[list[Finding]]:
         """Findings per record, in order; one Great Expectations validation per record kind."""
@@ -75,9 +91,14 @@ class CheckingGate:
         source = self._source_of.pop(id(record), record.kind.split(".")[0])
         kind = record.kind.split(".")[0]
         issues = self.fhir.check(record, kind, resources, structure_validated=validated)
-        failed = {issue.check for issue in issues}
-        for check in _FHIR_CHECKS:
-            self._tally(source, check).add(1, [record.source_key] if check in failed else [])
+        self._fhir_checked[source] = self._fhir_checked.get(source, 0) + 1
+        if not issues:
+            return []
+        # A tally's first failing keys are its examples: failures are counted right away,
+        # in the order they come, and the records checked when the tallies are read.
+        for check in dict.fromkeys(issue.check for issue in issues):
+            if check in _FHIR_CHECKS:
+                self._tally(source, check).add(0, [record.source_key])
         return [_finding(issue) for issue in issues]
 
     def results(self) -> list[CheckResult]:

@@ -2,7 +2,8 @@
 
 A verbatim copy of the walk over every node and of the resolver that derives every
 candidate stable id per record and type (validation/fhir.py before the text pass and the
-learned recipes), kept only so a test can show the fast checks find exactly the same.
+learned recipes), and of the required-elements check before it named only the resources
+with something missing, kept only so a test can show the fast checks find exactly the same.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from hub.domain.identifiers import stable_id
 from hub.domain.records import SourceRecord
-from validation.fhir import FhirChecks
+from validation.fhir import _EMPTY, REQUIRED, FhirChecks
 from validation.links import OURS
 from validation.resolver import KEY_PREFIXES
 from validation.results import Issue
@@ -21,7 +22,7 @@ __all__ = ["BeforeChecks", "Resolver", "candidate_keys", "links"]
 
 
 class BeforeChecks(FhirChecks):
-    """``FhirChecks`` with the link checks of before (the required check is unchanged)."""
+    """``FhirChecks`` with the link and required-element checks of before."""
 
     def check(
         self,
@@ -50,6 +51,20 @@ class BeforeChecks(FhirChecks):
             if resource.get("resourceType") == "QuestionnaireResponse":
                 issues += self._orphan(resource, label, resolver)  # type: ignore[arg-type]
         return issues
+
+    def _required(self, resource: dict[str, Any], label: str) -> list[Issue]:
+        missing = []
+        # Loops, not any() over a generator per rule: this runs for every resource ingested.
+        for names in REQUIRED.get(str(resource.get("resourceType")), ()):
+            for name in names:
+                value = resource.get(name)
+                if value or (value is not None and value not in _EMPTY):  # 0, False: given
+                    break
+            else:
+                missing.append(names[0])
+        if not (resource.get("meta") or {}).get("security"):
+            missing.append("meta.security")
+        return [self._issue("fhir.required", f"{label}: {m} is missing", m) for m in missing]
 
     def _before_bindings(self, codings: list[Mapping[str, Any]], label: str) -> list[Issue]:
         out = []
