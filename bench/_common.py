@@ -38,6 +38,17 @@ def scratch_postgres() -> Iterator[str]:
         admin.dispose()
 
 
+def new_database(name: str) -> str:
+    """A new empty database that stays (replacing one of the same name); its URL."""
+    server = postgres_server()
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
 def print_table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     """A readable table on stdout."""
     table = Table(title=title)

@@ -1,6 +1,7 @@
 """FHIR API benchmark: a district in PostgreSQL, the hub as a real process, a load generator.
 
     .venv/bin/python bench/api.py [--patients 10000] [--template 60] [--seconds 8] [--workers 2]
+                                  [--keep DIR]   # keep the loaded district; measure again later
 
 Loads a district of real mapped records into a scratch PostgreSQL database: ``hub simulate``
 and ``hub sync`` build a small district, whose people are cloned with new ids up to
@@ -31,6 +32,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
@@ -40,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import orjson
 
 from bench import _api_district as district
-from bench._common import print_result, print_table, scratch_postgres
+from bench._common import new_database, print_result, print_table, scratch_postgres
 
 
 def _free_port() -> int:
@@ -268,6 +271,31 @@ def _load(url: str, args: argparse.Namespace, settings: Any, tmp: Path) -> tuple
     return written, load_seconds, sizes[len(sizes) // 2]
 
 
+@contextmanager
+def _district(args: argparse.Namespace) -> Iterator[tuple[str, Any, Path, tuple[int, float, int]]]:
+    """A loaded district: (url, settings, directory with ids.json, (written, seconds, median)).
+
+    A scratch database dropped afterwards; with ``--keep DIR`` one that stays, so that
+    a later run measures again without loading (the load takes minutes at 10,000 patients).
+    """
+    if args.keep is None:
+        settings = bench_settings(secrets.token_urlsafe(32))
+        with scratch_postgres() as url, TemporaryDirectory() as tmp:
+            yield url, settings, Path(tmp), _load(url, args, settings, Path(tmp))
+        return
+    state_file = args.keep / "state.json"
+    state = orjson.loads(state_file.read_bytes()) if state_file.exists() else {}
+    if state.get("patients") != args.patients:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        state = {"patients": args.patients, "secret": secrets.token_urlsafe(32)}
+        state["url"] = new_database(f"hub_bench_api_{args.patients}")
+        loaded = _load(state["url"], args, bench_settings(state["secret"]), args.keep)
+        state["loaded"] = list(loaded)
+        state_file.write_bytes(orjson.dumps(state))
+    written, seconds, median = state["loaded"]
+    yield state["url"], bench_settings(state["secret"]), args.keep, (written, seconds, median)
+
+
 def _cell(value: Any) -> Any:
     return "-" if value is None else value
 
@@ -278,6 +306,9 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=10_000, help="golden Patients")
     parser.add_argument("--template", type=int, default=60, help="people simulated, cloned")
     parser.add_argument("--ids", default="", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--keep", type=Path, help="keep the loaded database, named in DIR/state.json, and reuse it"
+    )
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--_drive", type=int, default=0, help=argparse.SUPPRESS)
@@ -285,10 +316,11 @@ def main() -> None:
     if args._drive:
         load_generator(args._drive, args.ids, args.seconds, sys.stdin.read().strip())
         return
-    settings = bench_settings(secrets.token_urlsafe(32))
-    with scratch_postgres() as url, TemporaryDirectory() as tmp:
-        written, load_seconds, typical = _load(url, args, settings, Path(tmp))
-        results, audited = _measure(url, args, settings, Path(tmp))
+    with _district(args) as (url, settings, tmp, loaded):
+        written, load_seconds, typical = loaded
+        before = audit_events(url)
+        results, audited = _measure(url, args, settings, tmp)
+        audited -= before
     rows = [
         [name, r["requests"], r["errors"]]
         + [_cell(r[k]) for k in ("p50_ms", "p95_ms", "p99_ms", "rps", "load_1m")]
