@@ -7,8 +7,6 @@ recognised by its hash and not rewritten; a stub never replaces a fuller version
 (``hub.store.stubs``). Optimistic locking holds as for single writes: a superseded version
 is copied to history under its unique key, and the current row is updated only where it
 still has the version read, so of two racing writers one gets a VersionConflict.
-On PostgreSQL the rows go to the server in chunks of ``_CHUNK`` resources, each chunk's
-statements in a worker thread while the next chunk's rows are built (``hub.store.overlap``).
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ from sqlalchemy.sql.elements import ColumnElement
 from hub.store.bulk import insert_rows, insert_tables
 from hub.store.documents import content_hash, dumps, instant, require_type_and_id
 from hub.store.errors import InvalidResource, VersionConflict
-from hub.store.overlap import Steps
 from hub.store.schema import INDEX_TABLES, resource, resource_history
 from hub.store.stubs import is_stub, keeps_current
 
@@ -290,10 +287,6 @@ def _create(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
         raise VersionConflict(rows[0][0], rows[0][1], None, 1) from None
 
 
-#: Resources per database step of a batch on PostgreSQL: the rows of the next chunk are
-#: built while the server ingests these (``hub.store.overlap``).
-_CHUNK = 500
-
 Pending = tuple[Key, dict[str, Any], Current | None, str]  # key, document, current, digest
 
 
@@ -306,10 +299,9 @@ class _Rows:
     index: TableRows = field(default_factory=lambda: {name: [] for name in INDEX_TABLES})
 
 
-def _rows(
-    pending: Sequence[Pending], indexer: TableIndexer, moment: datetime, last_updated: str
-) -> _Rows:
+def _rows(pending: list[Pending], indexer: TableIndexer, moment: datetime) -> _Rows:
     rows = _Rows()
+    last_updated = instant(moment)  # one clock reading per batch, formatted once
     for (resource_type, resource_id), document, current, digest in pending:
         version = 1 if current is None else current[0] + 1
         stamped = _stamped(document, version, last_updated)
@@ -365,10 +357,5 @@ def write_batch(
             summary.created += 1
         else:
             summary.updated += 1
-    last_updated = instant(moment)  # one clock reading per batch, formatted once
-    with Steps(conn) as steps:
-        size = _CHUNK if steps.threaded else max(len(pending), 1)
-        for start in range(0, len(pending), size):
-            chunk = _rows(pending[start : start + size], indexer, moment, last_updated)
-            steps.run(_write, conn, chunk)
+    _write(conn, _rows(pending, indexer, moment))
     return summary

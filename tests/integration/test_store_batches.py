@@ -10,9 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from hub.store import FhirStore, VersionConflict
-from hub.store.batch import _CHUNK as CHUNK
 from hub.store.bulk import COPY_THRESHOLD
-from hub.store.overlap import Steps
 from hub.store.schema import INDEX_TABLES
 from hub.store.stubs import STUB_SYSTEM
 
@@ -40,7 +38,7 @@ def _index_rows(store: FhirStore) -> set[tuple[str, tuple[Any, ...]]]:
         }
 
 
-@pytest.mark.parametrize("size", [3, COPY_THRESHOLD * 4, CHUNK * 2 + 7])
+@pytest.mark.parametrize("size", [3, COPY_THRESHOLD * 4])
 def test_batch_and_single_writes_leave_the_same_rows(store: FhirStore, size: int) -> None:
     documents = [_observation(i) for i in range(size)]
     store.write_many(documents)
@@ -83,41 +81,6 @@ def test_a_batch_revives_a_deleted_resource(store: FhirStore) -> None:
     summary = store.write_many([_observation(1)])
     assert summary.updated == 1
     assert store.read("Observation", "o1").version_id == 3
-
-
-def test_a_batch_over_several_chunks_mixes_creates_and_updates(store: FhirStore) -> None:
-    size = CHUNK * 2 + 7
-    store.write_many([_observation(i) for i in range(0, size, 2)])
-    summary = store.write_many([_observation(i, "amended") for i in range(size)])
-    assert (summary.created, summary.updated) == (size - (size + 1) // 2, (size + 1) // 2)
-    assert store.read("Observation", "o0").version_id == 2
-    assert store.read("Observation", f"o{size - 2}").version_id == 1
-    with store.reading() as session:
-        statuses = session.conn.execute(
-            select(INDEX_TABLES["token"].c.code).where(INDEX_TABLES["token"].c.param == "status")
-        )
-        assert sorted(statuses.scalars()) == ["amended"] * size
-
-
-def test_steps_run_in_order_and_stop_at_the_first_failure(store: FhirStore) -> None:
-    done: list[int] = []
-
-    def step(number: int) -> None:
-        if number == 2:
-            raise ValueError("step 2")
-        done.append(number)
-
-    def run_steps(conn: Any, numbers: range) -> None:
-        with Steps(conn) as steps:
-            for number in numbers:
-                steps.run(step, number)
-
-    with store.engine.connect() as conn:
-        run_steps(conn, range(2))
-        assert done == [0, 1]
-        with pytest.raises(ValueError, match="step 2"):
-            run_steps(conn, range(2, 6))
-    assert done == [0, 1]
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
