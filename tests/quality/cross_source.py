@@ -1,10 +1,11 @@
 """A simulated district synced through the gate, scored on its cross-source defect labels.
 
 Shared by ``tests/quality/test_cross_source_district.py`` and ``bench/quality.py``. A record
-counts as flagged when the ingest's gate found anything on it (raw or FHIR checks), when it
-is still held in quarantine for a reason of its own (parked behind a held parent is not its
-own), or when the cross-source pass over the store fails one of its resources (each stored
-resource is traced to its source record through its Provenance).
+with neither a defect label nor identity noise is clean. A record counts as flagged when
+the ingest's gate found anything on it (raw or FHIR checks), when it is still held in
+quarantine for a reason of its own (parked behind a held parent is not its own), or when
+the cross-source pass over the store fails one of its resources (each stored resource is
+traced to its source record through its Provenance).
 """
 
 from __future__ import annotations
@@ -197,6 +198,11 @@ def score_district(root: Path, store: FhirStore, gate: RecordingGate) -> CrossSo
         else:
             score.missed.setdefault(defect, []).append(key)
     damaged = set(zip(labels["record_kind"], labels["source_key"].astype(str), strict=True))
+    # identity noise (a mistyped resident ID, a missing one) is no defect, but not clean
+    # either: the resident ID check rightly flags it, and the cross-source pass cannot take
+    # such a record to its person
+    noise = pd.read_parquet(root / "truth" / "identity_noise.parquet")
+    damaged |= set(zip(noise["record_kind"], noise["source_key"].astype(str), strict=True))
     for key in set(zip(emitted["record_kind"], emitted["source_key"].astype(str), strict=True)):
         if key in damaged:
             continue
