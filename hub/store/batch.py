@@ -292,7 +292,7 @@ Pending = tuple[Key, dict[str, Any], Current | None, str]  # key, document, curr
 
 @dataclass
 class _Rows:
-    """One chunk's rows: new current rows, superseded versions' updates, index rows."""
+    """A batch's rows: new current rows, superseded versions' updates, index rows."""
 
     created: list[tuple[Any, ...]] = field(default_factory=list)
     changed: list[dict[str, Any]] = field(default_factory=list)
