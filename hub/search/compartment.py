@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, or_, select
 
 from hub.search.service import Hit, load_resources
-from hub.search.sql import local_reference
+from hub.search.sql import ids_in, local_reference
 from hub.store.schema import idx_reference, resource
 
 __all__ = [
@@ -62,7 +62,7 @@ def linked_patients(conn: Connection, patient_id: str) -> list[str]:
             select(ref.c.target_id).where(
                 ref.c.resource_type == "Patient",
                 ref.c.param == "link",
-                ref.c.resource_id.in_(frontier),
+                ids_in(conn, ref.c.resource_id, frontier),
                 ref.c.target_type == "Patient",
             )
         )
@@ -97,7 +97,9 @@ def compartment_resources(
     if "Patient" in wanted:
         rows = conn.execute(
             select(r.c.resource_id, r.c.content).where(
-                r.c.resource_type == "Patient", r.c.resource_id.in_(patient_ids), *conditions
+                r.c.resource_type == "Patient",
+                ids_in(conn, r.c.resource_id, patient_ids),
+                *conditions,
             )
         )
         hits.update({("Patient", row[0]): Hit("Patient", row[0], row[1]) for row in rows})
@@ -113,7 +115,7 @@ def compartment_resources(
             )
             .where(
                 ref.c.target_type == "Patient",
-                ref.c.target_id.in_(patient_ids),
+                ids_in(conn, ref.c.target_id, patient_ids),
                 local_reference(ref, base_url),
                 or_(*_membership(wanted)),  # type: ignore[arg-type]
                 *conditions,
@@ -149,7 +151,8 @@ def referenced_resources(
         return []
     ref = idx_reference
     sources = [
-        and_(ref.c.resource_type == t, ref.c.resource_id.in_(ids)) for t, ids in by_type.items()
+        and_(ref.c.resource_type == t, ids_in(conn, ref.c.resource_id, ids))
+        for t, ids in by_type.items()
     ]
     rows = conn.execute(
         select(ref.c.target_type, ref.c.target_id)

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Select, and_, func, or_, select
 from hub.search.errors import InvalidSearch
 from hub.search.paging import Cursor, after_clause, encode_cursor
 from hub.search.request import IncludeSpec, SearchRequest, sort_signature
-from hub.search.sql import QueryContext, criterion_clause, local_reference, sort_key
+from hub.search.sql import QueryContext, criterion_clause, ids_in, local_reference, sort_key
 from hub.store.schema import idx_reference, resource
 
 __all__ = ["Hit", "SearchResult", "load_resources", "matching_ids", "run_search"]
@@ -124,7 +124,7 @@ def load_resources(conn: Connection, keys: Iterable[tuple[str, str]]) -> list[Hi
                 select(resource.c.resource_id, resource.c.content)
                 .where(
                     resource.c.resource_type == resource_type,
-                    resource.c.resource_id.in_(ids[start : start + _BATCH]),
+                    ids_in(conn, resource.c.resource_id, ids[start : start + _BATCH]),
                     resource.c.deleted.is_(False),
                 )
                 .order_by(resource.c.resource_id)
@@ -133,7 +133,7 @@ def load_resources(conn: Connection, keys: Iterable[tuple[str, str]]) -> list[Hi
     return hits
 
 
-def _sources_clause(ref: Any, spec: IncludeSpec, sources: Sequence[Hit]) -> Any:
+def _sources_clause(conn: Connection, ref: Any, spec: IncludeSpec, sources: Sequence[Hit]) -> Any:
     """Index rows of the sources an _include follows (all of them for ``*``)."""
     if spec.param is not None:
         ids = [h.resource_id for h in sources if h.resource_type == spec.source_type]
@@ -143,7 +143,7 @@ def _sources_clause(ref: Any, spec: IncludeSpec, sources: Sequence[Hit]) -> Any:
         return and_(
             ref.c.resource_type == spec.source_type,
             ref.c.param == code,
-            ref.c.resource_id.in_(ids),
+            ids_in(conn, ref.c.resource_id, ids),
         )
     if not sources:
         return None
@@ -152,7 +152,7 @@ def _sources_clause(ref: Any, spec: IncludeSpec, sources: Sequence[Hit]) -> Any:
         by_type.setdefault(hit.resource_type, []).append(hit.resource_id)
     return or_(
         *(
-            and_(ref.c.resource_type == t, ref.c.resource_id.in_(ids))
+            and_(ref.c.resource_type == t, ids_in(conn, ref.c.resource_id, ids))
             for t, ids in sorted(by_type.items())
         )
     )
@@ -167,13 +167,13 @@ def _include_keys(
         targets = [h.resource_id for h in sources]
         types = {h.resource_type for h in sources}
         query = select(ref.c.resource_type, ref.c.resource_id).where(
-            ref.c.target_type.in_(types), ref.c.target_id.in_(targets)
+            ref.c.target_type.in_(types), ids_in(conn, ref.c.target_id, targets)
         )
         if spec.param is not None:
             code = spec.param.alias_of or spec.param.code
             query = query.where(ref.c.resource_type == spec.source_type, ref.c.param == code)
     else:
-        followed = _sources_clause(ref, spec, sources)
+        followed = _sources_clause(conn, ref, spec, sources)
         if followed is None:
             return keys
         query = select(ref.c.target_type, ref.c.target_id).where(
