@@ -44,6 +44,7 @@ STAGES = [
     ("references", "main"),
     ("store", "main"),
     ("outcomes", "main"),
+    ("unpack", "main"),
     ("wait", "main"),
 ]
 
@@ -97,7 +98,8 @@ def main() -> None:
             first = sync(url, sources, workers)
             second = _sync(url, sources, workers)
         with scratch_postgres() as url:
-            store_only = bulk_rates(url, 20_000, 2_000)["create"]
+            rates, _cpu = bulk_rates(url, 20_000, 2_000)
+            store_only = rates["create"]
     loads = (load_before, os.getloadavg())
     _report(summary.records, first, second, store_only, workers, loads)
 

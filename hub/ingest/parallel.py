@@ -25,7 +25,7 @@ from typing import Any
 from connectors.base import Page, RawRecord
 from hub.ingest.pipeline import PagePipeline, PreparedPage
 from hub.ingest.seams import QualityGate, WorkerGate
-from hub.ingest.work import PageMapper, PageResult
+from hub.ingest.work import PageMapper, PageResult, gc_paused
 from mappings import MappingContext
 
 __all__ = ["MappingPool", "PipelinedLanding"]
@@ -51,7 +51,9 @@ def _map_page(context: MappingContext, source: str, records: list[RawRecord]) ->
     """A page's mapping, in a worker process."""
     assert _worker_gate is not None, "the worker was started without a gate"
     started = time.process_time()
-    result = PageMapper(context, _worker_gate, source).map_page(records)
+    with gc_paused():
+        result = PageMapper(context, _worker_gate, source).map_page(records)
+        result.pack()
     if isinstance(_worker_gate, WorkerGate):
         result.tallies = _worker_gate.drain()
     # CPU time, unlike wall time, does not grow when other processes share the machine
@@ -96,10 +98,37 @@ class MappingPool:
         self.close()
 
 
+#: A page is mapped in parts of at least this many records, so that every worker has a
+#: share of a big page (a station export file is one page of up to 5,000 rows) while the
+#: raw checks' fixed cost per part stays small.
+MIN_PART = 500
+
+
+def parts_of(records: list[RawRecord], workers: int) -> list[list[int]]:
+    """The positions of the records each part of a page holds, in page order.
+
+    Parts are runs of the page, except that records sharing a kind and key all go with the
+    first of them: the raw checks find a key repeated within the page (``key_unique``), and
+    must see the same repeats as if the page were checked whole. Records without a key are
+    kept together for the same reason.
+    """
+    size = max(MIN_PART, -(-len(records) // max(workers, 1)))
+    parts: list[list[int]] = [[] for _ in range(0, len(records), size)]
+    owner: dict[tuple[str, str | None], int] = {}
+    for position, raw in enumerate(records):
+        part = owner.setdefault((raw.record_kind, raw.source_key), position // size)
+        parts[part].append(position)
+    return [part for part in parts if part]
+
+
 @dataclass
 class _InFlight:
     prepared: PreparedPage
-    result: Future[PageResult]
+    #: (the page positions of the part's records, the part's mapping)
+    parts: list[tuple[list[int], Future[PageResult]]]
+
+    def done(self) -> bool:
+        return all(future.done() for _, future in self.parts)
 
 
 class PipelinedLanding:
@@ -115,15 +144,15 @@ class PipelinedLanding:
     def submit(self, page: Page) -> list[Page]:
         """Take a page; returns the pages committed meanwhile, oldest first."""
         prepared = self.pipeline.prepare(page)
-        if prepared.fresh:
-            future = self.pool.submit(self.pipeline.context, self.pipeline.source, prepared.fresh)
-        else:
-            # nothing new (a re-sync): no worker needed, so an unchanged sync starts none
-            future = Future()
-            future.set_result(PageResult())
-        self.queue.append(_InFlight(prepared, future))
+        fresh, context, source = prepared.fresh, self.pipeline.context, self.pipeline.source
+        # nothing new (a re-sync): no part, no worker, so an unchanged sync starts none
+        parts = [
+            (positions, self.pool.submit(context, source, [fresh[p] for p in positions]))
+            for positions in parts_of(fresh, self.pool.workers)
+        ]
+        self.queue.append(_InFlight(prepared, parts))
         committed = []
-        while self.queue and (len(self.queue) > self.ahead or self.queue[0].result.done()):
+        while self.queue and (len(self.queue) > self.ahead or self.queue[0].done()):
             committed.append(self._commit_oldest())
         return committed
 
@@ -134,12 +163,18 @@ class PipelinedLanding:
     def abandon(self) -> None:
         """Drop the pages not yet committed (their records are pulled again next time)."""
         while self.queue:
-            self.queue.popleft().result.cancel()
+            for _, future in self.queue.popleft().parts:
+                future.cancel()
 
     def _commit_oldest(self) -> Page:
         oldest = self.queue.popleft()
-        with self.pipeline.timing("wait"):
-            result = oldest.result.result()
-        self.pool.absorb(result)
+        result = PageResult()
+        for positions, future in oldest.parts:
+            with self.pipeline.timing("wait"):
+                part = future.result()
+            with self.pipeline.timing("unpack"):
+                part.unpack()
+            self.pool.absorb(part)
+            result.merge(positions, part)
         self.pipeline.commit(oldest.prepared, result)
         return oldest.prepared.page

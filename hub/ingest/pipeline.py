@@ -25,7 +25,7 @@ from hub.ingest.references import park_dangling
 from hub.ingest.report import SourceReport
 from hub.ingest.schema import connector_state, landing, quarantine, source_record
 from hub.ingest.seams import QualityGate
-from hub.ingest.work import PageMapper, PageResult, Reason, parse_record, to_json
+from hub.ingest.work import PageMapper, PageResult, Reason, gc_paused, parse_record, to_json
 from hub.store import FhirStore, StoreSession
 from hub.store.documents import dumps, utc_now
 from mappings import MappingContext
@@ -127,7 +127,7 @@ class PagePipeline:
 
     def land_page(self, page: Page) -> None:
         """Process the page and checkpoint its cursor in one transaction."""
-        with self.store.begin() as session:
+        with gc_paused(), self.store.begin() as session:
             prepared = self._prepare(session.conn, page)
             self._commit_in(session, prepared, self.mapper.map_page(prepared.fresh))
 
@@ -138,7 +138,7 @@ class PagePipeline:
 
     def commit(self, prepared: PreparedPage, result: PageResult) -> None:
         """Land, store, record outcomes and checkpoint one mapped page, in one transaction."""
-        with self.store.begin() as session:
+        with gc_paused(), self.store.begin() as session:
             self._commit_in(session, prepared, result)
 
     def _prepare(self, conn: Connection, page: Page) -> PreparedPage:

@@ -11,12 +11,12 @@ The functions here are pure except ``existing_references`` (one batched read).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, select, tuple_
 
+from hub.ingest.targets import outgoing_references, own_references
 from hub.ingest.work import PageResult, Reason
 from hub.store.schema import resource
 
@@ -34,48 +34,28 @@ __all__ = [
 
 REFERENCE_STAGE = "references"
 MISSING_CHECK = "missing_target"
-#: A relative literal reference ``Type/id`` (R4 id syntax); absolute URLs, ``urn:`` and
-#: contained (``#id``) references are not the store's to resolve.
-_RELATIVE = re.compile(r"^[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
 #: Pairs per existence query; keeps SQLite well under its bound-parameter limit.
 _QUERY_BATCH = 5000
 #: Targets named in one quarantine message; the rest are counted.
 _NAMED = 3
 
 
-def _reference_values(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if key == "reference" and isinstance(child, str):
-                yield child
-            else:
-                yield from _reference_values(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _reference_values(child)
-
-
-def own_references(resources: Iterable[dict[str, Any]]) -> set[str]:
-    """``Type/id`` of each resource given."""
-    return {f"{r['resourceType']}/{r['id']}" for r in resources if "id" in r}
-
-
-def outgoing_references(resources: Sequence[dict[str, Any]]) -> set[str]:
-    """Relative references of the resources to resources outside them."""
-    found = {ref for r in resources for ref in _reference_values(r) if _RELATIVE.match(ref)}
-    return found - own_references(resources)
-
-
 def unresolved(
-    outputs: Mapping[int, Sequence[dict[str, Any]]], existing: Collection[str]
+    outputs: Mapping[int, Sequence[dict[str, Any]]],
+    existing: Collection[str],
+    outgoing: Mapping[int, set[str]] | None = None,
 ) -> dict[int, list[str]]:
     """Position -> the targets (sorted) of its record that will not exist, for records to park.
 
     A target exists when it is in ``existing`` (the store) or among the resources of a record
     of the same output that is not parked itself; parking one record can strand another that
-    points at it, so this repeats until nothing more is parked.
+    points at it, so this repeats until nothing more is parked. ``outgoing``: each position's
+    ``outgoing_references``, when the mapping already found them.
     """
-    wanted = {position: outgoing_references(res) for position, res in outputs.items()}
+    wanted = {
+        position: outgoing[position] if outgoing is not None else outgoing_references(res)
+        for position, res in outputs.items()
+    }
     owned = {position: own_references(res) for position, res in outputs.items()}
     parked: dict[int, list[str]] = {}
     while True:
@@ -133,15 +113,17 @@ def existing_references(conn: Connection, references: Collection[str]) -> set[st
 def park_dangling(conn: Connection, result: PageResult) -> int:
     """Move the page's records with unresolvable references to its quarantined; how many.
 
-    One existence query for every target the page's output does not itself hold.
+    One existence query for every target the page's output does not itself hold. The
+    mapping found each record's outgoing references (``PageResult.outgoing``).
     """
     if not result.resources:
         return 0
+    outgoing = {p: result.outgoing_of(p) for p in result.resources}
     inside = own_references(r for res in result.resources.values() for r in res)
-    outside = set().union(*(outgoing_references(res) for res in result.resources.values()))
-    existing = existing_references(conn, outside - inside)
-    parked = unresolved(result.resources, existing)
+    existing = existing_references(conn, set().union(*outgoing.values()) - inside)
+    parked = unresolved(result.resources, existing, outgoing)
     for position, missing in parked.items():
         del result.resources[position]
+        result.outgoing.pop(position, None)
         result.quarantined[position] = [missing_reason(missing)]
     return len(parked)

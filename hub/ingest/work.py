@@ -7,20 +7,23 @@ or in a worker process (``hub.ingest.parallel``); everything it returns pickles.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 
 from connectors.base import RawRecord
 from hub.domain.records import RECORD_KINDS, SourceRecord
 from hub.ingest.seams import Finding, QualityGate
+from hub.ingest.targets import outgoing_references
 from mappings import MappingContext, MappingError, map_record
 
-__all__ = ["PageMapper", "PageResult", "Reason", "parse_record", "to_json"]
+__all__ = ["PageMapper", "PageResult", "Reason", "gc_paused", "parse_record", "to_json"]
 
 #: Stages timed inside ``map_page``, in pipeline order.
 MAPPING_STAGES = ("parse", "raw_checks", "map", "fhir_checks")
@@ -43,6 +46,23 @@ class Reason:
             "field": self.field,
             "message": self.message,
         }
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (restored after, as it was).
+
+    A page builds and drops hundreds of thousands of small dicts; each collection the
+    allocations trigger walks every object of the process, which cost a quarter of a mapping
+    worker's time. Almost all of a page's garbage is freed by reference counting anyway.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def to_json(resource: Any) -> dict[str, Any]:
@@ -89,6 +109,46 @@ class PageResult:
     seconds: dict[str, float] = field(default_factory=dict)
     #: What a worker's quality gate tallied for this page (``seams.WorkerGate.drain``).
     tallies: object = None
+    #: Position -> the relative references its resources make to resources outside them.
+    outgoing: dict[int, set[str]] = field(default_factory=dict)
+    #: ``resources`` as one JSON text while the result travels between processes.
+    packed: bytes | None = None
+
+    def outgoing_of(self, position: int) -> set[str]:
+        """The outgoing references of one record's resources (found now if not yet)."""
+        found = self.outgoing.get(position)
+        if found is None:
+            found = self.outgoing[position] = outgoing_references(self.resources[position])
+        return found
+
+    def merge(self, positions: Sequence[int], part: PageResult) -> None:
+        """Take in the result of a part of the page: its record i is the page's positions[i]."""
+        self.resources.update({positions[p]: r for p, r in part.resources.items()})
+        self.quarantined.update({positions[p]: r for p, r in part.quarantined.items()})
+        self.outgoing.update({positions[p]: r for p, r in part.outgoing.items()})
+        for check, count in part.warnings_by_check.items():
+            self.warnings_by_check[check] = self.warnings_by_check.get(check, 0) + count
+        for stage, seconds in part.seconds.items():
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    def pack(self) -> None:
+        """Hold the resources as JSON text: sent as one string, not a tree of objects.
+
+        Unpickling tens of thousands of small dicts costs the receiving process more than
+        parsing their JSON, and it happens in the executor's thread, beyond ``gc_paused``.
+        """
+        try:
+            self.packed = orjson.dumps(list(self.resources.items()))
+        except (TypeError, orjson.JSONEncodeError):
+            return  # not plain JSON (a test's stand-in): travels as objects
+        self.resources = {}
+
+    def unpack(self) -> None:
+        """Turn the packed JSON text back into resources."""
+        if self.packed is not None:
+            with gc_paused():
+                self.resources = dict(orjson.loads(self.packed))
+            self.packed = None
 
     def warn(self, check: str) -> None:
         """Count one warning."""
@@ -146,6 +206,7 @@ class PageMapper:
         reasons = _fatal(findings, "fhir_check")
         if not reasons:
             result.resources[position] = resources
+            result.outgoing[position] = outgoing_references(resources)
         return reasons
 
     @staticmethod
