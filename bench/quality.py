@@ -242,11 +242,15 @@ def _cross_source(patients: int, scratch: Path) -> dict[str, Any]:
             score.injected.get(kind, 0),
             score.caught.get(kind, 0),
             f"{score.recall(kind):.3f}" if score.injected.get(kind) else "–",
+            score.missed_held.get(kind, 0),
         ]
         for kind, severity in CROSS_SOURCE.items()
     ]
     title = f"cross-source defects, {patients} patients x 2 years (noise, defects; cross x10)"
-    print_table(title, ["defect", "severity", "caught by", "injected", "caught", "recall"], rows)
+    header = ["defect", "severity", "caught by", "injected", "caught", "recall", "missed: held"]
+    print_table(title, header, rows)
+    for row in rows:  # the same, untruncated (a narrow console cuts the table's names)
+        print(f"  {row[0]} ({row[1]}, by {row[2]}): {row[4]}/{row[3]} caught, {row[6]} held")
     print(
         f"clean records: {score.clean}, flagged {score.flagged_rate():.4%} "
         f"({dict(sorted(score.clean_flagged.items(), key=lambda kv: -kv[1]))}); missed: "
@@ -258,6 +262,7 @@ def _cross_source(patients: int, scratch: Path) -> dict[str, Any]:
         "xsource_by_defect": {
             k: [score.injected.get(k, 0), score.caught.get(k, 0)] for k in CROSS_SOURCE
         },
+        "xsource_missed_held": score.missed_held,
         "xsource_clean_records": score.clean,
         "xsource_clean_flagged_rate": score.flagged_rate(),
         "xsource_clean_flagged_by": score.clean_flagged,

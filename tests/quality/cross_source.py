@@ -115,6 +115,9 @@ class CrossSourceScore:
     injected: dict[str, int] = field(default_factory=dict)
     caught: dict[str, int] = field(default_factory=dict)
     missed: dict[str, list[str]] = field(default_factory=dict)
+    #: missed because the record itself never reached the store (held, or parked behind a
+    #: held parent): no check over the store could see it
+    missed_held: dict[str, int] = field(default_factory=dict)
     clean: int = 0
     clean_flagged: dict[str, int] = field(default_factory=dict)  # by what flagged them
 
@@ -179,7 +182,8 @@ def _held(store: FhirStore) -> dict[Key, str]:
 def score_district(root: Path, store: FhirStore, gate: RecordingGate) -> CrossSourceScore:
     """Score a synced district against its labels: every cross-source kind, clean records."""
     flags: dict[Key, set[str]] = {k: set(v) for k, v in gate.found.items()}
-    for key, stage in _held(store).items():
+    held = _held(store)
+    for key, stage in held.items():
         if stage != "references":  # parked behind a held parent: not the record's own fault
             flags.setdefault(key, set()).add("quarantine")
     for key, checks in cross_source_flags(store).items():
@@ -197,6 +201,8 @@ def score_district(root: Path, store: FhirStore, gate: RecordingGate) -> CrossSo
             score.caught[defect] = score.caught.get(defect, 0) + 1
         else:
             score.missed.setdefault(defect, []).append(key)
+            if (kind, key) in held:
+                score.missed_held[defect] = score.missed_held.get(defect, 0) + 1
     damaged = set(zip(labels["record_kind"], labels["source_key"].astype(str), strict=True))
     # identity noise (a mistyped resident ID, a missing one) is no defect, but not clean
     # either: the resident ID check rightly flags it, and the cross-source pass cannot take
