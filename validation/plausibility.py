@@ -2,7 +2,10 @@
 
 Every finding is a warning: the resources are already stored, and what looks implausible
 across sources (a home visit during an inpatient stay) needs a person to look, not a
-quarantine. Source patients are taken as one person when they share a resident ID.
+quarantine. Source patients are taken as one person when they share a resident ID, or when
+identity linkage joined them (a golden Patient's ``seealso`` links to its source Patients,
+their ``refer`` links back): a resident ID missing or mistyped in one system no longer
+hides a visit during that person's stay in another.
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ SOURCE = "cross-source"
 _RESIDENT = identifier_system("cn-resident-id")
 _COMMUNITY = {"AMB", "HH"}  # phone follow-ups (VR) may well be made during a stay
 _SUMMED = {"bprs", "panss", "sdss"}  # scales whose total is the plain sum of their items
+#: Patient.link types that join a golden record and its source Patients (the current
+#: cluster); replaced-by / replaces point at a retired record and are left alone.
+_SAME_PERSON = {"seealso", "refer"}
 
 
 def _day(value: Any) -> date | None:
@@ -55,6 +61,8 @@ class PlausibilityPass:
     referrals: list[tuple[str, date]] = field(default_factory=list)
     answers: dict[str, tuple[str, int]] = field(default_factory=dict)  # QR id -> (scale, sum)
     totals: list[tuple[str, str, int]] = field(default_factory=list)  # (obs id, QR id, value)
+    joined: list[tuple[str, str]] = field(default_factory=list)  # patient ids linkage joined
+    _roots: dict[str, str] | None = field(default=None, init=False, repr=False)
 
     def add(self, resource: dict[str, Any]) -> None:
         """Take in one stored resource."""
@@ -65,6 +73,11 @@ class PlausibilityPass:
     def _add_Patient(self, r: dict[str, Any]) -> None:  # noqa: N802 - named after the type
         ids = [i.get("value") for i in r.get("identifier", []) if i.get("system") == _RESIDENT]
         self.person[r["id"]] = str(ids[0]) if ids else r["id"]
+        self._roots = None  # joined groups are worked out again on the next judgement
+        for link in r.get("link") or []:
+            other = (link.get("other") or {}).get("reference")
+            if link.get("type") in _SAME_PERSON and isinstance(other, str):
+                self.joined.append((r["id"], other.partition("/")[2]))
         died = _day(r.get("deceasedDateTime"))
         if died:
             self.deaths[r["id"]] = died
@@ -129,7 +142,27 @@ class PlausibilityPass:
         }
 
     def _key(self, patient_id: str) -> str:
-        return self.person.get(patient_id, patient_id)
+        if self._roots is None:
+            self._roots = self._join()
+        key = self.person.get(patient_id, patient_id)
+        return self._roots.get(key, key)
+
+    def _join(self) -> dict[str, str]:
+        """Person key -> one key for every group of keys that linkage joined (union-find)."""
+        parent: dict[str, str] = {}
+
+        def root(key: str) -> str:
+            while parent.get(key, key) != key:
+                parent[key] = parent.get(parent[key], parent[key])  # halve the path
+                key = parent[key]
+            return key
+
+        for a, b in self.joined:
+            first = root(self.person.get(a, a))
+            second = root(self.person.get(b, b))
+            if first != second:
+                parent[max(first, second)] = min(first, second)  # the same root in any order
+        return {key: root(key) for key in parent}
 
     def _during_stay(self) -> tuple[int, list[str]]:
         stays: dict[str, list[tuple[date, date]]] = {}

@@ -88,11 +88,13 @@ class RecordingGate(CheckingGate):
 
 
 def sync_with(root: Path, store: FhirStore, gate: CheckingGate) -> None:
-    """Sync every source of a simulated district through ``gate`` (agency: in process)."""
+    """Sync every source of a simulated district through ``gate`` (agency: in process), and
+    link its people as ``hub sync`` does (the cross-source pass follows the links)."""
     from connectors import connector_class
     from connectors.base import Connector
     from hub.ingest.runner import run_sync
     from hub.ingest.sources import load_sources
+    from hub.wiring import identity_linker
     from tests.connectors.fake_agency import FakeAgency
 
     agency = FakeAgency.from_store(root / "agency" / "agency.sqlite")
@@ -103,9 +105,14 @@ def sync_with(root: Path, store: FhirStore, gate: CheckingGate) -> None:
         return connector_class(kind).from_config(name, options, secret=lambda _n: None)
 
     reports = run_sync(
-        store=store, config=load_sources(root / "sources.toml"), factory=factory, gate=gate
+        store=store,
+        config=load_sources(root / "sources.toml"),
+        factory=factory,
+        gate=gate,
+        linker=identity_linker(store),
     )
     assert all(r.status == "succeeded" for r in reports), [r.error for r in reports]
+    assert all(not (r.linked or {}).get("error") for r in reports), [r.linked for r in reports]
 
 
 @dataclass

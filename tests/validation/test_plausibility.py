@@ -91,3 +91,32 @@ def test_each_cross_source_implausibility_is_reported_with_its_record() -> None:
 
 def test_an_empty_store_checks_nothing() -> None:
     assert all(t.checked == 0 for t in cross_source_tallies([]))
+
+
+def test_records_identity_linkage_joined_are_one_person_without_a_shared_resident_id() -> None:
+    hospital = {"resourceType": "Patient", "id": "hosp-p"}  # no resident ID in the HIS
+    station = {"resourceType": "Patient", "id": "stat-p"}  # a mistyped one, dropped
+    stay = _encounter("stay", "hosp-p", "IMP", "2024-01-05", "2024-01-20")
+    visit = _encounter("home-during-stay", "stat-p", "HH", "2024-01-10")
+    alone = {t.check: t for t in cross_source_tallies([hospital, station, stay, visit])}
+    assert alone["xsource.follow_up_during_stay"].failed == 0  # nothing ties them together
+
+    golden = {
+        "resourceType": "Patient",
+        "id": "golden",
+        "link": [
+            {"other": {"reference": "Patient/hosp-p"}, "type": "seealso"},
+            {"other": {"reference": "Patient/stat-p"}, "type": "seealso"},
+        ],
+    }
+    retired = {  # a retired record points at its successor: that joins nobody
+        "resourceType": "Patient",
+        "id": "old-golden",
+        "link": [{"other": {"reference": "Patient/stat-p"}, "type": "replaced-by"}],
+    }
+    for order in ([golden, hospital, station, stay, visit], [visit, stay, station, golden]):
+        tallies = {t.check: t for t in cross_source_tallies([*order, retired])}
+        during = tallies["xsource.follow_up_during_stay"]
+        assert (during.failed, during.examples) == (1, ["home-during-stay"])
+    unrelated = {t.check: t for t in cross_source_tallies([retired, hospital, stay, visit])}
+    assert unrelated["xsource.follow_up_during_stay"].failed == 0
