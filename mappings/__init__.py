@@ -4,8 +4,9 @@
 (``MAPPERS``), returns every resource the record produced with its Provenance last, the
 data-quality warnings (e.g. a scale total that disagrees with the source's), and the
 validated JSON of each resource (``MappingResult.documents``, ready for orjson). It raises
-a ``MappingError`` (quarantine the record) when a local code has no mapping or a value is
-impossible; messages name kind, key, field and value, with resident IDs and phones masked.
+a ``MappingError`` (quarantine the record) when a local code has no mapping, a value is
+impossible or a resource is not valid R4B; messages name kind, key, field and value, with
+resident IDs and phones masked.
 
 Conventions the ingest can rely on:
 
@@ -23,12 +24,19 @@ Conventions the ingest can rely on:
 """
 
 from mappings._context import MappingContext, MappingResult, MappingWarning
-from mappings._errors import InvalidValue, MappingError, UnknownRecordKind, UnmappedCode
+from mappings._errors import (
+    InvalidResource,
+    InvalidValue,
+    MappingError,
+    UnknownRecordKind,
+    UnmappedCode,
+)
 from mappings._registry import MAPPERS, MAPPING_VERSIONS, canonical_resources, map_record
 
 __all__ = [
     "MAPPERS",
     "MAPPING_VERSIONS",
+    "InvalidResource",
     "InvalidValue",
     "MappingContext",
     "MappingError",

@@ -5,7 +5,8 @@
     MappingError                 the record cannot become FHIR: quarantine it, fix, replay
      ├── UnknownRecordKind       no mapper is registered for the record's kind
      ├── UnmappedCode            a local code has no entry in its ConceptMap or CodeSystem
-     └── InvalidValue            a value is out of its allowed range (e.g. a scale item)
+     ├── InvalidValue            a value is out of its allowed range (e.g. a scale item)
+     └── InvalidResource         a resource the record became is not valid FHIR R4B
 
 Every message names the record kind, the record key, the field and the value. Values that
 look like a resident ID or a phone number are masked, so a message can go to a log.
@@ -13,9 +14,11 @@ look like a resident ID or a phone number are masked, so a message can go to a l
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from mappings._privacy import redact
 
-__all__ = ["InvalidValue", "MappingError", "UnknownRecordKind", "UnmappedCode"]
+__all__ = ["InvalidResource", "InvalidValue", "MappingError", "UnknownRecordKind", "UnmappedCode"]
 
 
 class MappingError(Exception):
@@ -50,3 +53,19 @@ class UnmappedCode(MappingError):
 
 class InvalidValue(MappingError):
     """A value outside what the field allows."""
+
+
+class InvalidResource(MappingError):
+    """A resource built from the record fails its R4B model (e.g. a code with a line break)."""
+
+    def __init__(self, kind: str, key: str, resource_type: str, error: ValidationError) -> None:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or resource_type
+        value = first.get("input")
+        super().__init__(
+            kind,
+            key,
+            f"{resource_type}.{where}",
+            value if isinstance(value, str | int | float) else type(value).__name__,
+            f"not valid FHIR R4B: {first['msg']}",
+        )

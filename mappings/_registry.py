@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 
 from hub.domain.records import (
     AdtEvent,
@@ -40,7 +41,7 @@ from mappings import (
     station_registration,
 )
 from mappings._context import MappingContext, MappingResult, MappingWarning
-from mappings._errors import MappingError, UnknownRecordKind
+from mappings._errors import InvalidResource, MappingError, UnknownRecordKind
 from mappings._provenance import to_provenance
 from mappings._terminology import canonical_data
 
@@ -118,8 +119,12 @@ def map_record(record: SourceRecord, ctx: MappingContext) -> MappingResult:
             type(record).__name__,
             "record type does not match its kind",
         )
-    resources, warnings = mapper.function(record, ctx)
-    resources = [*resources, to_provenance(record, ctx, resources, mapper.module, mapper.version)]
+    try:
+        resources, warnings = mapper.function(record, ctx)
+        provenance = to_provenance(record, ctx, resources, mapper.module, mapper.version)
+    except ValidationError as exc:  # a source value the models refuse: quarantine the record
+        raise InvalidResource(record.kind, record.source_key, exc.title, exc) from exc
+    resources = [*resources, provenance]
     return MappingResult(documents=[r.document for r in resources], warnings=warnings)
 
 

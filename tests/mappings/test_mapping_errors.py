@@ -8,6 +8,7 @@ import pytest
 
 from hub.domain.records import SourceRecord
 from mappings import (
+    InvalidResource,
     InvalidValue,
     MappingContext,
     MappingError,
@@ -121,3 +122,17 @@ def test_invalid_resident_id_is_left_out_with_a_warning(context_for: ContextFor)
     result = map_record(_with("station.registration", resident_id=bad), context_for("station"))
     assert [w.field for w in result.warnings] == ["resident_id"]
     assert bad not in result.resources[0].model_dump_json()
+
+
+def test_a_resource_the_models_refuse_is_an_invalid_resource(context_for: ContextFor) -> None:
+    # A code may not be blank: the station sent a street code of two spaces.
+    record = _with("station.registration", street_code="  ")
+    with pytest.raises(InvalidResource) as caught:
+        map_record(record, context_for("station"))
+    error = caught.value
+    assert isinstance(error, MappingError)
+    assert error.field == "Patient.extension.0.valueCode"
+    message = str(error)
+    assert "not valid FHIR R4B" in message
+    assert record.source_key in message
+    assert RESIDENT_ID not in message
