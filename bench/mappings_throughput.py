@@ -2,7 +2,8 @@
 
 Maps copies of one fixture record per kind (keys varied so ids differ) on one core, with
 and without serialising every resource to JSON with orjson from ``MappingResult.documents``
-(what the ingest does before storing), and, for comparison, with the model serialiser.
+(what the ingest does before storing), and, for comparison, parsing every resource into its
+fhir.resources model (``MappingResult.resources``, parsed on first use) and serialising that.
 Usage::
 
     .venv/bin/python bench/mappings_throughput.py               # 2,000 records per kind
@@ -89,7 +90,7 @@ def main() -> None:
     ]
     print_table(
         "map_record on one core (records/s)",
-        ["kind", "resources/record", "map", "map + orjson", "map + model JSON"],
+        ["kind", "resources/record", "map", "map + orjson", "map + model parse + JSON"],
         rows,
     )
     print_result(

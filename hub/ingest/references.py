@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select
 
 from hub.ingest.targets import outgoing_references, own_references
 from hub.ingest.work import PageResult, Reason
@@ -94,19 +94,28 @@ def parked_targets(reasons: Sequence[Mapping[str, Any]]) -> list[str] | None:
 
 
 def existing_references(conn: Connection, references: Collection[str]) -> set[str]:
-    """Which of the ``Type/id`` references are current resources of the store."""
-    pairs = sorted({tuple(ref.split("/", 1)) for ref in references})
+    """Which of the ``Type/id`` references are current resources of the store.
+
+    One query per type and batch of ids, ``resource_type = :type AND resource_id IN (...)``,
+    which both databases answer from the primary key. (A row-value ``IN`` of thousands of
+    pairs made PostgreSQL compare every row of the table with every pair: minutes per page
+    once the store held a few hundred thousand resources.)
+    """
+    ids_by_type: dict[str, list[str]] = {}
+    for ref in sorted(set(references)):
+        resource_type, resource_id = ref.split("/", 1)
+        ids_by_type.setdefault(resource_type, []).append(resource_id)
     found: set[str] = set()
-    for start in range(0, len(pairs), _QUERY_BATCH):
-        rows = conn.execute(
-            select(resource.c.resource_type, resource.c.resource_id).where(
-                tuple_(resource.c.resource_type, resource.c.resource_id).in_(
-                    pairs[start : start + _QUERY_BATCH]
-                ),
-                resource.c.deleted.is_(False),
+    for resource_type, ids in ids_by_type.items():
+        for start in range(0, len(ids), _QUERY_BATCH):
+            rows = conn.execute(
+                select(resource.c.resource_id).where(
+                    resource.c.resource_type == resource_type,
+                    resource.c.resource_id.in_(ids[start : start + _QUERY_BATCH]),
+                    resource.c.deleted.is_(False),
+                )
             )
-        )
-        found.update(f"{row[0]}/{row[1]}" for row in rows)
+            found.update(f"{resource_type}/{row[0]}" for row in rows)
     return found
 
 

@@ -1,4 +1,4 @@
-"""The pure parts of parking: which references a record's resources make, which will dangle."""
+"""Parking: which references a record's resources make, which will dangle, which exist."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from typing import Any
 from hub.ingest.references import (
     MISSING_CHECK,
     REFERENCE_STAGE,
+    existing_references,
     missing_reason,
     outgoing_references,
     own_references,
     unresolved,
 )
+from hub.store import FhirStore
 
 
 def _res(type_: str, id_: str, *refs: str) -> dict[str, Any]:
@@ -65,3 +67,14 @@ def test_the_reason_names_the_missing_target_for_a_person() -> None:
     assert "Patient/p0, Patient/p1, Patient/p2 and 2 more which are not in the store" in (
         many.message
     )
+
+
+def test_existing_references_finds_current_resources_of_every_type(store: FhirStore) -> None:
+    patients = [{"resourceType": "Patient", "id": f"p{i}"} for i in range(3)]
+    store.write_many([*patients, {"resourceType": "Encounter", "id": "e1"}])
+    with store.begin() as session:
+        session.delete("Patient", "p2")
+    asked = {"Patient/p0", "Patient/p1", "Patient/p2", "Patient/p9", "Encounter/e1", "Task/e1"}
+    with store.engine.connect() as conn:
+        assert existing_references(conn, asked) == {"Patient/p0", "Patient/p1", "Encounter/e1"}
+        assert existing_references(conn, set()) == set()
