@@ -18,7 +18,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.api.client_status import ClientStatusCache
 from hub.config import Settings
-from hub.search.compartment import compartment_resources, linked_patients
+from hub.search.compartment import (
+    compartment_resources,
+    linked_patients,
+    managed_episodes,
+    persons_of,
+)
 from hub.security.accounts import find_user, session_ended
 from hub.security.audit import ACTIONS, AuditLog, AuditRecord
 from hub.security.compartment import in_area, manages_case, patient_of_query
@@ -37,7 +42,14 @@ from hub.security.source_guard import foreign_writes
 from hub.security.tokens import SESSION_CLAIM, TokenService
 from hub.store import FhirStore
 
-__all__ = ["SESSION_COOKIE", "AuditMiddleware", "PrincipalDep", "authorize", "client_ip"]
+__all__ = [
+    "SESSION_COOKIE",
+    "AuditMiddleware",
+    "PrincipalDep",
+    "authorize",
+    "caseload",
+    "client_ip",
+]
 
 SESSION_COOKIE = "hub_session"
 
@@ -109,8 +121,19 @@ async def authorize(request: Request) -> Principal:
         await _check_source(request, principal.source)
     if principal.area and needed.patient_level:
         await run_in_threadpool(_check_area, request, needed, principal.area)
-    caseload_of = principal.extra.get("fhirUser")
-    if principal.role is Role.SOCIAL_WORKER and caseload_of and needed.patient_level:
+    if (
+        principal.role is Role.SOCIAL_WORKER
+        and needed.patient_level
+        and not _self_filtered(request)
+    ):
+        caseload_of = principal.extra.get("fhirUser")
+        if not caseload_of:
+            # Minimum necessary (DOMAIN.md): a social worker sees their own cases only,
+            # so one the hub cannot place as a case manager sees no client at all.
+            raise Forbidden(
+                "A social worker reaches client records only as the Practitioner of their "
+                "cases; this login names no Practitioner (hub users add --practitioner)."
+            )
         await run_in_threadpool(_check_caseload, request, needed, caseload_of)
     request.state.principal = principal
     return principal
@@ -146,13 +169,17 @@ async def _entry_needs(request: Request, needed: Requirement) -> Requirement:
     return needed if entries is None else replace(needed, needs=entries)
 
 
-#: Routes that narrow their answer to the caller's area themselves.
+#: Routes that narrow their answer to the caller's area and caseload themselves.
 _AREA_FILTERED_ROUTES = frozenset({"/api/worklist", "/web/worklist"})
+
+
+def _self_filtered(request: Request) -> bool:
+    return getattr(request.scope.get("route"), "path", None) in _AREA_FILTERED_ROUTES
 
 
 def _check_area(request: Request, needed: Requirement, area: str) -> None:
     """Catchment-limited callers reach only patients of their area, one at a time."""
-    if getattr(request.scope.get("route"), "path", None) in _AREA_FILTERED_ROUTES:
+    if _self_filtered(request):
         return
     patient = _named_patient(request, needed)
     if patient is None:
@@ -183,6 +210,26 @@ def _check_caseload(request: Request, needed: Requirement, practitioner: str) ->
         episodes = compartment_resources(session.conn, members, types=["EpisodeOfCare"])
     if not manages_case([orjson.loads(h.content) for h in episodes], practitioner):
         raise Forbidden("The patient is not a client of the caller's social-work cases.")
+
+
+def caseload(store: FhirStore, principal: Principal | None) -> set[str] | None:
+    """The Patients a social worker may see (the persons of their own cases); None: no limit.
+
+    For the routes that list many patients at once (the worklist): they keep only these.
+    """
+    if principal is None or principal.role is not Role.SOCIAL_WORKER:
+        return None
+    practitioner = principal.extra.get("fhirUser")
+    if not practitioner:
+        return set()
+    with store.reading() as session:
+        episodes = [orjson.loads(h.content) for h in managed_episodes(session.conn, practitioner)]
+        clients = [
+            str((e.get("patient") or {}).get("reference", "")).removeprefix("Patient/")
+            for e in episodes
+            if manages_case([e], practitioner)
+        ]
+        return persons_of(session.conn, [c for c in clients if c])
 
 
 def _check_user_active(request: Request, username: str, session_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
@@ -16,6 +17,9 @@ __all__ = ["register"]
 users_app = typer.Typer(help="Web users (log in to the pages).", no_args_is_help=True)
 clients_app = typer.Typer(help="API clients (OAuth client_credentials).", no_args_is_help=True)
 
+#: A FHIR relative reference to a Practitioner (FHIR id: 1-64 of [A-Za-z0-9-.]).
+_PRACTITIONER = re.compile(r"Practitioner/[A-Za-z0-9\-.]{1,64}")
+
 RoleOption = Annotated[Role, typer.Option(help="Role: decides scopes and compartment.")]
 DistrictOption = Annotated[str | None, typer.Option(help="District code (default: the hub's).")]
 
@@ -27,10 +31,21 @@ def users_add(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True)],
     district: DistrictOption = None,
     area: Annotated[str | None, typer.Option(help="Catchment or street.")] = None,
+    practitioner: Annotated[
+        str | None,
+        typer.Option(help="The user's Practitioner/<id>; a social worker must have one."),
+    ] = None,
 ) -> None:
     """Create (or reset) a web user."""
     from hub.security.accounts import add_user
 
+    if practitioner is not None and not _PRACTITIONER.fullmatch(practitioner):
+        fail(f"--practitioner {practitioner!r} is not a Practitioner/<id> reference.")
+    if role is Role.SOCIAL_WORKER and practitioner is None:
+        fail(
+            "A social worker sees only the clients of their own cases: name their "
+            "Practitioner with --practitioner Practitioner/<id>."
+        )
     settings = settings_or_exit()
     store = open_store_or_exit(settings)
     add_user(
@@ -40,6 +55,7 @@ def users_add(
         role,
         district=district or settings.district_code,
         area=area,
+        practitioner=practitioner,
     )
     out.print(f"user {username} ({role.value}) saved")
 

@@ -73,6 +73,39 @@ def linked_patients(conn: Connection, patient_id: str) -> list[str]:
     return found
 
 
+def persons_of(conn: Connection, patient_ids: list[str]) -> set[str]:
+    """Every Patient of the persons these Patients belong to: golden records and sources."""
+    if not patient_ids:
+        return set()
+    ref = idx_reference
+    goldens = conn.execute(
+        select(ref.c.resource_id).where(
+            ref.c.resource_type == "Patient",
+            ref.c.param == "link",
+            ref.c.target_type == "Patient",
+            ids_in(conn, ref.c.target_id, patient_ids),
+        )
+    )
+    found = set(patient_ids)
+    for start in sorted(found | {row[0] for row in goldens}):
+        found.update(linked_patients(conn, start))
+    return found
+
+
+def managed_episodes(conn: Connection, practitioner: str) -> list[Hit]:
+    """The EpisodeOfCare resources whose care manager is this Practitioner (``Practitioner/id``)."""
+    ref = idx_reference
+    ids = conn.execute(
+        select(ref.c.resource_id).where(
+            ref.c.resource_type == "EpisodeOfCare",
+            ref.c.param == "care-manager",
+            ref.c.target_type == "Practitioner",
+            ref.c.target_id == practitioner.removeprefix("Practitioner/"),
+        )
+    )
+    return load_resources(conn, [("EpisodeOfCare", row[0]) for row in ids])
+
+
 def _membership(types: Iterable[str]) -> list[object]:
     ref = idx_reference
     return [

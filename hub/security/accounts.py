@@ -69,6 +69,7 @@ class Account:
     revoked: bool
     secret_hash: str | None = None
     public_jwks: dict[str, Any] | None = None
+    practitioner: str | None = None  # a user's Practitioner reference (SMART fhirUser)
 
 
 def add_user(engine: Engine, username: str, password: str, role: Role, **where: str | None) -> None:
@@ -79,6 +80,7 @@ def add_user(engine: Engine, username: str, password: str, role: Role, **where: 
         "role": role.value,
         "district": where.get("district"),
         "area": where.get("area"),
+        "practitioner": where.get("practitioner"),
         "revoked": False,
         "created_at": datetime.now(UTC).replace(tzinfo=None),
     }
@@ -119,7 +121,14 @@ def find_user(engine: Engine, username: str) -> Account | None:
     if row is None:
         return None
     return Account(
-        row.username, Role(row.role), row.district, row.area, None, row.revoked, row.password_hash
+        row.username,
+        Role(row.role),
+        row.district,
+        row.area,
+        None,
+        row.revoked,
+        row.password_hash,
+        practitioner=row.practitioner,
     )
 
 

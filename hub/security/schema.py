@@ -16,6 +16,9 @@ hub_user = Table(
     Column("role", String(32), nullable=False),
     Column("district", String(16), nullable=True),
     Column("area", String(64), nullable=True),
+    # The user's Practitioner (``Practitioner/<id>``): a social worker reaches only the
+    # clients of the cases it manages (migration 0011).
+    Column("practitioner", String(128), nullable=True),
     Column("revoked", Boolean, nullable=False, default=False),
     Column("created_at", DateTime, nullable=False),
 )

@@ -7,6 +7,7 @@ from importlib.resources import files
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from hub.api.auth import caseload
 from hub.api.deps import SettingsDep, StoreDep
 from hub.api.errors import NotFound
 from hub.api.routes.continuity import continuity_rules
@@ -39,7 +40,8 @@ def worklist_page(
     rule: str | None = None,
 ) -> HTMLResponse:
     """The worklist page with its filters (a caller limited to an area sees that area only)."""
-    street = catchment_street(getattr(request.state, "principal", None), street or None)
+    principal = getattr(request.state, "principal", None)
+    street = catchment_street(principal, street or None)
     filters = {"organization": organization, "owner": owner, "street": street, "rule": rule}
     with store.reading() as session:
         items = worklist(
@@ -49,6 +51,9 @@ def worklist_page(
             street=street or None,
             rule=rule or None,
         )
+    clients = caseload(store, principal)
+    if clients is not None:  # a social worker: the gaps of their own clients
+        items = [i for i in items if i.patient_id in clients]
     return HTMLResponse(render_worklist(items, filters, continuity_rules(), settings.language))
 
 

@@ -28,6 +28,7 @@ DISTRICT = "310104"
 RESIDENT_ID = "110105199001011234"
 MOBILE = "13812345678"
 PATIENT = "w-s"
+CASE_MANAGER = "Practitioner/sw1"  # manages the agency case of the person of PATIENT
 
 
 def district_records() -> list[dict[str, Any]]:
@@ -88,4 +89,6 @@ def token_for(role: Role, *, scopes: str | None = None, secret: str = SECRET, **
     service = TokenService(AuthSettings(), secret)
     granted = parse_scopes(scopes) if scopes is not None else role_scopes(role)
     claims.setdefault("district", DISTRICT)
+    if role is Role.SOCIAL_WORKER:  # the manager of the person's social-work case
+        claims.setdefault("fhirUser", CASE_MANAGER)
     return service.issue(subject=f"{role.value}-1", role=role, scopes=granted, **claims)

@@ -21,7 +21,28 @@ def test_users_and_clients_lifecycle(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         return result.output
 
-    run("users", "add", "lin", "--role", "social_worker", "--password", "pw")
+    refused = runner.invoke(
+        app, ["users", "add", "lin", "--role", "social_worker", "--password", "pw"], env=env
+    )
+    assert refused.exit_code != 0
+    assert "--practitioner" in refused.output
+    bad = ["--practitioner", "Patient/x"]
+    refused = runner.invoke(
+        app, ["users", "add", "lin", "--role", "social_worker", "--password", "pw", *bad], env=env
+    )
+    assert refused.exit_code != 0
+    assert "not a Practitioner/<id>" in refused.output
+    run(
+        "users",
+        "add",
+        "lin",
+        "--role",
+        "social_worker",
+        "--password",
+        "pw",
+        "--practitioner",
+        "Practitioner/sw1",
+    )
     run("clients", "add", "feeder", "--role", "connector", "--secret", "s", "--source", "station")
     assert "lin" in run("users", "list")
     token = run("clients", "token", "feeder", "--scope", "system/Observation.cu").strip()

@@ -65,7 +65,8 @@ ALLOWED: dict[str, set[str]] = {
     | STATISTICS
     | ANY_LOGIN
     | {"timeline-op", "identity-review"},
-    "social_worker": {"read", "search", "history", "worklist-api", "worklist-page"} | ANY_LOGIN,
+    # Own cases only (the token names the case manager): a district-wide search is refused.
+    "social_worker": {"read", "history", "worklist-api", "worklist-page"} | ANY_LOGIN,
     "district_authority": STATISTICS | ANY_LOGIN,
     "auditor": {"audit-search"} | ANY_LOGIN,
     "connector": {"create", "update", "transaction"} | ANY_LOGIN,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from hub.continuity.tasks import RULE_SYSTEM, STREET_URL
@@ -105,8 +107,8 @@ def test_the_worklist_shows_an_area_caller_its_own_area_only(secure_app: TestCli
 
 
 def _social_worker(practitioner: str | None) -> dict[str, str]:
-    claims = {"fhirUser": practitioner} if practitioner else {}
-    return {"Authorization": f"Bearer {token_for(Role.SOCIAL_WORKER, **claims)}"}
+    token = token_for(Role.SOCIAL_WORKER, fhirUser=practitioner)
+    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.mark.parametrize(
@@ -123,10 +125,21 @@ def test_a_social_worker_reaches_the_clients_of_their_own_cases(
 
 
 def test_a_social_worker_must_name_one_client(secure_app: TestClient) -> None:
-    """A district-wide search would cross the caseload: refused; without fhirUser, scopes only."""
+    """A district-wide search would cross the caseload: refused."""
     sw1 = _social_worker("Practitioner/sw1")
     assert secure_app.get("/fhir/Patient?gender=female", headers=sw1).status_code == 403
-    assert secure_app.get("/fhir/Patient/w-a", headers=_social_worker(None)).status_code == 200
+
+
+def test_a_social_worker_without_a_practitioner_reaches_no_client(
+    secure_app: TestClient,
+) -> None:
+    """Own cases only: a token that names no Practitioner cannot be placed, so no record."""
+    unplaced = _social_worker(None)
+    for path in ("/fhir/Patient/w-a", "/fhir/Observation?patient=w-a"):
+        refused = secure_app.get(path, headers=unplaced)
+        assert refused.status_code == 403, path
+        assert "names no Practitioner" in refused.text
+    assert secure_app.get("/api/worklist", headers=unplaced).status_code == 200
 
 
 def test_the_worklist_page_shows_an_area_caller_its_own_area_only(
@@ -142,3 +155,43 @@ def test_the_worklist_page_shows_an_area_caller_its_own_area_only(
     assert (
         secure_app.get("/web/worklist?street=110105999", headers=_doctor(AREA)).status_code == 403
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "client", "outsider"),
+    [("/api/worklist", "gap-client", "gap-stranger"), ("/web/worklist", "gap-client", "Zhaoyi")],
+)
+def test_a_social_worker_sees_the_gaps_of_their_own_clients(
+    secure_app: TestClient, path: str, client: str, outsider: str
+) -> None:
+    """The worklist keeps a social worker's own clients (any of their source records)."""
+    stranger = {"resourceType": "Patient", "id": "stranger", "name": [{"family": "Zhaoyi"}]}
+    theirs, other = _gap_task("gap-client", AREA), _gap_task("gap-stranger", AREA)
+    other["for"] = {"reference": "Patient/stranger"}
+    store = secure_app.app.state.store  # type: ignore[attr-defined]
+    store.write_many([stranger, theirs, other])
+    team = {"Authorization": f"Bearer {token_for(Role.INTEGRATION_TEAM)}"}
+    shown = {
+        who: secure_app.get(path, headers=headers)
+        for who, headers in (
+            ("sw1", _social_worker("Practitioner/sw1")),
+            ("sw2", _social_worker("Practitioner/sw2")),
+            ("unplaced", _social_worker(None)),
+            ("team", team),
+        )
+    }
+    assert {who: r.status_code for who, r in shown.items()} == dict.fromkeys(shown, 200)
+    if path == "/web/worklist":  # the page names the patients; the client's is the team's other
+        client = next(n for n in _page_names(shown["team"].text) if n != outsider)
+    assert client in shown["sw1"].text
+    assert outsider not in shown["sw1"].text
+    for who in ("sw2", "unplaced"):
+        assert client not in shown[who].text
+        assert outsider not in shown[who].text
+    assert client in shown["team"].text
+    assert outsider in shown["team"].text
+
+
+def _page_names(page: str) -> list[str]:
+    """The patient names in the worklist page's rows (links to the patient page)."""
+    return re.findall(r'<a class="patient-link" href="/web/patients/[^"]+">([^<]+)</a>', page)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from hub.security.accounts import add_user
 from hub.security.roles import Role
-from tests.security.conftest import DISTRICT, TestClient
+from tests.security.conftest import CASE_MANAGER, DISTRICT, PATIENT, TestClient
 
 
 def _csrf(client: TestClient) -> str:
@@ -16,9 +18,9 @@ def _csrf(client: TestClient) -> str:
     return match.group(1)
 
 
-def _add(client: TestClient, role: Role) -> None:
+def _add(client: TestClient, role: Role, practitioner: str | None = None) -> None:
     engine = client.app.state.store.engine  # type: ignore[attr-defined]
-    add_user(engine, "lin", "correct horse", role, district=DISTRICT)
+    add_user(engine, "lin", "correct horse", role, district=DISTRICT, practitioner=practitioner)
 
 
 def test_pages_redirect_to_login_until_the_user_logs_in(secure_app: TestClient) -> None:
@@ -57,11 +59,24 @@ def test_wrong_password_is_refused_and_audited(secure_app: TestClient) -> None:
 
 def test_a_social_worker_session_has_the_social_worker_limits(secure_app: TestClient) -> None:
     """The same roles apply to pages: a social worker sees the worklist, not the record."""
-    _add(secure_app, Role.SOCIAL_WORKER)
+    _add(secure_app, Role.SOCIAL_WORKER, CASE_MANAGER)
     form = {"username": "lin", "password": "correct horse", "csrf": _csrf(secure_app)}
     secure_app.post("/web/login", data=form)
     assert secure_app.get("/web/worklist").status_code == 200
     assert secure_app.get("/web/patients/w-s").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("practitioner", "status"), [(CASE_MANAGER, 200), ("Practitioner/sw2", 403)]
+)
+def test_a_social_worker_session_reaches_only_their_own_cases(
+    secure_app: TestClient, practitioner: str, status: int
+) -> None:
+    """The login carries the account's Practitioner: the case manager reads the client."""
+    _add(secure_app, Role.SOCIAL_WORKER, practitioner)
+    form = {"username": "lin", "password": "correct horse", "csrf": _csrf(secure_app)}
+    secure_app.post("/web/login", data=form)
+    assert secure_app.get(f"/fhir/Patient/{PATIENT}").status_code == status
 
 
 def test_logout_ends_the_session(secure_app: TestClient) -> None:

@@ -166,6 +166,7 @@ async def login(request: Request) -> Response:
         session=True,
         district=user.district,
         area=user.area,
+        fhirUser=user.practitioner,
     )
     response = RedirectResponse("/web/worklist", status_code=303)
     response.set_cookie(

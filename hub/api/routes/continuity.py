@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from hub.api.auth import caseload
 from hub.api.deps import SettingsDep, StoreDep
 from hub.continuity.catalogue import RULES
 from hub.continuity.rules import ContinuityOptions
@@ -57,11 +58,15 @@ def worklist_json(
     status: str = "requested",
 ) -> dict[str, Any]:
     """Open gaps for a team (organization), a case manager (owner), a street or a rule."""
-    street = catchment_street(getattr(request.state, "principal", None), street)
+    principal = getattr(request.state, "principal", None)
+    street = catchment_street(principal, street)
     with store.reading() as session:
         items = worklist(
             session, organization=organization, owner=owner, street=street, rule=rule, status=status
         )
+    clients = caseload(store, principal)
+    if clients is not None:  # a social worker: the gaps of their own clients
+        items = [i for i in items if i.patient_id in clients]
     return {"total": len(items), "counts": counts(items), "items": [i.as_dict() for i in items]}
 
 
