@@ -43,7 +43,7 @@ def _run(records: list[SourceRecord], ctx: MappingContext, serialise: str) -> tu
     start = time.perf_counter()
     for record in records:
         result = map_record(record, ctx)
-        resources += len(result.resources)
+        resources += len(result.documents)
         if serialise == "orjson":
             for document in result.documents:
                 orjson.dumps(document)
