@@ -68,6 +68,17 @@ def simulate(workdir: Path, people: int, secret: str) -> str:
     return url
 
 
+def _open(url: str, secret: str) -> Any:
+    """The store at ``url``, sealing as the hub does under ``secret``."""
+    from pydantic import SecretStr
+
+    from hub.config import Settings
+    from hub.security.at_rest import field_sealer
+    from hub.store import open_store
+
+    return open_store(url, sealer=field_sealer(Settings(secret_key=SecretStr(secret))))
+
+
 def _split(text: str, renamed: set[str]) -> list[str]:
     pieces, last = [], 0
     for match in _ID.finditer(text):
@@ -94,15 +105,11 @@ def _components(edges: list[tuple[str, str]], nodes: list[str]) -> dict[str, str
 
 def people_of(url: str, secret: str) -> tuple[list[dict[str, Any]], list[Person]]:
     """The shared resources and the template people of the synced district."""
-    from pydantic import SecretStr
     from sqlalchemy import select
 
-    from hub.config import Settings
-    from hub.security.at_rest import field_sealer
-    from hub.store import open_store
     from hub.store.schema import idx_reference, resource
 
-    store = open_store(url, sealer=field_sealer(Settings(secret_key=SecretStr(secret))))
+    store = _open(url, secret)
     with store.reading() as session:
         rows = session.conn.execute(
             select(resource.c.resource_type, resource.c.resource_id, resource.c.content).where(
@@ -147,14 +154,8 @@ def _clone(person: Person, suffix: str) -> list[dict[str, Any]]:
 
 def _load_part(args: tuple[str, str, list[Person], int, int]) -> int:
     """Write clones number start..stop (person = templates[k % len]) in one process."""
-    from pydantic import SecretStr
-
-    from hub.config import Settings
-    from hub.security.at_rest import field_sealer
-    from hub.store import open_store
-
     url, secret, templates, start, stop = args
-    store = open_store(url, sealer=field_sealer(Settings(secret_key=SecretStr(secret))))
+    store = _open(url, secret)
     written = 0
     for first in range(start, stop, _CHUNK):
         batch = [
@@ -177,14 +178,9 @@ def load(
     url: str, secret: str, shared: list[dict[str, Any]], people: list[Person], clones: int
 ) -> int:
     """Write the shared resources, then the clones from two processes; resources written."""
-    from pydantic import SecretStr
     from sqlalchemy import text
 
-    from hub.config import Settings
-    from hub.security.at_rest import field_sealer
-    from hub.store import open_store
-
-    store = open_store(url, sealer=field_sealer(Settings(secret_key=SecretStr(secret))))
+    store = _open(url, secret)
     written = store.write_many(shared).created
     half = clones // 2
     parts = [(url, secret, people, 0, half), (url, secret, people, half, clones)]

@@ -15,16 +15,33 @@ Called once by each entry point that opens the store for use: ``hub db upgrade``
 
 from __future__ import annotations
 
-from hub.store import FhirStore, WriteSummary
+from hub.store import FhirStore, VersionConflict, WriteSummary
 
 __all__ = ["load_canonical_resources"]
 
 
+#: Tries when another process writes the same definitions at the same time.
+_TRIES = 3
+
+
 def load_canonical_resources(store: FhirStore) -> WriteSummary:
-    """Write the shipped canonical resources into the store; unchanged ones stay as they are."""
+    """Write the shipped canonical resources into the store; unchanged ones stay as they are.
+
+    Processes that start together on a new database (``uvicorn --factory`` workers, a sync
+    beside a serve) may create the same definition at once, and the later commit fails with
+    a version conflict. By then the other's rows are there, so another pass finds them
+    unchanged and writes nothing.
+    """
     # Imported on use: the mappings load their code tables on import, which commands that
     # never open the store should not pay for.
     from hub.codesystems import hub_code_systems
     from mappings import canonical_resources
 
-    return store.write_many([*canonical_resources(), *hub_code_systems()])
+    documents = [*canonical_resources(), *hub_code_systems()]
+    for attempt in range(1, _TRIES + 1):
+        try:
+            return store.write_many(documents)
+        except VersionConflict:
+            if attempt == _TRIES:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises

@@ -17,8 +17,7 @@ from hub.api.app import create_app
 from hub.canonical import load_canonical_resources
 from hub.config import load_settings
 from hub.security.at_rest import field_sealer
-from hub.store import FhirStore, open_store
-from hub.store.errors import VersionConflict
+from hub.store import open_store
 
 __all__ = ["NoDelayHttpToolsProtocol", "app"]
 
@@ -27,28 +26,8 @@ def app() -> FastAPI:
     """Read the settings, open (and migrate) the store, load the definitions, build the app."""
     settings = load_settings()
     store = open_store(settings.effective_database_url, sealer=field_sealer(settings))
-    load_canonical(store)
+    load_canonical_resources(store)
     return create_app(settings, store)
-
-
-#: Tries at loading the canonical resources when other workers write them at the same time.
-_TRIES = 3
-
-
-def load_canonical(store: FhirStore) -> None:
-    """The shipped Questionnaires, CodeSystems, ... in the store, as ``hub serve`` loads them.
-
-    Every worker runs this factory at the same moment: on a new database two of them may
-    create the same definition and the later commit fails with a version conflict. By then
-    the other's rows are there, so a second pass finds them unchanged and writes nothing.
-    """
-    for attempt in range(1, _TRIES + 1):
-        try:
-            load_canonical_resources(store)
-            return
-        except VersionConflict:
-            if attempt == _TRIES:
-                raise
 
 
 class NoDelayHttpToolsProtocol(HttpToolsProtocol):

@@ -1,23 +1,21 @@
 """One-statement reads (read, vread) on a prepared statement, outside SQLAlchemy, on PostgreSQL.
 
-A read is a single SELECT by primary key. Through SQLAlchemy it cost about 390 µs of CPU
-(pool checkout with an AUTOCOMMIT switch, statement compilation lookup, result machinery);
-the same SELECT as a psycopg prepared statement on a kept autocommit connection costs about
-20 µs (2,000 reads in a loop over bench/api.py's district). At concurrency 32 that was
-over a quarter of the hub's CPU per read. So on PostgreSQL the
-current version is read here; everything else (older versions, SQLite) goes through the
-store. The stored JSON is revealed through the sealer installed on the engine, exactly as
-the store's ``JsonDocument`` column does (``hub.store.sealing``).
+A read is a single SELECT by primary key. Through a SQLAlchemy ``Connection`` it cost about
+390 µs of CPU (checkout with an AUTOCOMMIT switch and back, statement compilation lookup,
+result machinery). The same SELECT as a psycopg prepared statement on a pooled autocommit
+connection costs under 100 µs, the StoredResource included (bench/api.py's district, reads
+in a loop). At concurrency 32 that was over a quarter of the hub's CPU per read. So on
+PostgreSQL the current version is read here; everything else (older versions, SQLite) goes
+through the store. The stored JSON is revealed through the sealer installed on the engine,
+exactly as the store's ``JsonDocument`` column does (``hub.store.sealing``).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.pool import QueuePool
 
 from hub.store import FhirStore, StoredResource
 from hub.store.errors import ResourceGone, ResourceNotFound, StoreUnavailable
@@ -35,35 +33,20 @@ _CURRENT = (
 )
 
 
-class _Connections:
-    """A few autocommit DB-API connections opened with the engine's own connect arguments."""
+def _autocommit_pool(engine: Engine) -> QueuePool:
+    """A pool of autocommit DB-API connections opened with the engine's own connect arguments.
 
-    def __init__(self, engine: Engine) -> None:
-        args, kwargs = engine.dialect.create_connect_args(engine.url)
-        self._connect: Callable[[], Any] = lambda: engine.dialect.loaded_dbapi.connect(
-            *args, **kwargs
-        )
-        self._idle: list[Any] = []
-        self._lock = threading.Lock()
+    Separate from the engine's pool: autocommit stays on for a connection's whole life.
+    """
+    args, kwargs = engine.dialect.create_connect_args(engine.url)
 
-    @contextmanager
-    def connection(self) -> Iterator[Any]:
-        """An open connection; a broken one is closed instead of kept."""
-        with self._lock:
-            conn = self._idle.pop() if self._idle else None
-        if conn is None:
-            conn = self._connect()
-            conn.autocommit = True
-        try:
-            yield conn
-        except Exception:
-            conn.close()
-            raise
-        with self._lock:
-            if len(self._idle) < _KEPT and not conn.closed:
-                self._idle.append(conn)
-                return
-        conn.close()
+    def connect() -> Any:
+        conn = engine.dialect.loaded_dbapi.connect(*args, **kwargs)
+        conn.autocommit = True
+        return conn
+
+    # Nothing to roll back on return: every statement commits itself.
+    return QueuePool(connect, pool_size=_KEPT, max_overflow=-1, reset_on_return=None)
 
 
 class SingleReads:
@@ -72,7 +55,9 @@ class SingleReads:
     def __init__(self, store: FhirStore) -> None:
         self.store = store
         engine: Engine = store.engine
-        self._connections = _Connections(engine) if engine.dialect.name == "postgresql" else None
+        self._connections = (
+            _autocommit_pool(engine) if engine.dialect.name == "postgresql" else None
+        )
         self._dialect = engine.dialect
 
     def read(self, resource_type: str, resource_id: str) -> StoredResource:
@@ -107,11 +92,18 @@ class SingleReads:
         dbapi = self._dialect.loaded_dbapi
         for attempt in (1, 2):
             try:
-                with self._connections.connection() as conn:
-                    row: tuple[Any, ...] | None = conn.execute(
+                pooled = self._connections.connect()
+                driver: Any = pooled.driver_connection
+                try:
+                    row: tuple[Any, ...] | None = driver.execute(
                         _CURRENT, (resource_type, resource_id), prepare=True
                     ).fetchone()
-                    return row
+                except Exception:
+                    pooled.invalidate()  # a broken connection is closed, not kept
+                    raise
+                finally:
+                    pooled.close()
+                return row
             except dbapi.OperationalError as exc:
                 if attempt == 2:
                     raise StoreUnavailable(f"The database is not available ({exc}).") from exc

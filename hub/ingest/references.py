@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 
 from hub.ingest.targets import outgoing_references, own_references
 from hub.ingest.work import PageResult, Reason
+from hub.store.batch import ids_by_type, ids_in
 from hub.store.schema import resource
 
 __all__ = [
@@ -101,17 +102,14 @@ def existing_references(conn: Connection, references: Collection[str]) -> set[st
     pairs made PostgreSQL compare every row of the table with every pair: minutes per page
     once the store held a few hundred thousand resources.)
     """
-    ids_by_type: dict[str, list[str]] = {}
-    for ref in sorted(set(references)):
-        resource_type, resource_id = ref.split("/", 1)
-        ids_by_type.setdefault(resource_type, []).append(resource_id)
+    keys = [ref.split("/", 1) for ref in sorted(set(references))]
     found: set[str] = set()
-    for resource_type, ids in ids_by_type.items():
+    for resource_type, ids in ids_by_type((t, i) for t, i in keys).items():
         for start in range(0, len(ids), _QUERY_BATCH):
             rows = conn.execute(
                 select(resource.c.resource_id).where(
                     resource.c.resource_type == resource_type,
-                    resource.c.resource_id.in_(ids[start : start + _QUERY_BATCH]),
+                    ids_in(conn, resource.c.resource_id, ids[start : start + _QUERY_BATCH]),
                     resource.c.deleted.is_(False),
                 )
             )

@@ -14,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, or_, select
 
 from hub.search.service import Hit, load_resources
-from hub.search.sql import ids_in, local_reference
+from hub.search.sql import local_reference
+from hub.store.batch import ids_in
 from hub.store.schema import idx_reference, resource
 
 __all__ = [

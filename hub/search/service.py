@@ -14,7 +14,8 @@ from sqlalchemy import Connection, Select, and_, func, or_, select
 from hub.search.errors import InvalidSearch
 from hub.search.paging import Cursor, after_clause, encode_cursor
 from hub.search.request import IncludeSpec, SearchRequest, sort_signature
-from hub.search.sql import QueryContext, criterion_clause, ids_in, local_reference, sort_key
+from hub.search.sql import QueryContext, criterion_clause, local_reference, sort_key
+from hub.store.batch import ids_in
 from hub.store.schema import idx_reference, resource
 
 __all__ = ["Hit", "SearchResult", "load_resources", "matching_ids", "run_search"]

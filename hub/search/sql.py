@@ -13,15 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
-    Connection,
     FromClause,
     Select,
-    String,
     and_,
-    any_,
-    bindparam,
     false,
     func,
     not_,
@@ -62,23 +57,6 @@ def _table(param: SearchParameter) -> Any:
 
 def _indexed_code(param: SearchParameter) -> str:
     return param.alias_of or param.code
-
-
-_TEXT_ARRAY = ARRAY(String)
-
-
-def ids_in(conn: Connection, column: Any, ids: list[str]) -> ColumnElement[bool]:
-    """``column IN ids``; on PostgreSQL ``= ANY`` of one array parameter.
-
-    A long IN list is rendered id by id into the SQL, and its text differs with every
-    length, so psycopg's query cache never helps; the array form is one statement text
-    whatever the number of ids (about 1 of 12 ms of the hub's CPU for a ``$everything`` of
-    some 200 resources, in-process over bench/api.py's district).
-    """
-    if conn.dialect.name == "postgresql":
-        array = bindparam(None, list(ids), type_=_TEXT_ARRAY, unique=True)
-        return column == any_(array)  # type: ignore[no-any-return]
-    return column.in_(ids)  # type: ignore[no-any-return]
 
 
 def local_reference(table: Any, base_url: str) -> ColumnElement[bool]:

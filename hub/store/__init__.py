@@ -42,10 +42,10 @@ def open_store(
 
     ``sealer`` keeps sensitive values sealed at rest (``hub.store.sealing``).
     """
-    from hub.search.extract import index_resource, index_rows
+    from hub.search.extract import index_rows
 
     engine = make_engine(database_url)
     check_connection(engine)
     if migrate and not is_up_to_date(engine):
         upgrade(engine)
-    return FhirStore(engine, indexer=index_resource, row_indexer=index_rows, sealer=sealer)
+    return FhirStore(engine, indexer=index_rows, sealer=sealer)

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -39,23 +38,17 @@ from hub.store.stubs import is_stub, keeps_current
 
 __all__ = [
     "Current",
-    "IndexRow",
-    "Indexer",
     "TableIndexer",
     "TableRows",
     "WriteSummary",
     "clear_index",
     "current_versions",
     "ids_by_type",
-    "table_indexer",
+    "ids_in",
     "write_batch",
     "write_index",
 ]
 
-#: One index row: the index table's name ("token", "date", ...) and its values.
-IndexRow = tuple[str, dict[str, Any]]
-#: Turns a resource into the index rows of its search parameters.
-Indexer = Callable[[dict[str, Any]], Iterable[IndexRow]]
 #: Whole index-table rows (resource_type, resource_id, *values) by table name.
 TableRows = dict[str, list[tuple[Any, ...]]]
 #: Appends a resource's whole index rows, given its id (``hub.search.extract.index_rows``):
@@ -67,8 +60,6 @@ Key = tuple[str, str]
 
 _BATCH = 500
 _IDS = ARRAY(String)
-_VALUE_COLUMNS = {name: [c.name for c in t.columns][2:] for name, t in INDEX_TABLES.items()}
-_VALUES_OF = {name: itemgetter(*columns) for name, columns in _VALUE_COLUMNS.items()}
 
 
 @dataclass
@@ -97,10 +88,16 @@ def ids_by_type(keys: Iterable[Key]) -> dict[str, list[str]]:
     return grouped
 
 
-def _id_in(conn: Connection, column: Any, ids: list[str]) -> ColumnElement[bool]:
-    """``column IN ids``; on PostgreSQL one array parameter (a long IN list plans slowly)."""
+def ids_in(conn: Connection, column: Any, ids: list[str]) -> ColumnElement[bool]:
+    """``column IN ids``; on PostgreSQL ``= ANY`` of one array parameter.
+
+    A long IN list plans slowly, is rendered id by id into the SQL, and its text differs
+    with every length, so psycopg's query cache never helps; the array form is one
+    statement text whatever the number of ids (search and ``$everything`` use it too).
+    """
     if conn.dialect.name == "postgresql":
-        return cast(ColumnElement[bool], column == any_(bindparam("ids", ids, type_=_IDS)))
+        array = bindparam(None, list(ids), type_=_IDS, unique=True)
+        return cast(ColumnElement[bool], column == any_(array))
     return cast(ColumnElement[bool], column.in_(ids))
 
 
@@ -126,7 +123,7 @@ def current_versions(conn: Connection, keys: Sequence[Key]) -> dict[Key, Current
                 resource.c.content_hash,
                 resource.c.deleted,
             ).where(
-                resource.c.resource_type == resource_type, _id_in(conn, resource.c.resource_id, ids)
+                resource.c.resource_type == resource_type, ids_in(conn, resource.c.resource_id, ids)
             )
         )
         for r in rows:
@@ -140,7 +137,7 @@ def _contents(conn: Connection, keys: Sequence[Key]) -> dict[Key, str | None]:
         rows = conn.execute(
             select(resource.c.resource_id, resource.c.content).where(
                 resource.c.resource_type == resource_type,
-                _id_in(conn, resource.c.resource_id, ids),
+                ids_in(conn, resource.c.resource_id, ids),
             )
         )
         found.update({(resource_type, r.resource_id): r.content for r in rows})
@@ -155,24 +152,9 @@ def clear_index(conn: Connection, keys: Sequence[Key]) -> None:
                 conn.execute(
                     delete(table).where(
                         table.c.resource_type == resource_type,
-                        _id_in(conn, table.c.resource_id, chunk),
+                        ids_in(conn, table.c.resource_id, chunk),
                     )
                 )
-
-
-def table_indexer(indexer: Indexer) -> TableIndexer:
-    """An indexer of (table, {column: value}) rows as one that appends whole table rows."""
-
-    def index(document: dict[str, Any], resource_id: str, tables: TableRows) -> None:
-        resource_type = str(document.get("resourceType"))
-        for table_name, values in indexer(document):
-            try:
-                picked = _VALUES_OF[table_name](values)
-            except KeyError:  # an indexer may leave out a column it has no value for
-                picked = tuple(values.get(c) for c in _VALUE_COLUMNS[table_name])
-            tables[table_name].append((resource_type, resource_id, *picked))
-
-    return index
 
 
 def write_index(
@@ -240,7 +222,7 @@ def _copy_to_history(conn: Connection, changed: list[dict[str, Any]]) -> None:
         for chunk in _chunks(conn, ids):
             source = select(*(resource.c[name] for name in _HISTORY_COLUMNS)).where(
                 resource.c.resource_type == resource_type,
-                _id_in(conn, resource.c.resource_id, chunk),
+                ids_in(conn, resource.c.resource_id, chunk),
             )
             conn.execute(insert(resource_history).from_select(_HISTORY_COLUMNS, source))
 

@@ -10,7 +10,7 @@ superseded version is unique, so the second writer's copy fails and it gets a co
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,12 +21,10 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.store.batch import (
-    Indexer,
-    IndexRow,
     TableIndexer,
+    TableRows,
     WriteSummary,
     clear_index,
-    table_indexer,
     write_batch,
     write_index,
 )
@@ -38,8 +36,6 @@ from hub.store.stubs import keeps_current
 
 __all__ = [
     "FhirStore",
-    "IndexRow",
-    "Indexer",
     "StoreSession",
     "StoredResource",
     "WriteSummary",
@@ -50,8 +46,8 @@ _BATCH = 500
 _WRITE_BATCH = 2000
 
 
-def _no_index(_resource: dict[str, Any]) -> Iterable[IndexRow]:
-    return ()
+def _no_index(_resource: dict[str, Any], _resource_id: str, _tables: TableRows) -> None:
+    return None
 
 
 @dataclass(frozen=True)
@@ -346,14 +342,12 @@ class FhirStore:
         self,
         engine: Engine,
         *,
-        indexer: Indexer = _no_index,
+        indexer: TableIndexer = _no_index,
         clock: Callable[[], datetime] = utc_now,
         sealer: Sealer | None = None,
-        row_indexer: TableIndexer | None = None,
     ) -> None:
-        # row_indexer: indexer's rows built as whole table rows (extract.index_rows), cheaper
+        # indexer: appends a resource's whole index-table rows (hub.search.extract.index_rows)
         self.engine, self.indexer, self.clock = engine, indexer, clock
-        self.row_indexer = row_indexer or table_indexer(indexer)
         if sealer is not None:
             install_sealer(engine, sealer)
 
@@ -361,13 +355,13 @@ class FhirStore:
     def begin(self) -> Iterator[StoreSession]:
         """One transaction: commits when the block ends, rolls back if it raises."""
         with self.engine.begin() as conn:
-            yield StoreSession(conn, self.row_indexer, self.clock)
+            yield StoreSession(conn, self.indexer, self.clock)
 
     @contextmanager
     def reading(self) -> Iterator[StoreSession]:
         """A read-only session (no commit needed)."""
         with self.engine.connect() as conn:
-            yield StoreSession(conn, self.row_indexer, self.clock)
+            yield StoreSession(conn, self.indexer, self.clock)
 
     def read(self, resource_type: str, resource_id: str) -> StoredResource:
         """The current version of a resource."""

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from hub.api import asgi
-from hub.store import open_store
+from hub.canonical import load_canonical_resources
+from hub.store import WriteSummary, open_store
 from hub.store.errors import VersionConflict
 
 with warnings.catch_warnings():
@@ -33,7 +34,7 @@ def test_the_factory_loads_the_canonical_resources(
 def _load(url: str) -> str:
     store = open_store(url, migrate=False)
     try:
-        asgi.load_canonical(store)
+        load_canonical_resources(store)
         return "ok"
     except Exception as exc:  # reported to the test, which names it
         return f"{type(exc).__name__}: {exc}"
@@ -53,22 +54,23 @@ def test_workers_starting_together_all_start(postgres_url: str) -> None:
     store.engine.dispose()
 
 
-def test_a_conflict_is_retried_and_a_lasting_one_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_conflict_is_retried_and_a_lasting_one_raised() -> None:
     """The retry covers the race only: a conflict on every try is still an error."""
-    calls: list[int] = []
 
-    def conflicting(_store: object) -> None:
-        calls.append(1)
-        if len(calls) < 2:
-            raise VersionConflict("CodeSystem", "x", None, 1)
+    class _Racing:
+        def __init__(self, conflicts: int) -> None:
+            self.calls, self.conflicts = 0, conflicts
 
-    monkeypatch.setattr(asgi, "load_canonical_resources", conflicting)
-    asgi.load_canonical(object())  # type: ignore[arg-type]
-    assert len(calls) == 2
+        def write_many(self, _documents: object) -> WriteSummary:
+            self.calls += 1
+            if self.calls <= self.conflicts:
+                raise VersionConflict("CodeSystem", "x", None, 1)
+            return WriteSummary()
 
-    def always(_store: object) -> None:
-        raise VersionConflict("CodeSystem", "x", None, 1)
+    once = _Racing(conflicts=1)
+    load_canonical_resources(once)  # type: ignore[arg-type]
+    assert once.calls == 2
 
-    monkeypatch.setattr(asgi, "load_canonical_resources", always)
+    always = _Racing(conflicts=99)
     with pytest.raises(VersionConflict):
-        asgi.load_canonical(object())  # type: ignore[arg-type]
+        load_canonical_resources(always)  # type: ignore[arg-type]

@@ -164,8 +164,10 @@ def test_structural_damages_are_judged_as_the_full_parse_judges_them() -> None:
     for document in SAMPLE_DOCUMENTS:
         assert _assert_agree(checker, document)
         verdicts += [_assert_agree(checker, d) for d in _structural_damages(document)]
-    assert False in verdicts
-    assert True in verdicts
+    # Both verdicts occur: some damages the models refuse, some they still accept, and
+    # the fast path agreed with the full parse on every one of them.
+    assert not all(verdicts), "no structural damage was refused: the damages test nothing"
+    assert any(verdicts), "every structural damage was refused: acceptance is untested"
 
 
 def test_labelled_district_resources_and_their_damaged_leaves_agree() -> None:

@@ -8,17 +8,13 @@ from sqlalchemy import select
 
 from connectors.base import Page, RawRecord
 from hub.domain.identifiers import stable_id
-from hub.ingest.pipeline import PagePipeline
 from hub.ingest.quarantine import list_quarantine, replay
-from hub.ingest.report import SourceReport
 from hub.ingest.schema import quarantine
 from hub.quality.gate import CheckingGate
 from hub.store import FhirStore
 from hub.store.errors import ResourceNotFound
-from mappings import MappingContext
 from tests.mappings.mapping_samples import SAMPLES
-
-DISTRICT = "110105"
+from tests.quality.station_page import DISTRICT, station_pipeline
 
 
 def _visit(visit_id: str, **changes: Any) -> RawRecord:
@@ -41,14 +37,7 @@ def _exists(store: FhirStore, visit_id: str) -> bool:
 
 def test_a_fatal_record_is_quarantined_then_stored_after_its_fix(sqlite_store: FhirStore) -> None:
     gate = CheckingGate()
-    pipeline = PagePipeline(
-        store=sqlite_store,
-        source="station",
-        source_system="station",
-        context=MappingContext(source_system="station", run_id="run-1", district_code=DISTRICT),
-        gate=gate,
-        report=SourceReport(source="station", kind="station", run_id="run-1"),
-    )
+    pipeline = station_pipeline(sqlite_store, gate)
     # The visits' registration comes first: a visit whose Patient and episode exist nowhere
     # would be parked (stage "references") rather than stored.
     registration = SAMPLES["station.registration"].model_dump(mode="json")

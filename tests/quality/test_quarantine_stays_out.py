@@ -4,33 +4,24 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any
 
 import orjson
 
-from connectors.base import Page, RawRecord
+from connectors.base import Page
 from hub.api import create_app
 from hub.config import Settings
 from hub.domain.identifiers import stable_id
-from hub.ingest.pipeline import PagePipeline
 from hub.ingest.quarantine import list_quarantine, replay
-from hub.ingest.report import SourceReport
 from hub.quality.gate import CheckingGate
 from hub.store import FhirStore
-from mappings import MappingContext
 from tests.mappings.mapping_samples import SAMPLES
+from tests.quality.station_page import DISTRICT, station_pipeline, station_record
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # starlette's TestClient warns on import (as in tests/api)
     from fastapi.testclient import TestClient
 
-DISTRICT = "110105"
 LATER = "2024-09-20"
-
-
-def _record(kind: str, key: str, **changes: Any) -> RawRecord:
-    payload = SAMPLES[kind].model_dump(mode="json") | {SAMPLES[kind].key_field: key} | changes
-    return RawRecord(kind, key, payload)
 
 
 def _encounter(visit_id: str) -> str:
@@ -54,19 +45,12 @@ def test_a_quarantined_visit_is_in_no_view_until_replayed_after_its_fix(
     sqlite_store: FhirStore, tmp_path: Path
 ) -> None:
     gate = CheckingGate()
-    pipeline = PagePipeline(
-        store=sqlite_store,
-        source="station",
-        source_system="station",
-        context=MappingContext(source_system="station", run_id="run-1", district_code=DISTRICT),
-        gate=gate,
-        report=SourceReport(source="station", kind="station", run_id="run-1"),
-    )
+    pipeline = station_pipeline(sqlite_store, gate)
     registration = SAMPLES["station.registration"]
     page = [
-        _record("station.registration", registration.source_key),
-        _record("station.follow_up", "V1"),
-        _record("station.follow_up", "V2", risk_level=7),  # fatal: outside 0-5
+        station_record("station.registration", registration.source_key),
+        station_record("station.follow_up", "V1"),
+        station_record("station.follow_up", "V2", risk_level=7),  # fatal: outside 0-5
     ]
     pipeline.land_page(Page(records=page, cursor={"page": 1}))
     (held,) = list_quarantine(sqlite_store)
@@ -84,7 +68,7 @@ def test_a_quarantined_visit_is_in_no_view_until_replayed_after_its_fix(
 
         # Another day than V1: two medication statements on one day break the timeline's
         # sort (hub/timeline/events.py, reported), which is not what this test is about.
-        fixed = _record("station.follow_up", "V2", risk_level=3, visit_date=LATER).payload
+        fixed = station_record("station.follow_up", "V2", risk_level=3, visit_date=LATER).payload
         (result,) = replay(
             sqlite_store,
             [held.quarantine_id],

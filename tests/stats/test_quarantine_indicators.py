@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from connectors.base import Page, RawRecord
+from connectors.base import Page
 from hub.config import Settings
-from hub.ingest.pipeline import PagePipeline
 from hub.ingest.quarantine import list_quarantine, replay
-from hub.ingest.report import SourceReport
 from hub.quality.gate import CheckingGate
 from hub.stats.periods import parse_period
 from hub.stats.service import compute_from_store
 from hub.store import FhirStore, open_store
-from mappings import MappingContext
 from tests.mappings.mapping_samples import SAMPLES
+from tests.quality.station_page import DISTRICT, station_pipeline, station_record
 
-DISTRICT = "110105"
 #: The month of the visit that is quarantined; the patient has no other visit in it.
 MONTH = "2024-09"
 #: Indicators a single home follow-up in the month moves from 0 to 1 (adherence 1: regular).
 MOVED = ("management_rate", "face_to_face_rate", "medication_rate", "regular_medication_rate")
-
-
-def _record(kind: str, key: str, **changes: Any) -> RawRecord:
-    payload = SAMPLES[kind].model_dump(mode="json") | {SAMPLES[kind].key_field: key} | changes
-    return RawRecord(kind, key, payload)
 
 
 def _numerators(store: FhirStore, settings: Settings) -> dict[str, tuple[int, int]]:
@@ -44,21 +35,14 @@ def test_a_quarantined_visit_counts_in_no_indicator_until_replayed_after_its_fix
     store = open_store(f"sqlite:///{tmp_path / 'hub.sqlite'}")
     settings = Settings(data_dir=tmp_path / "var", district_code=DISTRICT)
     gate = CheckingGate()
-    pipeline = PagePipeline(
-        store=store,
-        source="station",
-        source_system="station",
-        context=MappingContext(source_system="station", run_id="run-1", district_code=DISTRICT),
-        gate=gate,
-        report=SourceReport(source="station", kind="station", run_id="run-1"),
-    )
+    pipeline = station_pipeline(store, gate)
     registration = SAMPLES["station.registration"]
     visit = {"visit_date": f"{MONTH}-20", "visit_type": "2", "adherence": "1"}
     try:
         page = [
-            _record("station.registration", registration.source_key),
-            _record("station.follow_up", "V1"),  # February: another month
-            _record("station.follow_up", "V2", **visit, risk_level=7),  # fatal: outside 0-5
+            station_record("station.registration", registration.source_key),
+            station_record("station.follow_up", "V1"),  # February: another month
+            station_record("station.follow_up", "V2", **visit, risk_level=7),  # fatal: outside 0-5
         ]
         pipeline.land_page(Page(records=page, cursor={"page": 1}))
         (held,) = list_quarantine(store)
@@ -70,7 +54,7 @@ def test_a_quarantined_visit_counts_in_no_indicator_until_replayed_after_its_fix
         assert all(numerator == 0 for numerator, _ in before.values()), before
         assert before["stable_rate"][1] == 0  # managed patients: nobody
 
-        fixed = _record("station.follow_up", "V2", **visit, risk_level=1).payload
+        fixed = station_record("station.follow_up", "V2", **visit, risk_level=1).payload
         (result,) = replay(
             store, [held.quarantine_id], district_code=DISTRICT, gate=gate, fixed_payload=fixed
         )

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from hub.search import extract
 from hub.search.parameters import parameters_for
-from hub.store.batch import table_indexer
 from hub.store.schema import INDEX_TABLES
 from tests.unit.search import extract_before
 
@@ -141,14 +140,3 @@ def test_any_resource_gives_the_same_rows_or_the_same_failure_as_before(
     resource: dict[str, Any],
 ) -> None:
     _same_rows(resource)
-
-
-def test_a_dict_indexer_in_the_store_gives_the_same_table_rows() -> None:
-    """FhirStore(indexer=index_resource) without row_indexer writes what index_rows gives."""
-    adapted = table_indexer(extract.index_resource)
-    for path in sorted(_GOLDEN.glob("*.json")):
-        for resource in json.loads(path.read_text())["resources"]:
-            direct, through_dicts = extract.new_table_rows(), extract.new_table_rows()
-            extract.index_rows(resource, resource["id"], direct)
-            adapted(resource, resource["id"], through_dicts)
-            assert through_dicts == direct
