@@ -17,6 +17,7 @@ from hub.commands import simulate as _simulate
 from hub.commands import stats as _stats
 from hub.commands import sync as _sync
 from hub.commands.common import console, fail, open_store_or_exit, settings_or_exit
+from hub.config import ConfigurationError
 from hub.store.errors import StoreUnavailable
 
 app = typer.Typer(
@@ -62,7 +63,10 @@ def serve(
     console.print(
         f"FHIR API at {settings.fhir_base_url} (metadata: {settings.fhir_base_url}/metadata)"
     )
-    serve_store(settings, store, workers=workers)
+    try:
+        serve_store(settings, store, workers=workers)
+    except ConfigurationError as exc:
+        fail(str(exc))
 
 
 for _module in (_access, _demo, _simulate, _sync, _quarantine, _quality, _gaps):

@@ -2,7 +2,9 @@
 
 ``hub serve`` runs one process; a deployment that wants several worker processes runs
 ``uvicorn hub.api.asgi:app --factory --workers N --http hub.api.asgi:NoDelayHttpToolsProtocol``
-(each worker calls this factory).
+(each worker calls this factory). ``hub serve --workers N`` runs the same factory under
+uvicorn's supervisor with one listening socket per worker (``hub.commands.listening``), so
+connections opened together spread over the workers instead of bunching on one.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from hub.commands.listening import listening_socket
 from hub.config import Settings
 from hub.store import FhirStore
 
@@ -42,9 +43,11 @@ def _serve_workers(settings: Settings, store: FhirStore, workers: int) -> None:
     Workers are spawned, so they read their settings the way this process did; the
     listen address given on the command line reaches them through uvicorn's env file
     (the public base URL derives from it). The store opened here only migrated the
-    schema; its connections are closed so no worker inherits them.
+    schema; its connections are closed so no worker inherits them. Each worker listens
+    on a socket of its own (``ReusePortSocket``) where the system can share a port.
     """
     import uvicorn
+    from uvicorn.supervisors import Multiprocess
 
     from hub.api.asgi import NoDelayHttpToolsProtocol
 
@@ -52,15 +55,15 @@ def _serve_workers(settings: Settings, store: FhirStore, workers: int) -> None:
     with tempfile.TemporaryDirectory(prefix="hub-serve-") as scratch:
         env_file = Path(scratch) / "listen.env"
         env_file.write_text(f"HUB_HOST={settings.host}\nHUB_PORT={settings.port}\n")
-        uvicorn.run(
+        config = uvicorn.Config(
             APP_FACTORY,
             factory=True,
             workers=workers,
             env_file=env_file,
             host=settings.host,
             port=settings.port,
-            # The workers share a socket uvicorn binds itself, so asyncio does not turn
-            # Nagle off on accepted connections; this protocol does (see hub/api/asgi.py).
+            # asyncio turns Nagle off only on sockets it knows are TCP; this protocol
+            # does it on every accepted connection (see hub/api/asgi.py).
             http=NoDelayHttpToolsProtocol,
             log_level=settings.log_level.lower(),
             access_log=False,
@@ -69,3 +72,5 @@ def _serve_workers(settings: Settings, store: FhirStore, workers: int) -> None:
             # busy machine (seen with bench/api.py at load average 10).
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
+        sock = listening_socket(settings.host, settings.port)
+        Multiprocess(config, sockets=[sock]).run()
