@@ -15,8 +15,9 @@ a golden Patient, search Observations by a source Patient, a golden Patient's $e
 (all its linked records: about 200 resources), each at concurrency 1 and 32 closed loop
 (flat out), and reads at 1,000 requests/s offered from 32 connections, open loop (the latency
 at the target's load, counted from when each request was due). Prints p50/p95/p99 latency
-and requests per second of 200 responses only; the last line is ``RESULT {json}``. Any request that does not answer 200, or fewer AuditEvents than requests,
-fails the run: exit status 1, no rate or latency for the scenario that erred.
+and requests per second of 200 responses only; the last line is ``RESULT {json}``. Any
+request that does not answer 200, or fewer AuditEvents than requests, fails the run: exit
+status 1, no rate or latency for the scenario that erred.
 """
 
 from __future__ import annotations
