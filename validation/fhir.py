@@ -87,18 +87,21 @@ class FhirChecks:
         resources: Sequence[dict[str, Any]],
         *,
         structure_validated: bool = False,
+        text: bytes | None = None,
     ) -> list[Issue]:
         """Issues on the resources one record became (empty when they are sound).
 
         ``structure_validated``: the resources were built through the R4B models, so the
-        structure check passed by construction and is not repeated.
+        structure check passed by construction and is not repeated. ``text``: the resources'
+        ``resources_text`` when the caller has it (the ingest makes it to send them on), so
+        the link pass reads it instead of dumping the resources again.
         """
         issues: list[Issue] = []
         produced = {(str(r.get("resourceType")), str(r.get("id"))) for r in resources}
         resolver = Resolver(record, system, produced, self.hints)
         # The common case, in one pass over the record's JSON text: every link is sound, so
         # no resource needs walking (any unsound one is found again, with its place, below).
-        walk = not (structure_validated and self._links_sound(resources, resolver))
+        walk = not (structure_validated and self._links_sound(resources, resolver, text))
         for resource in resources:
             if not structure_validated:
                 issues += self._structure(resource, _label(resource))
@@ -120,9 +123,11 @@ class FhirChecks:
                 issues += self._orphan(resource, _label(resource), resolver)
         return issues
 
-    def _links_sound(self, resources: Sequence[dict[str, Any]], resolver: Resolver) -> bool:
+    def _links_sound(
+        self, resources: Sequence[dict[str, Any]], resolver: Resolver, text: bytes | None
+    ) -> bool:
         """True when the JSON text shows every coding bound and every reference resolving."""
-        found = record_links_raw(resources)
+        found = record_links_raw(resources, text)
         if found is None:
             return False
         references, codings = found

@@ -8,6 +8,10 @@ with a string value, and a coding of ours is a ``"system":"<ours>"`` key followe
 plain scalar siblings, by its ``"code"``. ``record_links`` answers from the text of all of
 a record's resources at once, or says it cannot (escapes, a code before its system, a code
 that is not a string, a value that is not JSON), and the caller walks instead.
+
+The ingest serialises each record's resources anyway (a mapping worker sends them as JSON
+text); ``resources_text`` is that text, and a caller that has it hands it in, so the
+resources are not dumped a second time here.
 """
 
 from __future__ import annotations
@@ -20,7 +24,14 @@ import orjson
 
 from hub.domain.codes import CANONICAL_BASE
 
-__all__ = ["OURS", "Coding", "record_links", "record_links_raw", "walk_links"]
+__all__ = [
+    "OURS",
+    "Coding",
+    "record_links",
+    "record_links_raw",
+    "resources_text",
+    "walk_links",
+]
 
 #: Where the code systems whose codes our value sets bind live.
 OURS = f"{CANONICAL_BASE}/CodeSystem/"
@@ -47,15 +58,28 @@ _STRICT |= orjson.OPT_PASSTHROUGH_DATETIME
 RawLinks = tuple[set[bytes], set[tuple[bytes, bytes]]]
 
 
-def record_links_raw(resources: Sequence[dict[str, Any]]) -> RawLinks | None:
-    """``record_links`` before decoding: the bytes the text pass found, or None if unsure.
+def resources_text(resources: Sequence[dict[str, Any]]) -> bytes | None:
+    """The compact JSON text of the resources (a list), or None if they are not plain JSON.
 
-    A code is returned with its quotes. Without a backslash anywhere in the text nothing is
-    escaped, so the bytes are exactly the UTF-8 of the values (the hot path checks no more).
+    Nothing is coerced (no dataclass, datetime or str subclass is written as JSON), so the
+    text holds exactly the values the walk would see.
     """
     try:
-        text = orjson.dumps(resources, option=_STRICT)
+        return orjson.dumps(resources, option=_STRICT)
     except TypeError:
+        return None
+
+
+def record_links_raw(
+    resources: Sequence[dict[str, Any]], text: bytes | None = None
+) -> RawLinks | None:
+    """``record_links`` before decoding: the bytes the text pass found, or None if unsure.
+
+    ``text``: ``resources_text(resources)`` when the caller made it already. A code is
+    returned with its quotes. Without a backslash anywhere in the text nothing is escaped,
+    so the bytes are exactly the UTF-8 of the values (the hot path checks no more).
+    """
+    if text is None and (text := resources_text(resources)) is None:
         return None
     references, codings = set(_REFERENCES.findall(text)), set(_CODINGS.findall(text))
     if b"\\" in text and (

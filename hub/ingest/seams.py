@@ -35,12 +35,19 @@ class QualityGate(Protocol):
         """Findings per record, in order, for a page of parsed records of one source."""
 
     def check_resources(
-        self, record: SourceRecord, resources: Sequence[dict[str, Any]], *, validated: bool = False
+        self,
+        record: SourceRecord,
+        resources: Sequence[dict[str, Any]],
+        *,
+        validated: bool = False,
+        text: bytes | None = None,
     ) -> list[Finding]:
         """Findings on the FHIR resources one record became.
 
         ``validated``: the resources were built through the R4B models (the mappings do),
-        so parsing their structure again would repeat the same check.
+        so parsing their structure again would repeat the same check. ``text``: the
+        resources as compact JSON text (``validation.links.resources_text``), when the
+        caller made it: a gate that reads the JSON text need not dump them again.
         """
 
     def save(self, store: Any) -> object:
@@ -66,7 +73,12 @@ class NoChecks:
         return [[] for _ in records]
 
     def check_resources(
-        self, record: SourceRecord, resources: Sequence[dict[str, Any]], *, validated: bool = False
+        self,
+        record: SourceRecord,
+        resources: Sequence[dict[str, Any]],
+        *,
+        validated: bool = False,
+        text: bytes | None = None,
     ) -> list[Finding]:
         """No findings."""
         return []

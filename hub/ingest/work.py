@@ -22,6 +22,7 @@ from hub.domain.records import RECORD_KINDS, SourceRecord
 from hub.ingest.seams import Finding, QualityGate
 from hub.ingest.targets import outgoing_references
 from mappings import MappingContext, MappingError, map_record
+from validation.links import resources_text
 
 __all__ = ["PageMapper", "PageResult", "Reason", "gc_paused", "parse_record", "to_json"]
 
@@ -113,6 +114,8 @@ class PageResult:
     outgoing: dict[int, set[str]] = field(default_factory=dict)
     #: ``resources`` as one JSON text while the result travels between processes.
     packed: bytes | None = None
+    #: Position -> its resources' JSON text, made once for the FHIR checks and the packing.
+    texts: dict[int, bytes] = field(default_factory=dict)
 
     def outgoing_of(self, position: int) -> set[str]:
         """The outgoing references of one record's resources (found now if not yet)."""
@@ -136,11 +139,18 @@ class PageResult:
 
         Unpickling tens of thousands of small dicts costs the receiving process more than
         parsing their JSON, and it happens in the executor's thread, beyond ``gc_paused``.
+        Each record's text made for the FHIR checks is reused: the same bytes as dumping
+        ``list(resources.items())`` whole, without dumping the resources a second time.
         """
-        try:
-            self.packed = orjson.dumps(list(self.resources.items()))
-        except (TypeError, orjson.JSONEncodeError):
-            return  # not plain JSON (a test's stand-in): travels as objects
+        texts, self.texts = self.texts, {}
+        if texts.keys() == self.resources.keys():
+            parts = [b"[%d,%b]" % (position, text) for position, text in texts.items()]
+            self.packed = b"[" + b",".join(parts) + b"]"
+        else:
+            try:
+                self.packed = orjson.dumps(list(self.resources.items()))
+            except (TypeError, orjson.JSONEncodeError):
+                return  # not plain JSON (a test's stand-in): travels as objects
         self.resources = {}
 
     def unpack(self) -> None:
@@ -196,16 +206,20 @@ class PageMapper:
                 mapped = map_record(record, self.context)
         except MappingError as exc:
             return [Reason("map", type(exc).__name__, str(exc))]
-        # Each resource's JSON as checked against its R4B model: never parsed or dumped again.
+        # Each resource's JSON as checked against its R4B model: never parsed again, and
+        # dumped once, here, for the FHIR checks' text pass and the packing both.
         resources = mapped.documents
-        with result.timing("fhir_checks"):
-            findings = self.gate.check_resources(record, resources, validated=True)
+        with result.timing("fhir_checks"):  # the dump counted here, where it was before
+            text = resources_text(resources)
+            findings = self.gate.check_resources(record, resources, validated=True, text=text)
         self._count_warnings(findings, result)
         for warning in mapped.warnings:
             result.warn(f"{record.kind}.{warning.field}")
         reasons = _fatal(findings, "fhir_check")
         if not reasons:
             result.resources[position] = resources
+            if text is not None:
+                result.texts[position] = text
             result.outgoing[position] = outgoing_references(resources)
         return reasons
 

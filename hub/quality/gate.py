@@ -85,12 +85,17 @@ class CheckingGate:
         return findings
 
     def check_resources(
-        self, record: SourceRecord, resources: Sequence[dict[str, Any]], *, validated: bool = False
+        self,
+        record: SourceRecord,
+        resources: Sequence[dict[str, Any]],
+        *,
+        validated: bool = False,
+        text: bytes | None = None,
     ) -> list[Finding]:
-        """Findings on the FHIR resources one record became."""
+        """Findings on the FHIR resources one record became (``text``: their JSON, if made)."""
         source = self._source_of.pop(id(record), record.kind.split(".")[0])
         kind = record.kind.split(".")[0]
-        issues = self.fhir.check(record, kind, resources, structure_validated=validated)
+        issues = self.fhir.check(record, kind, resources, structure_validated=validated, text=text)
         self._fhir_checked[source] = self._fhir_checked.get(source, 0) + 1
         if not issues:
             return []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 from datetime import UTC, datetime
 
+import orjson
+
 from connectors.base import RawRecord
 from hub.ingest.parallel import parts_of
 from hub.ingest.seams import NoChecks
@@ -40,6 +42,25 @@ def test_packed_result_arrives_with_the_same_resources() -> None:
     arrived.unpack()
     assert arrived.resources == expected
     assert arrived.packed is None
+
+
+def test_the_texts_made_for_the_checks_pack_as_the_whole_dump_would() -> None:
+    result = _mapped_station_page()
+    assert result.texts.keys() == result.resources.keys()
+    for position, resources in result.resources.items():
+        assert orjson.loads(result.texts[position]) == resources
+    whole = orjson.dumps(list(result.resources.items()))
+    result.pack()
+    assert result.packed == whole
+    assert result.texts == {}
+
+
+def test_a_result_with_a_record_lacking_its_text_dumps_the_whole() -> None:
+    result = _mapped_station_page()
+    del result.texts[1]
+    whole = orjson.dumps(list(result.resources.items()))
+    result.pack()
+    assert result.packed == whole
 
 
 def test_a_result_that_is_not_plain_json_travels_as_objects() -> None:

@@ -79,10 +79,15 @@ class RecordingGate(CheckingGate):
         return findings
 
     def check_resources(
-        self, record: SourceRecord, resources: Sequence[dict[str, Any]], *, validated: bool = False
+        self,
+        record: SourceRecord,
+        resources: Sequence[dict[str, Any]],
+        *,
+        validated: bool = False,
+        text: bytes | None = None,
     ) -> list[Finding]:
         """The gate's findings, remembered per record."""
-        findings = super().check_resources(record, resources, validated=validated)
+        findings = super().check_resources(record, resources, validated=validated, text=text)
         self._remember(record, findings)
         return findings
 

@@ -15,7 +15,7 @@ from mappings import MappingContext, MappingError, map_record
 from tests.validation.fhir_before import BeforeChecks
 from tests.validation.labelled import district
 from validation.fhir import REQUIRED, FhirChecks
-from validation.links import OURS, record_links, walk_links
+from validation.links import OURS, record_links, record_links_raw, resources_text, walk_links
 
 Mapped = tuple[SourceRecord, str, list[dict[str, Any]]]
 
@@ -130,6 +130,19 @@ def test_the_text_pass_reads_what_the_walk_reads(mapped: list[Mapped]) -> None:
         walked = [walk_links(r) for r in resources]
         assert found[0] == {ref for refs, _ in walked for ref in refs}
         assert found[1] == {coding for _, codings in walked for coding in codings}
+
+
+def test_the_text_handed_in_is_read_as_the_text_made_here(mapped: list[Mapped]) -> None:
+    checks = FhirChecks(load_bindings())
+    for i, (record, system, output) in enumerate(mapped):
+        resources = copy.deepcopy(output)
+        if i % 3 == 0:
+            DAMAGE[(i // 3) % len(DAMAGE)](resources, i)
+        text = resources_text(resources)
+        assert record_links_raw(resources, text) == record_links_raw(resources)
+        given = checks.check(record, system, resources, structure_validated=True, text=text)
+        assert given == checks.check(record, system, resources, structure_validated=True)
+    assert resources_text([{"resourceType": "Basic", "when": object()}]) is None
 
 
 def test_the_text_pass_declines_what_it_cannot_read_exactly() -> None:
