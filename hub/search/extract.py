@@ -193,6 +193,14 @@ def _dates(value: Any) -> Iterator[tuple[Any, Any]]:
         yield low, high
 
 
+def _text(value: Any) -> str | None:
+    """A system or code as text: the store COPYs index rows in binary, text columns as str.
+
+    A FHIR code is a JSON string, but a malformed resource may hold a number there.
+    """
+    return value if value is None or value.__class__ is str else str(value)
+
+
 def _token_rows(rt: str, rid: str, code: str, values: list[Any], out: Rows) -> None:
     # _tokens inlined: this runs for every token value of every write
     for value in values:
@@ -202,12 +210,14 @@ def _token_rows(rt: str, rid: str, code: str, values: list[Any], out: Rows) -> N
             if "coding" in value or ("text" in value and "system" not in value):
                 for coding in value.get("coding", []):
                     system, token = coding.get("system"), coding.get("code")
+                    if token.__class__ is not str or system.__class__ is not str:
+                        system, token = _text(system), _text(token)
                     if token is not None or system is not None:
                         out.append((rt, rid, code, system, token))
                 continue
             for system, token in _tokens(value):
                 if token is not None or system is not None:
-                    out.append((rt, rid, code, system, token))
+                    out.append((rt, rid, code, _text(system), _text(token)))
         elif isinstance(value, bool):
             out.append((rt, rid, code, None, "true" if value else "false"))
 
@@ -230,7 +240,7 @@ def _quantity_rows(rt: str, rid: str, code: str, values: list[Any], out: Rows) -
         if isinstance(value, int | float) and not isinstance(value, bool):
             out.append((rt, rid, code, float(value), None, None))
         elif isinstance(value, dict) and isinstance(value.get("value"), int | float):
-            system, unit = value.get("system"), value.get("code")
+            system, unit = _text(value.get("system")), _text(value.get("code"))
             out.append((rt, rid, code, float(value["value"]), system, unit))
 
 

@@ -53,6 +53,20 @@ def test_batch_and_single_writes_leave_the_same_rows(store: FhirStore, size: int
     assert len(batch_rows) == size * 5  # code, subject, date, value, status
 
 
+def test_a_copied_batch_keeps_codes_that_are_not_strings_as_text(store: FhirStore) -> None:
+    # index rows go to PostgreSQL as binary COPY, whose text columns take str only
+    documents = [_observation(i) for i in range(COPY_THRESHOLD * 2)]
+    for document in documents:
+        document["code"]["coding"][0]["code"] = 7
+        document["valueQuantity"] = {"value": 1.5, "system": 42, "code": 3}
+        del document["valueInteger"]
+    store.write_many(documents)
+    rows = _index_rows(store)
+    assert ("token", ("Observation", "o3", "code", "http://loinc.org", "7")) in rows
+    assert ("quantity", ("Observation", "o3", "value-quantity", 1.5, "42", "3")) in rows
+    assert store.read("Observation", "o3").as_dict()["code"]["coding"][0]["code"] == 7
+
+
 def test_a_batch_mixes_creates_updates_and_unchanged(store: FhirStore) -> None:
     first = store.write_many([_observation(i) for i in range(40)])
     again = [_observation(i, "amended" if i % 2 else "final") for i in range(60)]

@@ -18,11 +18,37 @@ _GOLDEN = Path(__file__).resolve().parents[2] / "mappings" / "golden"
 _TYPES = ("Observation", "Patient", "Encounter", "Condition", "CarePlan", "MedicationStatement")
 
 
+_TEXT_COLUMNS = {"token": ("system", "code"), "quantity": ("system", "code")}
+
+
+def _as_text(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its system and code as text, as index_rows gives them since binary COPY.
+
+    (A malformed resource may hold a number or a boolean where FHIR has a string.)
+    """
+    for column in _TEXT_COLUMNS.get(table, ()):
+        if row[column] is not None and not isinstance(row[column], str):
+            row = {**row, column: str(row[column])}
+    return row
+
+
+def _distinct(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """First occurrences only: False and "False" give one row once both are text."""
+    kept: list[dict[str, Any]] = []
+    for row in rows:
+        if row not in kept:
+            kept.append(row)
+    return kept
+
+
 def _by_table_before(resource: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in extract.COLUMNS}
+    retyped = False
     for table, row in extract_before.index_resource(resource):
-        tables[table].append(row)
-    return tables
+        text = _as_text(table, row)
+        retyped |= text != row
+        tables[table].append(text)
+    return {t: _distinct(rows) for t, rows in tables.items()} if retyped else tables
 
 
 def _by_table_now(resource: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
