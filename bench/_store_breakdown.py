@@ -1,0 +1,215 @@
+"""Where bench/store_write.py's bulk create spends its CPU: client steps, backend per table/index.
+
+The client side runs the store's own steps (content hash, stamping and serialising, index
+rows) over the same documents in the same batches and reads this process's CPU. The server
+side COPYs the rows the store writes into each table of a migrated scratch database through
+the store's own ``insert_tables`` (one transaction per batch), reading the backend's CPU
+from /proc: with all the table's indexes, then without each secondary index in turn (the
+difference is what that index costs), then with none but the primary key. Each figure is
+the least of ``rounds`` runs, as CPU time moves less with load than wall time does.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Table, text
+
+from hub.search.extract import index_rows, new_table_rows
+from hub.store import open_store
+from hub.store.batch import Pending, _rows, _stamped
+from hub.store.bulk import insert_tables
+from hub.store.documents import content_hash, dumps, instant, utc_now
+from hub.store.schema import INDEX_TABLES, resource
+
+__all__ = ["backend_cpu", "breakdown", "client_steps", "server_costs"]
+
+Batches = list[list[dict[str, Any]]]
+
+
+def backend_cpu(pid: int | None) -> float | None:
+    """CPU seconds a PostgreSQL backend on this machine has used (None when not known)."""
+    if pid is None:
+        return None
+    try:
+        if Path(f"/proc/{pid}/comm").read_text().strip() != "postgres":
+            return None
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(action: Callable[[], object]) -> float:
+    start = time.process_time()
+    action()
+    return time.process_time() - start
+
+
+def client_steps(batches: Batches, rounds: int) -> dict[str, float]:
+    """This process's CPU seconds per step of a bulk create of the batches (least of rounds)."""
+    stamp = instant(utc_now())
+
+    def hashes() -> None:
+        for batch in batches:
+            for document in batch:
+                content_hash(document)
+
+    def serialise() -> None:
+        for batch in batches:
+            for document in batch:
+                dumps(_stamped(document, 1, stamp))
+
+    def index() -> None:
+        for batch in batches:
+            rows = new_table_rows()
+            for document in batch:
+                index_rows(document, document["id"], rows)
+
+    steps = {"content hash": hashes, "stamp + serialise": serialise, "index rows": index}
+    return {name: min(_cpu(step) for _ in range(rounds)) for name, step in steps.items()}
+
+
+def _table_rows(batches: Batches) -> dict[str, list[list[tuple[Any, ...]]]]:
+    """Each table's rows per batch, as the store's batch write builds them for new resources."""
+    moment = utc_now()
+    built = []
+    for batch in batches:
+        pending: list[Pending] = [
+            (("Observation", d["id"]), d, None, content_hash(d)) for d in batch
+        ]
+        built.append(_rows(pending, index_rows, moment))
+    tables = {"resource": [b.created for b in built]}
+    for name in INDEX_TABLES:
+        tables[name] = [b.index[name] for b in built]
+    return tables
+
+
+def _backend(conn: Connection) -> Callable[[], float | None]:
+    pid = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+    return lambda: backend_cpu(pid)
+
+
+def _copy_cost(
+    conn: Connection, table: Table, batches: list[list[tuple[Any, ...]]], rounds: int
+) -> tuple[float, float]:
+    """Least backend and client CPU seconds of COPYing the batches into the emptied table."""
+    backend = _backend(conn)
+    best: tuple[float, float] | None = None
+    for _ in range(rounds):
+        conn.execute(text(f"TRUNCATE {table.name}"))
+        conn.commit()
+        server, client = backend() or 0.0, time.process_time()
+        for rows in batches:
+            insert_tables(conn, {table: rows})
+            conn.commit()
+        cost = ((backend() or 0.0) - server, time.process_time() - client)
+        best = cost if best is None else (min(best[0], cost[0]), min(best[1], cost[1]))
+    assert best is not None
+    return best
+
+
+def _indexes(conn: Connection, table: Table) -> list[tuple[str, str]]:
+    """(name, definition) of a table's indexes other than its primary key."""
+    rows = conn.execute(
+        text(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = :t "
+            "AND i.indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype = 'p')"
+        ),
+        {"t": table.name},
+    )
+    return [(r.indexname, r.indexdef) for r in rows]
+
+
+def _table_costs(
+    conn: Connection, table: Table, batches: list[list[tuple[Any, ...]]], rounds: int
+) -> list[dict[str, Any]]:
+    rows = sum(len(b) for b in batches)
+    server, client = _copy_cost(conn, table, batches, rounds)
+    found = [
+        {"part": f"{table.name}: all indexes", "rows": rows, "server": server, "client": client}
+    ]
+    indexes = _indexes(conn, table)
+    for name, definition in indexes:
+        conn.execute(text(f"DROP INDEX {name}"))
+        conn.commit()
+        without, _ = _copy_cost(conn, table, batches, rounds)
+        found.append(
+            {"part": f"  {table.name}: index {name}", "rows": rows, "server": server - without}
+        )
+        conn.execute(text(definition))
+        conn.commit()
+    for name, _definition in indexes:
+        conn.execute(text(f"DROP INDEX {name}"))
+    conn.commit()
+    bare, _ = _copy_cost(conn, table, batches, rounds)
+    found.append({"part": f"  {table.name}: heap + primary key only", "rows": rows, "server": bare})
+    return found
+
+
+def server_costs(url: str, batches: Batches, rounds: int) -> list[dict[str, Any]]:
+    """Backend (and client) CPU seconds of COPYing the store's rows, per table and per index.
+
+    ``url`` must be a scratch database on this machine: its indexes are dropped on the way.
+    """
+    store = open_store(url)
+    tables = _table_rows(batches)
+    found: list[dict[str, Any]] = []
+    with store.engine.connect() as conn:
+        for name, per_batch in tables.items():
+            if any(per_batch):
+                table = resource if name == "resource" else INDEX_TABLES[name]
+                found.extend(_table_costs(conn, table, per_batch, rounds))
+    store.engine.dispose()
+    return found
+
+
+def _cell(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def breakdown(
+    batches: Batches, rounds: int, url: str, store_cpu: dict[str, Any], copy_cpu: dict[str, Any]
+) -> tuple[list[list[Any]], dict[str, Any]]:
+    """Table rows (part, rows, backend s, client s) of where the bulk create's CPU goes.
+
+    ``store_cpu``/``copy_cpu``: the client and server CPU of the whole bulk create and of the
+    bare COPY measured in the rounds, for the remainder ("other") and the comparison lines.
+    """
+    server = server_costs(url, batches, rounds)
+    client = client_steps(batches, rounds)
+    tables = [p for p in server if p["part"].endswith("all indexes")]
+    copy_client = sum(p["client"] for p in tables)
+    server_sum = sum(p["server"] for p in tables)
+    floor = sum(p["server"] for p in server if p["part"].endswith("primary key only"))
+    n = sum(len(b) for b in batches)
+    rows = [[p["part"], p["rows"], _cell(p["server"]), _cell(p.get("client"))] for p in server]
+    rows.append(["all tables, all indexes (sum)", "", _cell(server_sum), _cell(copy_client)])
+    rows.append(["all tables, primary keys only (sum)", "", _cell(floor), ""])
+    rest = store_cpu["server"] - server_sum
+    rows.append(["backend: the rest (versions read, commits)", "", _cell(rest), ""])
+    rows.append(["bare jsonb table, same JSON (COPY)", n, _cell(copy_cpu["server"]), ""])
+    rows += [[f"client: {name}", n, "", _cell(cpu)] for name, cpu in client.items()]
+    rows.append(["client: COPY rows (format + send, above)", "", "", _cell(copy_client)])
+    other = store_cpu["client"] - copy_client - sum(client.values())
+    rows.append(["client: the rest (versions read, statements, commits)", "", "", _cell(other)])
+    rows.append(
+        [
+            "whole bulk create (from the rounds)",
+            n,
+            _cell(store_cpu["server"]),
+            _cell(store_cpu["client"]),
+        ]
+    )
+    found = {
+        "server_tables": {p["part"].strip(): round(p["server"], 3) for p in server},
+        "server_all_tables": round(server_sum, 3),
+        "server_primary_keys_only": round(floor, 3),
+        "client_steps": {k: round(v, 3) for k, v in client.items()},
+        "client_copy": round(copy_client, 3),
+    }
+    return rows, found
