@@ -54,6 +54,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _listeners(port: int) -> int:
+    """Sockets listening on the port on this machine (each hub worker has its own)."""
+    found = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        path = Path(table)
+        for line in path.read_text().splitlines()[1:] if path.exists() else []:
+            fields = line.split()
+            found += int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A"
+    return found
+
+
 def bench_settings(secret: str) -> Any:
     """The hub's Settings for the bench: access control on, under a fresh secret."""
     from pydantic import SecretStr
@@ -100,8 +111,12 @@ def start_hub(
     deadline = time.monotonic() + 300  # workers import everything; slow on a busy machine
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+            healthy = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
+            # One worker answers first; a worker not yet listening gets no connection, so
+            # wait for every worker's socket before connections are opened (Linux /proc).
+            if healthy and (_listeners(port) >= workers or not Path("/proc/net/tcp").exists()):
                 return process, port
+            time.sleep(0.5)
         except httpx.TransportError:
             time.sleep(0.5)
     if process.poll() is None:
