@@ -5,8 +5,11 @@ rows) over the same documents in the same batches and reads this process's CPU. 
 side COPYs the rows the store writes into each table of a migrated scratch database through
 the store's own ``insert_tables`` (one transaction per batch), reading the backend's CPU
 from /proc: with all the table's indexes, then without each secondary index in turn (the
-difference is what that index costs), then with none but the primary key. Each figure is
-the least of ``rounds`` runs, as CPU time moves less with load than wall time does.
+difference is what that index costs), then with none but the primary key, the variants
+alternating within each round. Each figure is the least of ``rounds`` runs, as CPU time
+moves less with load than wall time does; a difference of two such figures still carries
+their noise (at a 10 ms clock tick and a machine shared with others, a few hundredths of a
+second, and an index costing next to nothing can come out slightly negative).
 """
 
 from __future__ import annotations
@@ -82,10 +85,11 @@ def _table_rows(batches: Batches) -> dict[str, list[list[tuple[Any, ...]]]]:
         pending: list[Pending] = [
             (("Observation", d["id"]), d, None, content_hash(d)) for d in batch
         ]
-        built.append(_rows(pending, index_rows, moment))
-    tables = {"resource": [b.created for b in built]}
+        created: list[tuple[Any, ...]] = []
+        built.append((created, _rows(pending, index_rows, moment, created.append)))
+    tables = {"resource": [created for created, _ in built]}
     for name in INDEX_TABLES:
-        tables[name] = [b.index[name] for b in built]
+        tables[name] = [b.index[name] for _, b in built]
     return tables
 
 
@@ -94,27 +98,20 @@ def _backend(conn: Connection) -> Callable[[], float | None]:
     return lambda: backend_cpu(pid)
 
 
-def _copy_cost(
-    conn: Connection, table: Table, batches: list[list[tuple[Any, ...]]], rounds: int
+def _copy_once(
+    conn: Connection, table: Table, batches: list[list[tuple[Any, ...]]]
 ) -> tuple[float, float]:
-    """Least backend and client CPU seconds of COPYing the batches into the emptied table."""
+    """Backend and client CPU seconds of COPYing the batches into the (emptied) table."""
     backend = _backend(conn)
-    best: tuple[float, float] | None = None
-    for _ in range(rounds):
-        conn.execute(text(f"TRUNCATE {table.name}"))
+    server, client = backend() or 0.0, time.process_time()
+    for rows in batches:
+        insert_tables(conn, {table: rows})
         conn.commit()
-        server, client = backend() or 0.0, time.process_time()
-        for rows in batches:
-            insert_tables(conn, {table: rows})
-            conn.commit()
-        cost = ((backend() or 0.0) - server, time.process_time() - client)
-        best = cost if best is None else (min(best[0], cost[0]), min(best[1], cost[1]))
-    assert best is not None
-    return best
+    return (backend() or 0.0) - server, time.process_time() - client
 
 
-def _indexes(conn: Connection, table: Table) -> list[tuple[str, str]]:
-    """(name, definition) of a table's indexes other than its primary key."""
+def _indexes(conn: Connection, table: Table) -> dict[str, str]:
+    """Definitions of a table's indexes other than its primary key, by name."""
     rows = conn.execute(
         text(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.tablename = :t "
@@ -122,33 +119,52 @@ def _indexes(conn: Connection, table: Table) -> list[tuple[str, str]]:
         ),
         {"t": table.name},
     )
-    return [(r.indexname, r.indexdef) for r in rows]
+    return {r.indexname: r.indexdef for r in rows}
+
+
+def _empty_with(conn: Connection, table: Table, indexes: dict[str, str], keep: set[str]) -> None:
+    """Empty the table and leave it with the kept indexes (cheap on an empty table)."""
+    conn.execute(text(f"TRUNCATE {table.name}"))
+    present = set(_indexes(conn, table))
+    for name in present - keep:
+        conn.execute(text(f"DROP INDEX {name}"))
+    for name in keep - present:
+        conn.execute(text(indexes[name]))
+    conn.commit()
 
 
 def _table_costs(
     conn: Connection, table: Table, batches: list[list[tuple[Any, ...]]], rounds: int
 ) -> list[dict[str, Any]]:
-    rows = sum(len(b) for b in batches)
-    server, client = _copy_cost(conn, table, batches, rounds)
-    found = [
-        {"part": f"{table.name}: all indexes", "rows": rows, "server": server, "client": client}
-    ]
+    """The table's COPY cost with all indexes, without each in turn, and with none.
+
+    The variants alternate within each round, so the other users' load spreads over all.
+    """
     indexes = _indexes(conn, table)
-    for name, definition in indexes:
-        conn.execute(text(f"DROP INDEX {name}"))
-        conn.commit()
-        without, _ = _copy_cost(conn, table, batches, rounds)
-        found.append(
-            {"part": f"  {table.name}: index {name}", "rows": rows, "server": server - without}
-        )
-        conn.execute(text(definition))
-        conn.commit()
-    for name, _definition in indexes:
-        conn.execute(text(f"DROP INDEX {name}"))
-    conn.commit()
-    bare, _ = _copy_cost(conn, table, batches, rounds)
-    found.append({"part": f"  {table.name}: heap + primary key only", "rows": rows, "server": bare})
-    return found
+    everything = set(indexes)
+    variants = {"all": everything, **{n: everything - {n} for n in indexes}, "none": set()}
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(rounds):
+        for variant, keep in variants.items():
+            _empty_with(conn, table, indexes, keep)
+            cost = _copy_once(conn, table, batches)
+            seen = best.get(variant, cost)
+            best[variant] = (min(seen[0], cost[0]), min(seen[1], cost[1]))
+    _empty_with(conn, table, indexes, everything)
+    rows, (server, client) = sum(len(b) for b in batches), best["all"]
+    name = table.name
+    return [
+        {"part": f"{name}: all indexes", "rows": rows, "server": server, "client": client},
+        *(
+            {"part": f"{name}: index {n}", "label": f"  index {n}", "server": server - best[n][0]}
+            for n in indexes
+        ),
+        {
+            "part": f"{name}: primary key only",
+            "label": "  primary key only",
+            "server": best["none"][0],
+        },
+    ]
 
 
 def server_costs(url: str, batches: Batches, rounds: int) -> list[dict[str, Any]]:
@@ -187,7 +203,10 @@ def breakdown(
     server_sum = sum(p["server"] for p in tables)
     floor = sum(p["server"] for p in server if p["part"].endswith("primary key only"))
     n = sum(len(b) for b in batches)
-    rows = [[p["part"], p["rows"], _cell(p["server"]), _cell(p.get("client"))] for p in server]
+    rows = [
+        [p.get("label", p["part"]), p.get("rows", ""), _cell(p["server"]), _cell(p.get("client"))]
+        for p in server
+    ]
     rows.append(["all tables, all indexes (sum)", "", _cell(server_sum), _cell(copy_client)])
     rows.append(["all tables, primary keys only (sum)", "", _cell(floor), ""])
     rest = store_cpu["server"] - server_sum
@@ -206,7 +225,7 @@ def breakdown(
         ]
     )
     found = {
-        "server_tables": {p["part"].strip(): round(p["server"], 3) for p in server},
+        "server_tables": {p["part"]: round(p["server"], 3) for p in server},
         "server_all_tables": round(server_sum, 3),
         "server_primary_keys_only": round(floor, 3),
         "client_steps": {k: round(v, 3) for k, v in client.items()},
