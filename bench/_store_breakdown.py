@@ -85,11 +85,10 @@ def _table_rows(batches: Batches) -> dict[str, list[list[tuple[Any, ...]]]]:
         pending: list[Pending] = [
             (("Observation", d["id"]), d, None, content_hash(d)) for d in batch
         ]
-        created: list[tuple[Any, ...]] = []
-        built.append((created, _rows(pending, index_rows, moment, created.append)))
-    tables = {"resource": [created for created, _ in built]}
+        built.append(_rows(pending, index_rows, moment))
+    tables = {"resource": [b.created for b in built]}
     for name in INDEX_TABLES:
-        tables[name] = [b.index[name] for _, b in built]
+        tables[name] = [b.index[name] for b in built]
     return tables
 
 

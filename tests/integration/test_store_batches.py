@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from hub.search.extract import index_rows
 from hub.store import FhirStore, VersionConflict
 from hub.store.bulk import COPY_THRESHOLD
 from hub.store.schema import INDEX_TABLES
@@ -128,6 +129,53 @@ def test_two_racing_batches_on_postgresql_exactly_one_wins(store: FhirStore) -> 
     assert {store.read("Observation", f"o{i}").version_id for i in range(50)} == {2}
     with store.reading() as session:
         assert len(session.history("Observation", "o7")) == 2
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_racing_batches_creating_the_same_resources_exactly_one_wins(
+    store: FhirStore,
+) -> None:
+    # the loser's COPY of the new rows waits on the winner's keys and fails when it commits
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def writer(status: str) -> None:
+        batch = [_observation(i, status) for i in range(COPY_THRESHOLD * 3)]
+        with contextlib.suppress(VersionConflict), store.begin() as session:
+            barrier.wait()
+            try:
+                session.write_many(batch)
+                outcomes.append(status)
+            except VersionConflict:
+                outcomes.append("conflict")
+                raise
+
+    threads = [threading.Thread(target=writer, args=(s,)) for s in ("final", "amended")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) in (["conflict", "final"], ["amended", "conflict"])
+    winner = next(o for o in outcomes if o != "conflict")
+    assert {store.read("Observation", f"o{i}").version_id for i in range(48)} == {1}
+    assert store.read("Observation", "o5").as_dict()["status"] == winner
+    assert len(_index_rows(store)) == COPY_THRESHOLD * 3 * 5
+
+
+def test_an_indexer_failing_in_a_batch_leaves_nothing_written(store: FhirStore) -> None:
+    def failing(document: dict[str, Any], resource_id: str, rows: Any) -> None:
+        if resource_id == "o40":  # after many rows were built
+            raise RuntimeError("indexer failed")
+        index_rows(document, resource_id, rows)
+
+    documents = [_observation(i) for i in range(COPY_THRESHOLD * 4)]
+    broken = FhirStore(store.engine, indexer=failing)
+    with pytest.raises(RuntimeError, match="indexer failed"):
+        broken.write_many(documents)
+    with store.reading() as session:
+        assert session.count("Observation") == 0
+    assert _index_rows(store) == set()
+    assert store.write_many(documents).created == len(documents)
 
 
 def _practitioner(*, stub: bool, name: str | None = None) -> dict[str, Any]:
