@@ -15,7 +15,15 @@ from pydantic import ValidationError
 
 from hub.domain.records import SourceRecord
 from validation.catalogue import Catalogue, load_catalogue
-from validation.links import OURS, Coding, record_links_raw, walk_links
+from validation.links import (
+    OURS,
+    Coding,
+    record_links_raw,
+    resources_text,
+    text_references,
+    vouching_pattern,
+    walk_links,
+)
 from validation.resolver import KEY_PREFIXES, Hints, Resolver, candidate_keys
 from validation.results import Issue
 
@@ -76,6 +84,7 @@ class FhirChecks:
             for system, codes in bindings.items()
             if system.startswith(OURS)
         }
+        self._unvouched = vouching_pattern(bindings)
 
     def _issue(self, check: str, message: str, field: str | None = None) -> Issue:
         return Issue(check, self.catalogue.spec(check).severity, message, field)
@@ -127,15 +136,22 @@ class FhirChecks:
         self, resources: Sequence[dict[str, Any]], resolver: Resolver, text: bytes | None
     ) -> bool:
         """True when the JSON text shows every coding bound and every reference resolving."""
-        found = record_links_raw(resources, text)
-        if found is None:
+        if text is None and (text := resources_text(resources)) is None:
             return False
-        references, codings = found
-        bindings = self._text_bindings
-        for system, code in codings:
-            allowed = bindings.get(system)
-            if allowed is not None and code not in allowed:
+        if self._unvouched.search(text) is None:  # every coding of ours bound, at a glance
+            references = text_references(text)
+            if references is None:
                 return False
+        else:  # read the codings one by one (the verdict is the same where both answer)
+            found = record_links_raw(resources, text)
+            if found is None:
+                return False
+            references, codings = found
+            bindings = self._text_bindings
+            for system, code in codings:
+                allowed = bindings.get(system)
+                if allowed is not None and code not in allowed:
+                    return False
         resolves = resolver.resolves
         return all(resolves(ref.decode()) for ref in references)
 

@@ -30,6 +30,8 @@ __all__ = [
     "record_links",
     "record_links_raw",
     "resources_text",
+    "text_references",
+    "vouching_pattern",
     "walk_links",
 ]
 
@@ -70,6 +72,37 @@ def resources_text(resources: Sequence[dict[str, Any]]) -> bytes | None:
         return None
 
 
+def text_references(text: bytes) -> set[bytes] | None:
+    """The distinct references in a ``resources_text``, or None if one is escaped."""
+    references = set(_REFERENCES.findall(text))
+    if b"\\" in text and any(b"\\" in r for r in references):
+        return None  # one the pattern cannot read exactly: let the walk decide
+    return references
+
+
+def vouching_pattern(bindings: Mapping[str, frozenset[str]]) -> re.Pattern[bytes]:
+    """A pattern that finds a coding of ours the bindings do not vouch for at a glance.
+
+    Vouched for: a ``"system":"<ours>"`` key directly followed by its ``"code"``, the code
+    in the system's value set (or the system bound to none). Anything else (a code not
+    bound, a sibling or an escape between them, a code the pattern cannot read) is found,
+    and the caller reads the codings one by one. Finding nothing needs no match objects:
+    one scan of the text, where reading every coding cost more than half the link pass.
+    """
+    ours = {s.removeprefix(OURS): codes for s, codes in bindings.items() if s.startswith(OURS)}
+    bound = [
+        re.escape(name.encode())
+        + rb'","code":"(?:'
+        + b"|".join(re.escape(c.encode()) for c in sorted(codes, key=len, reverse=True))
+        + rb')"'
+        for name, codes in sorted(ours.items())
+        if codes
+    ]
+    names = b"|".join(re.escape(name.encode()) for name in sorted(ours))
+    free = (rb"(?!(?:" + names + rb')")' if names else b"") + rb'[^"\\]*","code":"[^"\\]*"'
+    return re.compile(re.escape(_OUR_SYSTEM) + rb"(?!" + b"|".join([*bound, free]) + rb")")
+
+
 def record_links_raw(
     resources: Sequence[dict[str, Any]], text: bytes | None = None
 ) -> RawLinks | None:
@@ -81,10 +114,11 @@ def record_links_raw(
     """
     if text is None and (text := resources_text(resources)) is None:
         return None
-    references, codings = set(_REFERENCES.findall(text)), set(_CODINGS.findall(text))
-    if b"\\" in text and (
-        any(b"\\" in r for r in references) or any(b"\\" in s + c for s, c in codings)
-    ):
+    references = text_references(text)
+    if references is None:
+        return None
+    codings = set(_CODINGS.findall(text))
+    if b"\\" in text and any(b"\\" in s + c for s, c in codings):
         return None  # one the patterns cannot read exactly: let the walk decide
     if any(not c for _, c in codings):
         return None  # a coding of ours whose code the pattern cannot read

@@ -31,8 +31,9 @@ class BeforeChecks(FhirChecks):
         resources: Sequence[dict[str, Any]],
         *,
         structure_validated: bool = False,
+        text: bytes | None = None,
     ) -> list[Issue]:
-        """Issues on the resources one record became, found as before."""
+        """Issues on the resources one record became, found as before (``text`` unread)."""
         issues: list[Issue] = []
         produced = {(str(r.get("resourceType")), str(r.get("id"))) for r in resources}
         resolver = Resolver(record, system, produced)

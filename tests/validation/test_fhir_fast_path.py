@@ -15,7 +15,14 @@ from mappings import MappingContext, MappingError, map_record
 from tests.validation.fhir_before import BeforeChecks
 from tests.validation.labelled import district
 from validation.fhir import REQUIRED, FhirChecks
-from validation.links import OURS, record_links, record_links_raw, resources_text, walk_links
+from validation.links import (
+    OURS,
+    record_links,
+    record_links_raw,
+    resources_text,
+    vouching_pattern,
+    walk_links,
+)
 
 Mapped = tuple[SourceRecord, str, list[dict[str, Any]]]
 
@@ -143,6 +150,24 @@ def test_the_text_handed_in_is_read_as_the_text_made_here(mapped: list[Mapped]) 
         given = checks.check(record, system, resources, structure_validated=True, text=text)
         assert given == checks.check(record, system, resources, structure_validated=True)
     assert resources_text([{"resourceType": "Basic", "when": object()}]) is None
+
+
+def test_the_glance_vouches_for_bound_codings_only(mapped: list[Mapped]) -> None:
+    unvouched = vouching_pattern(load_bindings())
+    for _, _, resources in mapped:  # the mappings' codings of ours are all bound
+        assert unvouched.search(resources_text(resources) or b"") is None
+
+    def text(**coding: str) -> bytes:
+        return resources_text([{"resourceType": "Basic", "code": {"coding": [coding]}}]) or b""
+
+    risk = OURS + "smd-risk-level"
+    assert unvouched.search(text(system=risk, code="1")) is None
+    assert unvouched.search(text(system=OURS + "not-bound-to-any-set", code="x")) is None
+    assert unvouched.search(text(system=risk, code="99")) is not None  # not in the set
+    assert unvouched.search(text(system=risk, code="1x")) is not None  # a bound code's prefix
+    assert unvouched.search(text(system=risk, version="2", code="1")) is not None  # sibling
+    assert unvouched.search(text(code="1", system=risk)) is not None  # code before system
+    assert unvouched.search(text(system=risk, code='1"')) is not None  # escaped
 
 
 def test_the_text_pass_declines_what_it_cannot_read_exactly() -> None:
