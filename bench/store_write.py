@@ -20,8 +20,10 @@ so every path runs ``--rounds`` times, alternating, and the table shows each pat
 round beside the load average; the checks after each round (row counts, versions) make a
 fast but wrong store fail the run. Wall-clock rates on a shared machine move with the other
 users' load; the CPU seconds that COPY and the bulk create cost the client process and the
-PostgreSQL backend (read from /proc when the server runs on this machine) do not, so the
-table shows them too, with the share of COPY they imply.
+PostgreSQL backend (read from /proc when the server runs on this machine) move less, so the
+table shows them too, with the share of COPY they imply. Less is not none: on the shared
+2-core machine the same 20k bulk create took 1.06-1.75 client and 1.20-1.96 backend CPU
+seconds over 16 runs at load ~2, so compare changes in alternating rounds, not across runs.
 
 With the server on this machine, a last table says where the bulk create's CPU goes
 (``_store_breakdown``): the backend's per table and per index (the store's rows COPYed into
