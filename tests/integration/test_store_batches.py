@@ -90,6 +90,19 @@ def test_a_batch_mixes_creates_updates_and_unchanged(store: FhirStore) -> None:
     assert statuses == [("amended",)]
 
 
+def test_batches_updating_in_one_transaction_each_set_their_versions(store: FhirStore) -> None:
+    store.write_many([_observation(i) for i in range(COPY_THRESHOLD * 2)])
+    with store.begin() as session:
+        first = session.write_many([_observation(i, "amended") for i in range(COPY_THRESHOLD * 2)])
+        second = session.write_many([_observation(i, "final") for i in range(3)])
+    assert (first.updated, second.updated) == (COPY_THRESHOLD * 2, 3)
+    assert store.read("Observation", "o1").version_id == 3
+    assert store.read("Observation", "o1").as_dict()["status"] == "final"
+    assert store.read("Observation", "o20").version_id == 2
+    assert store.read("Observation", "o20").as_dict()["meta"]["versionId"] == "2"
+    assert store.vread("Observation", "o1", 2).as_dict()["status"] == "amended"
+
+
 def test_a_batch_revives_a_deleted_resource(store: FhirStore) -> None:
     store.write_many([_observation(1)])
     store.delete("Observation", "o1")
