@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from hub.domain.codes import identifier_system
@@ -55,6 +59,35 @@ def test_sealed_json_hides_the_numbers_and_reveals_them_again(sealer: FieldSeale
     assert parsed["identifier"][1]["value"] == "H00000042"
     assert parsed["birthDate"] == "1990-01-01"
     assert orjson.loads(sealer.reveal_json(sealed)) == _patient()
+
+
+_NUMBERS = st.sampled_from([RESIDENT_ID, MOBILE, "11010519491231002X", "+86 13912345678"])
+# Strings that look like the sealed form from inside: quotes, commas, colons, the prefix.
+_TRICKY = st.sampled_from(['", "enc:1:AAAA"', '\\", "enc:1:', "note enc:1:AAAA", ":[", ""])
+_LEAVES = st.one_of(
+    _NUMBERS, _TRICKY, st.text(max_size=12), st.integers(-(2**40), 2**40), st.booleans()
+)
+_DOCUMENTS = st.recursive(
+    _LEAVES,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(document=st.dictionaries(st.text(max_size=6), _DOCUMENTS, max_size=5))
+def test_reveal_in_the_text_equals_reveal_of_the_parsed_document(document: dict[str, Any]) -> None:
+    """Sealed values anywhere (list items, nested values), in orjson's compact text and in
+    PostgreSQL's spaced jsonb text, come back as the parsed walk would bring them back."""
+    sealer = FieldSealer("encryption-secret", "index-secret")
+    sealed = sealer.seal_json(orjson.dumps(document).decode())
+    expected = sealer._walk(orjson.loads(sealed), sealer.reveal_value)
+    assert expected == document
+    spaced = json.dumps(orjson.loads(sealed), ensure_ascii=False)  # ", " and ": " as jsonb
+    for text in (sealed, spaced):
+        assert orjson.loads(sealer.reveal_json(text)) == expected
 
 
 def test_sealing_is_deterministic_keyed_and_idempotent(sealer: FieldSealer) -> None:
