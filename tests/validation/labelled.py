@@ -14,8 +14,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from pydantic import ValidationError
+
 from hub.domain.identifiers import resident_id_check_digit
+from hub.domain.records import RECORD_KINDS, SourceRecord
 from hub.domain.scales import score_ssrs
+from mappings import MappingContext, MappingError, MappingResult, map_record
 from tests.mappings.mapping_samples import SAMPLES
 
 #: Rows per patient for each kind (about ten a patient, as DOMAIN.md says a year holds).
@@ -288,3 +292,14 @@ def _score_one(score: Score, r: LabelledRecord, verdict: str | None) -> None:
     score.caught[r.defect] = score.caught.get(r.defect, 0) + int(caught)
     if not caught and score.missed is not None:
         score.missed.append(r)
+
+
+def map_labelled(labelled: LabelledRecord) -> tuple[SourceRecord, str, MappingResult] | None:
+    """(record, source system, mapping) as the ingest makes them; None: quarantined first."""
+    system = labelled.kind.split(".")[0]
+    context = MappingContext(source_system=system, run_id="t", district_code="110105")
+    try:
+        record = RECORD_KINDS[labelled.kind].model_validate(labelled.payload)
+        return record, system, map_record(record, context)
+    except (ValidationError, MappingError):
+        return None

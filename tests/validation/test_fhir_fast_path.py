@@ -7,13 +7,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 
-from hub.domain.records import RECORD_KINDS, SourceRecord
+from hub.domain.records import SourceRecord
 from hub.quality.gate import load_bindings
-from mappings import MappingContext, MappingError, map_record
 from tests.validation.fhir_before import BeforeChecks
-from tests.validation.labelled import district
+from tests.validation.labelled import district, map_labelled
 from validation.fhir import REQUIRED, FhirChecks
 from validation.links import (
     OURS,
@@ -30,15 +28,12 @@ Mapped = tuple[SourceRecord, str, list[dict[str, Any]]]
 def _mapped(patients: int) -> list[Mapped]:
     out = []
     for labelled in district(patients, seed=5):
-        system = labelled.kind.split(".")[0]
-        context = MappingContext(source_system=system, run_id="t", district_code="110105")
-        try:
-            record = RECORD_KINDS[labelled.kind].model_validate(labelled.payload)
-            mapped = map_record(record, context)
-        except (ValidationError, MappingError):
+        found = map_labelled(labelled)
+        if found is None:
             continue  # quarantined before the FHIR checks
-        resources = mapped.documents or [
-            r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in mapped.resources
+        record, system, mapping = found
+        resources = mapping.documents or [
+            r.model_dump(mode="json", by_alias=True, exclude_none=True) for r in mapping.resources
         ]
         out.append((record, system, resources))
     return out

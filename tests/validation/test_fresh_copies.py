@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 
 import orjson
-from pydantic import ValidationError
 
 from hub.domain.records import RECORD_KINDS
 from hub.quality.gate import load_bindings
-from mappings import MappingContext, MappingError, map_record
 from tests.validation.fresh import FreshCopies
-from tests.validation.labelled import district
+from tests.validation.labelled import district, map_labelled
 from validation.fhir import FhirChecks
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -22,15 +20,12 @@ def _samples() -> list[FreshCopies]:
     for labelled in district(20, seed=3):
         if labelled.defect is not None or labelled.kind in kinds:
             continue
-        system = labelled.kind.split(".")[0]
-        context = MappingContext(source_system=system, run_id="t", district_code="110105")
-        try:
-            record = RECORD_KINDS[labelled.kind].model_validate(labelled.payload)
-            mapped = map_record(record, context)
-        except (ValidationError, MappingError):
+        found = map_labelled(labelled)
+        if found is None:
             continue
+        record, system, mapping = found
         kinds.add(labelled.kind)
-        samples.append(FreshCopies(record, system, mapped.documents))
+        samples.append(FreshCopies(record, system, mapping.documents))
     return samples
 
 
