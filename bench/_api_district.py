@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections import defaultdict
@@ -55,7 +56,13 @@ class Person:
 
 def simulate(workdir: Path, people: int, secret: str) -> str:
     """Simulate and sync a small district with the hub's commands; the SQLite URL."""
-    url = f"sqlite:///{workdir / 'template.sqlite'}"
+    database = workdir / "template.sqlite"
+    # A template left by an interrupted run was sealed under another run's secret.
+    for stale in (database, database.with_name("template.sqlite-wal"), workdir / "var"):
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        stale.unlink(missing_ok=True)
+    url = f"sqlite:///{database}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env |= {"HUB_DATABASE_URL": url, "HUB_DATA_DIR": str(workdir / "var")}
     env |= {"HUB_SECRET_KEY": secret, "HUB_LOG_LEVEL": "WARNING"}
