@@ -18,7 +18,13 @@ from typing import Any
 from hub.domain.codes import identifier_system
 from validation.results import CheckTally
 
-__all__ = ["SOURCE", "PlausibilityPass", "cross_source_tallies"]
+__all__ = [
+    "RISK_LEVEL_CODE",
+    "SOURCE",
+    "TOTAL_SUFFIX",
+    "PlausibilityPass",
+    "cross_source_tallies",
+]
 
 #: The "source" cross-source findings are reported under.
 SOURCE = "cross-source"
@@ -28,6 +34,9 @@ _SUMMED = {"bprs", "panss", "sdss"}  # scales whose total is the plain sum of th
 #: Patient.link types that join a golden record and its source Patients (the current
 #: cluster); replaced-by / replaces point at a retired record and are left alone.
 _SAME_PERSON = {"seealso", "refer"}
+#: The Observations the pass judges: a risk level, a scale total (their codes); it passes
+#: over every other Observation, so a caller reading a store may read only these.
+RISK_LEVEL_CODE, TOTAL_SUFFIX = "risk-level", "-total"
 
 
 def _day(value: Any) -> date | None:
@@ -95,11 +104,11 @@ class PlausibilityPass:
     def _add_Observation(self, r: dict[str, Any]) -> None:  # noqa: N802
         codes, subject = _codes(r.get("code")), _subject(r)
         when = _day(r.get("effectiveDateTime") or (r.get("effectivePeriod") or {}).get("start"))
-        if "risk-level" in codes and subject and when:
+        if RISK_LEVEL_CODE in codes and subject and when:
             level = _codes(r.get("valueCodeableConcept"))
             if level and level[0].isdigit() and int(level[0]) >= 3:
                 self.risks.append((r["id"], subject, when))
-        total = [c for c in codes if c.endswith("-total")]
+        total = [c for c in codes if c.endswith(TOTAL_SUFFIX)]
         derived = [d.get("reference", "") for d in r.get("derivedFrom", [])]
         if total and derived and isinstance(r.get("valueInteger"), int):
             self.totals.append((r["id"], derived[0].partition("/")[2], r["valueInteger"]))
