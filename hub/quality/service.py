@@ -9,14 +9,14 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, insert, or_, select
+from sqlalchemy import Connection, Select, insert, or_, select
 
 from hub.ingest.schema import landing, source_record
 from hub.quality.schema import quality_result, quality_run
 from hub.quality.terminology import load_code_tables
 from hub.store import FhirStore
 from hub.store.documents import dumps, utc_now
-from hub.store.schema import idx_token, resource
+from hub.store.schema import idx_reference, idx_token, resource
 from validation.catalogue import load_catalogue
 from validation.plausibility import RISK_LEVEL_CODE, TOTAL_SUFFIX, PlausibilityPass
 from validation.raw import RawChecks
@@ -207,40 +207,60 @@ def check_landing(store: FhirStore, *, source: str | None = None) -> QualityRun:
     return save_run(store, results, kind="landing", source=source, started_at=started)
 
 
-#: The resource types the cross-source pass reads (Observations: see ``_judged``).
-_JUDGED = ("Patient", "Encounter", "ServiceRequest", "QuestionnaireResponse")
+#: The resource types the cross-source pass reads whole (Observations and QuestionnaireResponses:
+#: only those it judges, see ``_judged``).
+_JUDGED = ("Patient", "Encounter", "ServiceRequest")
 
 
-def _judged() -> Any:
-    """The stored resources the pass reads: its types, and of the Observations (most of a
-    store) only risk levels and scale totals, found by their code in the token index that
-    the store writes with every resource; the pass passes over the rest unread. On a
-    synced 300-patient district: 10,310 resources read instead of 34,525, same tallies."""
-    observations = select(idx_token.c.resource_id).where(
-        idx_token.c.resource_type == "Observation",
-        idx_token.c.param == "code",
-        or_(idx_token.c.code == RISK_LEVEL_CODE, idx_token.c.code.like(f"%{TOTAL_SUFFIX}")),
+def _judged() -> list[Select[Any]]:
+    """The queries for what the pass reads: its types, and of the Observations and
+    QuestionnaireResponses (most of a store) only risk levels, scale totals and the
+    responses a total is derived from, found through the index tables the store writes
+    with every resource; the pass passes over the rest unread. One query per kind, so each
+    keeps an index plan (an OR of the three scanned the whole resource table)."""
+    live = (resource.c.deleted.is_(False), resource.c.content.is_not(None))
+    coded = (idx_token.c.resource_type == "Observation", idx_token.c.param == "code")
+    totals = select(idx_token.c.resource_id).where(
+        *coded, idx_token.c.code.like(f"%{TOTAL_SUFFIX}")
     )
-    return or_(
-        resource.c.resource_type.in_(_JUDGED),
-        and_(
+    observations = select(idx_token.c.resource_id).where(
+        *coded, or_(idx_token.c.code == RISK_LEVEL_CODE, idx_token.c.code.like(f"%{TOTAL_SUFFIX}"))
+    )
+    # the responses a scale total is derived from (not the visit forms'); uncorrelated
+    # subqueries, each through an index (a correlated EXISTS took SQLite 90 s)
+    totalled = select(idx_reference.c.target_id).where(
+        idx_reference.c.resource_type == "Observation",
+        idx_reference.c.param == "derived-from",
+        idx_reference.c.target_type == "QuestionnaireResponse",
+        idx_reference.c.resource_id.in_(totals),
+    )
+    content = select(resource.c.content)
+    return [
+        content.where(resource.c.resource_type.in_(_JUDGED), *live),
+        content.where(
             resource.c.resource_type == "Observation",
             resource.c.resource_id.in_(observations),
+            *live,
         ),
-    )
+        content.where(
+            resource.c.resource_type == "QuestionnaireResponse",
+            resource.c.resource_id.in_(totalled),
+            *live,
+        ),
+    ]
 
 
 def check_store(store: FhirStore, *, max_action_days: int = 14) -> QualityRun:
-    """The cross-source plausibility pass over the stored resources; its run is kept."""
+    """The cross-source plausibility pass over the stored resources; its run is kept.
+
+    Measured on a synced 300-patient, 2-year district (8,038 raw rows, SQLite): 7,748
+    resources read instead of 34,525, 0.10 s CPU instead of 0.37 s, the same tallies.
+    """
     started = utc_now()
     judge = PlausibilityPass(max_action_days=max_action_days)
-    query = select(resource.c.content).where(
-        _judged(),
-        resource.c.deleted.is_(False),
-        resource.c.content.is_not(None),
-    )
     with store.reading() as session:
-        for row in session.conn.execution_options(yield_per=5_000).execute(query):
-            judge.add(orjson.loads(row.content))
+        for query in _judged():
+            for row in session.conn.execution_options(yield_per=5_000).execute(query):
+                judge.add(orjson.loads(row.content))
     results = summarise(judge.tallies(), load_catalogue())
     return save_run(store, results, kind="cross_source", source=None, started_at=started)

@@ -37,7 +37,15 @@ def _district() -> list[dict[str, Any]]:
         *_scale("qr-ok", "total-ok", [1, 2, 3], 6),
         *_scale("qr-bad", "total-bad", [1, 2, 3], 9),
         *(_other(f"other-{n}", "stat-p", code) for n, code in enumerate(_PASSED_OVER)),
+        *_visit_form(),
     ]
+
+
+def _visit_form() -> list[dict[str, Any]]:
+    """A response that Observations other than a total are derived from (a visit form)."""
+    form, answer = _scale("qr-form", "symptoms-from-form", [2, 2], 4)
+    answer["code"] = {"coding": [{"code": "symptoms"}]}
+    return [form, answer]
 
 
 #: Codes near the judged ones: neither a risk level nor a total.
