@@ -476,14 +476,18 @@ def _with_cross_source(result: dict[str, Any]) -> dict[str, Any]:
     rows, measured = result["all_checks_rows"], result["all_checks_wall_seconds_measured"]
     cross = result["xsource_pass_seconds_per_million_rows"] * rows / 1e6
     total = measured + cross
-    target = TARGET_SECONDS * rows / 1e6
-    verdict = "met" if total < target else "NOT met"
+    per_million = total / rows * 1e6
+    verdict = "met" if per_million < TARGET_SECONDS else "NOT met"
     print(
         f"EVERY CHECK over {rows:,} raw rows: per-row checks {measured:.1f}s "
-        f"(measured) + cross-source pass {cross:.1f}s (scaled by raw rows) = {total:.1f}s "
-        f"(target {target:.0f}s: {verdict})"
+        f"(measured) + cross-source pass {cross:.1f}s (scaled by raw rows) = {total:.1f}s, "
+        f"{per_million:.1f}s per million raw rows (target {TARGET_SECONDS:.0f}s: {verdict})"
     )
-    return {"every_check_seconds": round(total, 1), "every_check_target_met": total < target}
+    return {
+        "every_check_seconds": round(total, 1),
+        "every_check_seconds_per_million_rows": round(per_million, 1),
+        "every_check_target_met": per_million < TARGET_SECONDS,
+    }
 
 
 def main() -> None:
