@@ -346,6 +346,30 @@ def _cell(value: Any) -> Any:
     return "-" if value is None else value
 
 
+#: Issue #8's targets: (scenario, figure, bound, at most?, what it says). The read latency
+#: is judged at concurrency 1 and again at the target's 1,000 req/s offered on 32
+#: connections (the stricter reading of "p95 under 10 ms and 1,000 req/s at 32").
+TARGETS = (
+    ("read@1", "p95_ms", 10.0, True, "read p95 at concurrency 1"),
+    ("read@32", "rps", 1000.0, False, "reads/s at concurrency 32, flat out"),
+    (f"read@32 {OFFERED_READS:.0f}/s offered", "p95_ms", 10.0, True, "read p95 at 1,000/s on 32"),
+    ("everything@1", "p95_ms", 50.0, True, "$everything p95 of a golden Patient"),
+)
+
+
+def _verdicts(results: dict[str, Any]) -> dict[str, Any]:
+    """Each target beside its figure, printed and returned (None: the scenario erred)."""
+    verdicts: dict[str, Any] = {}
+    for scenario, figure, bound, at_most, said in TARGETS:
+        value = results.get(scenario, {}).get(figure)
+        met = None if value is None else (value < bound if at_most else value >= bound)
+        verdict = {None: "not measured", True: "met", False: "NOT met"}[met]
+        sign = "<" if at_most else ">="
+        print(f"target: {said} {sign} {bound:g} -> {value} ({verdict})")
+        verdicts[said] = {"value": value, "bound": bound, "met": met}
+    return verdicts
+
+
 def main() -> None:
     """Load, serve, measure, report; exit 1 if any request failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -388,6 +412,7 @@ def main() -> None:
         ],
         rows,
     )
+    verdicts = _verdicts(results)
     requests = sum(r["requests"] for r in results.values())
     failed = {name: r["error_statuses"] for name, r in results.items() if r["errors"]}
     print(f"audit events written: {audited:,} for {requests:,} requests (+2 auth checks)")
@@ -403,6 +428,7 @@ def main() -> None:
             "load_average": [round(x, 2) for x in os.getloadavg()],
             "audit_events": audited,
             "failed": failed,
+            "targets": verdicts,
             "scenarios": results,
         }
     )
