@@ -47,7 +47,11 @@ _SENSITIVE = re.compile(
 _INDEXED_MOBILE = re.compile(r"(?:\+?86[- ]?)?(1[3-9]\d{9})")
 _INDEXED_ID = re.compile(r"\d{17}[\dXx]")
 #: A sealed JSON string value, with what precedes its opening quote (see reveal_json).
-_SEALED_STRING = re.compile(r'([:\[,]\s*)"' + re.escape(SEALED_PREFIX) + r'([A-Za-z0-9_-]*)"')
+# A value, not a key: the closing quote is followed by a comma, bracket or brace, never
+# a colon (a key "enc:1:" after a comma was taken for a sealed value; hypothesis found it).
+_SEALED_STRING = re.compile(
+    r'([:\[,]\s*)"' + re.escape(SEALED_PREFIX) + r'([A-Za-z0-9_-]*)"(?=\s*[,\]}])'
+)
 _DIGEST_HEX = 64
 _HEX = frozenset("0123456789abcdef")
 
@@ -123,7 +127,8 @@ class FieldSealer:
         a read's CPU). A sealed value is a whole JSON string of the prefix and base64url;
         ``_SEALED_STRING`` takes a quote only after a colon, bracket or comma (and
         whitespace: PostgreSQL's jsonb text puts a space there), which a quote inside a
-        string never is: there it follows its backslash.
+        string never is: there it follows its backslash; and a value's closing quote only,
+        which a key's never is: a colon follows that.
         """
         if SEALED_PREFIX not in text:
             return text

@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -78,6 +78,7 @@ _DOCUMENTS = st.recursive(
 
 @settings(max_examples=200, deadline=None)
 @given(document=st.dictionaries(st.text(max_size=6), _DOCUMENTS, max_size=5))
+@example(document={"a": RESIDENT_ID, "enc:1:": 0, "b": [{"c": 1, "enc:1:": MOBILE}]})
 def test_reveal_in_the_text_equals_reveal_of_the_parsed_document(document: dict[str, Any]) -> None:
     """Sealed values anywhere (list items, nested values), in orjson's compact text and in
     PostgreSQL's spaced jsonb text, come back as the parsed walk would bring them back."""
