@@ -63,7 +63,7 @@ def _processors(table: Table, dialect: Dialect) -> Processors:
     found = known.get((table.name, sealed))
     if found is None:
         pairs = []
-        for position, column in enumerate(table.columns):
+        for position, column in enumerate(_columns(table)):
             if isinstance(column.type, TypeDecorator) and not sealed:
                 continue
             process = column.type.dialect_impl(dialect).bind_processor(dialect)
@@ -126,12 +126,12 @@ def _copy_plan(table: Table, dialect: Dialect) -> CopyPlan:
     found = known.get((table.name, sealed))
     if found is None:
         processors = _processors(table, dialect)
-        types = tuple(_binary_type(column) for column in table.columns)
+        types = tuple(_binary_type(column) for column in _columns(table))
         if any(t is None for t in types):
             found = (None, processors)
         else:
             by_position = dict(processors)
-            for position, column in enumerate(table.columns):
+            for position, column in enumerate(_columns(table)):
                 if isinstance(column.type, JsonDocument):
                     by_position[position] = _then_jsonb(by_position.get(position))
             found = (cast(tuple[str, ...], types), tuple(sorted(by_position.items())))
@@ -157,8 +157,14 @@ def _processed(rows: Sequence[Sequence[Any]], processors: Processors) -> list[Se
     return out
 
 
+def _columns(table: Table) -> list[Column[Any]]:
+    """The columns a row gives: all but a key the database generates (an autoincrement)."""
+    generated = table.autoincrement_column
+    return [column for column in table.columns if column is not generated]
+
+
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
-    """Insert rows given as tuples in the table's column order."""
+    """Insert rows given as tuples in the table's column order (a generated key left out)."""
     insert_tables(conn, {table: rows})
 
 
@@ -188,7 +194,7 @@ def insert_tables(conn: Connection, batches: Mapping[Table, Sequence[Sequence[An
 
 
 def _names(table: Table) -> str:
-    return ", ".join(c.name for c in table.columns)
+    return ", ".join(c.name for c in _columns(table))
 
 
 def _copy(
@@ -206,7 +212,7 @@ def _copy(
 
 
 def _execute_many(driver: Any, table: Table, rows: list[Sequence[Any]], mark: str) -> None:
-    marks = ", ".join(mark for _ in table.columns)
+    marks = ", ".join(mark for _ in _columns(table))
     cursor = driver.cursor()
     try:
         cursor.executemany(f"INSERT INTO {table.name} ({_names(table)}) VALUES ({marks})", rows)
