@@ -384,7 +384,7 @@ def _time_check_store(url: str) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from hub.ingest.schema import landing
-    from hub.quality.service import _judged, check_store
+    from hub.quality.service import check_store, judged_queries
     from hub.store import open_store
     from hub.store.schema import resource
 
@@ -398,7 +398,7 @@ def _time_check_store(url: str) -> dict[str, Any]:
                     q.with_only_columns(resource.c.resource_id).subquery()
                 )
             ).scalar_one()
-            for q in _judged()
+            for q in judged_queries()
         )
     walls, cpus = [], []
     for _ in range(3):

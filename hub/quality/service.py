@@ -23,7 +23,15 @@ from validation.raw import RawChecks
 from validation.results import CheckResult, CheckTally, summarise
 from validation.suites import SUITE_VERSION
 
-__all__ = ["QualityRun", "check_landing", "check_store", "get_run", "list_runs", "save_run"]
+__all__ = [
+    "QualityRun",
+    "check_landing",
+    "check_store",
+    "get_run",
+    "judged_queries",
+    "list_runs",
+    "save_run",
+]
 
 #: Rows per Great Expectations validation when re-checking the landing zone.
 CHUNK = 50_000
@@ -208,11 +216,11 @@ def check_landing(store: FhirStore, *, source: str | None = None) -> QualityRun:
 
 
 #: The resource types the cross-source pass reads whole (Observations and QuestionnaireResponses:
-#: only those it judges, see ``_judged``).
+#: only those it judges, see ``judged_queries``).
 _JUDGED = ("Patient", "Encounter", "ServiceRequest")
 
 
-def _judged() -> list[Select[Any]]:
+def judged_queries() -> list[Select[Any]]:
     """The queries for what the pass reads: its types, and of the Observations and
     QuestionnaireResponses (most of a store) only risk levels, scale totals and the
     responses a total is derived from, found through the index tables the store writes
@@ -220,11 +228,10 @@ def _judged() -> list[Select[Any]]:
     keeps an index plan (an OR of the three scanned the whole resource table)."""
     live = (resource.c.deleted.is_(False), resource.c.content.is_not(None))
     coded = (idx_token.c.resource_type == "Observation", idx_token.c.param == "code")
-    totals = select(idx_token.c.resource_id).where(
-        *coded, idx_token.c.code.like(f"%{TOTAL_SUFFIX}")
-    )
+    total = idx_token.c.code.like(f"%{TOTAL_SUFFIX}")
+    totals = select(idx_token.c.resource_id).where(*coded, total)
     observations = select(idx_token.c.resource_id).where(
-        *coded, or_(idx_token.c.code == RISK_LEVEL_CODE, idx_token.c.code.like(f"%{TOTAL_SUFFIX}"))
+        *coded, or_(idx_token.c.code == RISK_LEVEL_CODE, total)
     )
     # the responses a scale total is derived from (not the visit forms'); uncorrelated
     # subqueries, each through an index (a correlated EXISTS took SQLite 90 s)
@@ -259,7 +266,7 @@ def check_store(store: FhirStore, *, max_action_days: int = 14) -> QualityRun:
     started = utc_now()
     judge = PlausibilityPass(max_action_days=max_action_days)
     with store.reading() as session:
-        for query in _judged():
+        for query in judged_queries():
             for row in session.conn.execution_options(yield_per=5_000).execute(query):
                 judge.add(orjson.loads(row.content))
     results = summarise(judge.tallies(), load_catalogue())

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from hub.security.schema import audit_event
-from hub.store.bulk import insert_rows
+from hub.store.bulk import insert_rows, row_columns
 
 __all__ = ["AuditLog", "AuditRecord", "to_fhir"]
 
@@ -54,7 +54,7 @@ class AuditRecord:
 
 
 #: audit_event's columns but its generated key: the order ``insert_rows`` takes them in.
-_COLUMNS = tuple(c.name for c in audit_event.columns if c is not audit_event.autoincrement_column)
+_COLUMNS = tuple(c.name for c in row_columns(audit_event))
 
 
 def _row(entry: AuditRecord) -> tuple[Any, ...]:

@@ -37,7 +37,7 @@ from sqlalchemy.engine import Dialect
 from hub.store.schema import JsonDocument
 from hub.store.sealing import sealer_of
 
-__all__ = ["COPY_THRESHOLD", "insert_rows", "insert_tables"]
+__all__ = ["COPY_THRESHOLD", "insert_rows", "insert_tables", "row_columns"]
 
 #: From this many rows on, PostgreSQL writes with COPY.
 COPY_THRESHOLD = 16
@@ -63,7 +63,7 @@ def _processors(table: Table, dialect: Dialect) -> Processors:
     found = known.get((table.name, sealed))
     if found is None:
         pairs = []
-        for position, column in enumerate(_columns(table)):
+        for position, column in enumerate(row_columns(table)):
             if isinstance(column.type, TypeDecorator) and not sealed:
                 continue
             process = column.type.dialect_impl(dialect).bind_processor(dialect)
@@ -126,12 +126,12 @@ def _copy_plan(table: Table, dialect: Dialect) -> CopyPlan:
     found = known.get((table.name, sealed))
     if found is None:
         processors = _processors(table, dialect)
-        types = tuple(_binary_type(column) for column in _columns(table))
+        types = tuple(_binary_type(column) for column in row_columns(table))
         if any(t is None for t in types):
             found = (None, processors)
         else:
             by_position = dict(processors)
-            for position, column in enumerate(_columns(table)):
+            for position, column in enumerate(row_columns(table)):
                 if isinstance(column.type, JsonDocument):
                     by_position[position] = _then_jsonb(by_position.get(position))
             found = (cast(tuple[str, ...], types), tuple(sorted(by_position.items())))
@@ -157,7 +157,7 @@ def _processed(rows: Sequence[Sequence[Any]], processors: Processors) -> list[Se
     return out
 
 
-def _columns(table: Table) -> list[Column[Any]]:
+def row_columns(table: Table) -> list[Column[Any]]:
     """The columns a row gives: all but a key the database generates (an autoincrement)."""
     generated = table.autoincrement_column
     return [column for column in table.columns if column is not generated]
@@ -194,7 +194,7 @@ def insert_tables(conn: Connection, batches: Mapping[Table, Sequence[Sequence[An
 
 
 def _names(table: Table) -> str:
-    return ", ".join(c.name for c in _columns(table))
+    return ", ".join(c.name for c in row_columns(table))
 
 
 def _copy(
@@ -212,7 +212,7 @@ def _copy(
 
 
 def _execute_many(driver: Any, table: Table, rows: list[Sequence[Any]], mark: str) -> None:
-    marks = ", ".join(mark for _ in _columns(table))
+    marks = ", ".join(mark for _ in row_columns(table))
     cursor = driver.cursor()
     try:
         cursor.executemany(f"INSERT INTO {table.name} ({_names(table)}) VALUES ({marks})", rows)

@@ -7,7 +7,7 @@ from typing import Any
 
 from hub.quality.service import check_store
 from hub.store import FhirStore
-from tests.validation.test_plausibility import _encounter, _patient, _risk, _scale
+from tests.validation.test_plausibility import _scale, implausible_district
 from validation.plausibility import cross_source_tallies
 
 
@@ -26,16 +26,7 @@ def _other(oid: str, pid: str, code: str) -> dict[str, Any]:
 
 def _district() -> list[dict[str, Any]]:
     return [
-        _patient("hosp-p"),
-        _patient("stat-p", died="2024-06-01"),
-        _encounter("stay", "hosp-p", "IMP", "2024-01-05T14:00:00+08:00", "2024-01-20"),
-        _encounter("home-during-stay", "stat-p", "HH", "2024-01-10"),
-        _encounter("after-stay", "stat-p", "AMB", "2024-02-01"),
-        _encounter("after-death", "stat-p", "HH", "2024-07-01"),
-        _risk("risk-followed", "stat-p", "2024-01-25", "3"),
-        _risk("risk-ignored", "stat-p", "2024-04-01", "4"),
-        *_scale("qr-ok", "total-ok", [1, 2, 3], 6),
-        *_scale("qr-bad", "total-bad", [1, 2, 3], 9),
+        *implausible_district(),
         *(_other(f"other-{n}", "stat-p", code) for n, code in enumerate(_PASSED_OVER)),
         *_visit_form(),
     ]
@@ -62,6 +53,7 @@ def test_the_pass_over_the_store_reports_what_the_pass_over_every_resource_repor
     assert {(r.check, r.checked, r.failed) for r in run.results} == expected
     failed = {r.check: set(r.examples) for r in run.results if r.failed}
     assert failed == {
+        "xsource.discharge_before_admission": {"bad-stay"},
         "xsource.follow_up_during_stay": {"home-during-stay"},
         "xsource.high_risk_without_action": {"risk-ignored"},
         "xsource.scale_total_mismatch": {"total-bad"},

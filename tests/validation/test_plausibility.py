@@ -63,8 +63,9 @@ def _scale(qid: str, oid: str, items: list[int], total: int) -> list[dict[str, A
     ]
 
 
-def test_each_cross_source_implausibility_is_reported_with_its_record() -> None:
-    resources = [
+def implausible_district() -> list[dict[str, Any]]:
+    """One implausibility of each cross-source kind beside its plausible twin."""
+    return [
         _patient("hosp-p"),  # the hospital's and the station's patient share a resident ID
         _patient("stat-p", died="2024-06-01"),
         _encounter("stay", "hosp-p", "IMP", "2024-01-05T14:00:00+08:00", "2024-01-20"),
@@ -79,6 +80,10 @@ def test_each_cross_source_implausibility_is_reported_with_its_record() -> None:
         *_scale("qr-ok", "total-ok", [1, 2, 3], 6),
         *_scale("qr-bad", "total-bad", [1, 2, 3], 9),
     ]
+
+
+def test_each_cross_source_implausibility_is_reported_with_its_record() -> None:
+    resources = implausible_district()
     tallies = {t.check: t for t in cross_source_tallies(resources)}
     during = tallies["xsource.follow_up_during_stay"]
     assert (during.failed, during.examples) == (1, ["home-during-stay"])
