@@ -1,12 +1,20 @@
-"""Run one part of a simulation in a forked process while the caller does another part."""
+"""Run one part of a simulation in a fresh process while the caller does another part.
+
+The other process is spawned, never forked. The caller may hold threads (a test runner's
+portals, a server's workers, native pools of DuckDB or Arrow), and a forked child of a
+threaded process can deadlock or crash: CPython documents fork() with threads as unsafe and
+warns about it from 3.12. A 40-patient simulation forked from the test process once died in
+the child's garbage collector (CI, stop 16). A spawned child starts clean and receives only
+the picklable arguments of its part, so a part rebuilds what it needs from them.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
-import traceback
 from collections.abc import Callable
-from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 __all__ = ["beside"]
 
@@ -14,41 +22,29 @@ A = TypeVar("A")
 B = TypeVar("B")
 
 
-def _child(work: Callable[[], Any], conn: Connection) -> None:
-    try:
-        conn.send(("ok", work()))
-    except BaseException as error:  # the parent re-raises it, with the child's traceback
-        conn.send(("error", f"{error!r}\n{traceback.format_exc()}"))
-    finally:
-        conn.close()
-
-
 def beside(
     in_child: Callable[[], A],
     here: Callable[[], B],
     *,
-    fork: bool = True,
+    parallel: bool = True,
 ) -> tuple[A, B]:
-    """``(in_child(), here())``, the first in a forked process when fork is possible.
+    """``(in_child(), here())``, the first in a spawned process when ``parallel``.
 
-    Fork shares the (large) inputs without pickling them; only the child's result travels
-    back. Each part writes its own files and draws from its own random streams, so the
-    output is the same whether or not the parts run side by side.
+    ``in_child`` must pickle (a module-level function, or a ``functools.partial`` of one with
+    picklable arguments); its result travels back pickled. Each part writes its own files and
+    draws from its own random streams, so the output is the same either way.
     """
-    if not fork or "fork" not in multiprocessing.get_all_start_methods():
+    if not parallel:
         first = in_child()
         return first, here()
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(in_child, send), daemon=True)
-    process.start()
-    send.close()
-    try:
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future = pool.submit(in_child)
         second = here()
-        status, value = receive.recv()
-    finally:
-        receive.close()
-        process.join()
-    if status != "ok":
-        raise RuntimeError(f"simulation part failed in its worker process: {value}")
-    return value, second
+        try:
+            first = future.result()
+        except BrokenProcessPool as error:
+            raise RuntimeError(
+                "the simulation part in the worker process ended without a result "
+                "(killed, or out of memory); run again with parallel=False to see its error"
+            ) from error
+    return first, second
