@@ -8,26 +8,16 @@ the ingest's own process only has to ask the store about them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
+
+from hub.domain.references import reference_values
 
 __all__ = ["outgoing_references", "own_references"]
 
 #: A relative literal reference ``Type/id`` (R4 id syntax); absolute URLs, ``urn:`` and
 #: contained (``#id``) references are not the store's to resolve.
 _RELATIVE = re.compile(r"^[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
-
-
-def _reference_values(value: Any) -> Iterator[str]:
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if key == "reference" and isinstance(child, str):
-                yield child
-            else:
-                yield from _reference_values(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from _reference_values(child)
 
 
 def own_references(resources: Iterable[dict[str, Any]]) -> set[str]:
@@ -37,5 +27,5 @@ def own_references(resources: Iterable[dict[str, Any]]) -> set[str]:
 
 def outgoing_references(resources: Sequence[dict[str, Any]]) -> set[str]:
     """Relative references of the resources to resources outside them."""
-    found = {ref for r in resources for ref in _reference_values(r) if _RELATIVE.match(ref)}
+    found = {ref for r in resources for ref in reference_values(r) if _RELATIVE.match(ref)}
     return found - own_references(resources)

@@ -8,11 +8,13 @@ same person; the compartment of the golden Patient covers theirs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
+import orjson
 from sqlalchemy import Connection, and_, or_, select
 
+from hub.domain.references import reference_values
 from hub.search.service import Hit, load_resources
 from hub.search.sql import local_reference
 from hub.store.batch import ids_in
@@ -174,23 +176,38 @@ REFERENCED_TYPES = ("Organization", "Practitioner", "PractitionerRole")
 
 
 def referenced_resources(
-    conn: Connection, hits: list[Hit], *, types: Iterable[str] = REFERENCED_TYPES
+    conn: Connection,
+    hits: list[Hit],
+    *,
+    types: Iterable[str] = REFERENCED_TYPES,
+    base_url: str = "",
 ) -> list[Hit]:
-    """Practitioners, roles and organizations that the given resources refer to."""
-    by_type: dict[str, list[str]] = {}
-    for hit in hits:
-        by_type.setdefault(hit.resource_type, []).append(hit.resource_id)
-    wanted = list(types)
-    if not by_type or not wanted:
-        return []
-    ref = idx_reference
-    sources = [
-        and_(ref.c.resource_type == t, ids_in(conn, ref.c.resource_id, ids))
-        for t, ids in by_type.items()
-    ]
-    rows = conn.execute(
-        select(ref.c.target_type, ref.c.target_id)
-        .where(or_(*sources), ref.c.target_type.in_(wanted), ref.c.target_url.is_(None))
-        .distinct()
+    """Practitioners, roles and organizations that the given resources refer to.
+
+    Read from the resources' own text, which is at hand: asking the reference index instead
+    cost one random index page per resource once the page cache had let them go (about 200
+    for a typical patient), and it saw only the references that are search parameters.
+    """
+    wanted = set(types)
+    keys = sorted(
+        {key for hit in hits for key in _local_targets(hit.content, wanted, base_url)}
+        - {(hit.resource_type, hit.resource_id) for hit in hits}
     )
-    return load_resources(conn, sorted((r[0], r[1]) for r in rows))
+    return load_resources(conn, keys) if keys else []
+
+
+def _local_targets(text: str, wanted: set[str], base_url: str) -> Iterator[tuple[str, str]]:
+    """(type, id) of the references of a wanted type to this server in a resource's JSON text.
+
+    Relative ones, and absolute ones under our own base URL (as ``local_reference`` counts).
+    """
+    base = base_url.rstrip("/") + "/" if base_url else None
+    if not any(f"{t}/" in text for t in wanted):  # most texts: no need to parse them
+        return
+    for value in reference_values(orjson.loads(text)):
+        if base is not None and value.startswith(base):
+            value = value[len(base) :]
+        parts = value.split("/")
+        versioned = len(parts) == 4 and parts[2] == "_history"
+        if (len(parts) == 2 or versioned) and parts[0] in wanted and parts[1]:
+            yield parts[0], parts[1]

@@ -53,7 +53,9 @@ def _everything(
             session.conn, patients, types=types, since=since, base_url=settings.fhir_base_url
         )
         extra = [t for t in REFERENCED_TYPES if types is None or t in types]
-        hits += referenced_resources(session.conn, hits, types=extra)
+        hits += referenced_resources(
+            session.conn, hits, types=extra, base_url=settings.fhir_base_url
+        )
     base = settings.fhir_base_url
     kept = [(k, v) for k, v in (("_since", since_text), ("_type", type_text)) if v]
     header: dict[str, Any] = {
