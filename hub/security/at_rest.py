@@ -60,6 +60,11 @@ _DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _ELEVEN_DIGITS = b"0" * 11
 
 
+#: Where each key comes from, as the operator sets it.
+ENCRYPTION_KEY_SETTING = "HUB_PRIVACY__ENCRYPTION_KEY (or HUB_SECRET_KEY, which it defaults to)"
+INDEX_KEY_SETTING = "HUB_PRIVACY__INDEX_KEY (or HUB_SECRET_KEY, which it defaults to)"
+
+
 class SealedValueError(Exception):
     """A sealed value that the configured key cannot open (the key was changed)."""
 
@@ -86,6 +91,17 @@ class FieldSealer:
         self._cipher = AESSIV(_derive(encryption_secret, b"carehub field encryption v1", 64))
         self._index_key = _derive(index_secret, b"carehub index hash v1", 32)
         self._digest_key = _derive(encryption_secret, b"carehub digest permutation v1", 32)
+        self._fingerprints = {
+            purpose: (setting, _derive(secret, b"carehub key fingerprint v1", 16).hex())
+            for purpose, setting, secret in (
+                ("encryption", ENCRYPTION_KEY_SETTING, encryption_secret),
+                ("index", INDEX_KEY_SETTING, index_secret),
+            )
+        }
+
+    def key_fingerprints(self) -> dict[str, tuple[str, str]]:
+        """The settings of the two keys and their fingerprints (``hub.store.sealing``)."""
+        return dict(self._fingerprints)
 
     # --- single values -------------------------------------------------------------------
 
@@ -107,8 +123,7 @@ class FieldSealer:
         except (InvalidTag, ValueError):
             raise SealedValueError(
                 "A stored resident ID or phone number does not open with this key: "
-                "HUB_PRIVACY__ENCRYPTION_KEY (or HUB_SECRET_KEY, which it defaults to) "
-                "differs from the one the data was stored with."
+                f"{ENCRYPTION_KEY_SETTING} differs from the one the data was stored with."
             ) from None
 
     # --- the store's Sealer --------------------------------------------------------------

@@ -7,10 +7,12 @@ from hub.store.errors import (
     InvalidResource,
     ResourceGone,
     ResourceNotFound,
+    SealingKeyMismatch,
     StoreError,
     StoreUnavailable,
     VersionConflict,
 )
+from hub.store.keys import check_sealing_keys
 from hub.store.migrate import is_up_to_date, upgrade
 from hub.store.repository import FhirStore, StoredResource, StoreSession, WriteSummary
 from hub.store.sealing import Sealer
@@ -21,6 +23,7 @@ __all__ = [
     "ResourceGone",
     "ResourceNotFound",
     "Sealer",
+    "SealingKeyMismatch",
     "StoreError",
     "StoreSession",
     "StoreUnavailable",
@@ -40,7 +43,8 @@ def open_store(
 ) -> FhirStore:
     """Connect (or say in one sentence why not), bring the schema up to date, and index writes.
 
-    ``sealer`` keeps sensitive values sealed at rest (``hub.store.sealing``).
+    ``sealer`` keeps sensitive values sealed at rest (``hub.store.sealing``); a store sealed
+    with other keys does not open (``SealingKeyMismatch``, ``hub.store.keys``).
     """
     from hub.search.extract import index_rows
 
@@ -48,4 +52,6 @@ def open_store(
     check_connection(engine)
     if migrate and not is_up_to_date(engine):
         upgrade(engine)
+    if sealer is not None:
+        check_sealing_keys(engine, sealer)
     return FhirStore(engine, indexer=index_rows, sealer=sealer)

@@ -5,7 +5,8 @@ StoreError
 ├── ResourceGone          the resource was deleted: tell the client 410
 ├── VersionConflict       a stale If-Match or a lost race: re-read and retry (412 / 409)
 ├── InvalidResource       the JSON is not a storable resource: fix the input (400 / 422)
-└── StoreUnavailable      the database cannot be reached: stop, fix the setting
+└── StoreUnavailable      the database cannot be reached or used: stop, fix the setting
+    └── SealingKeyMismatch    a key differs from the one the data was sealed with
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ __all__ = [
     "InvalidResource",
     "ResourceGone",
     "ResourceNotFound",
+    "SealingKeyMismatch",
     "StoreError",
     "StoreUnavailable",
     "VersionConflict",
@@ -61,3 +63,11 @@ class InvalidResource(StoreError):
 
 class StoreUnavailable(StoreError):
     """The database cannot be reached or used."""
+
+
+class SealingKeyMismatch(StoreUnavailable):
+    """A configured key is not the one the stored data was sealed or hashed with.
+
+    Going on would leave values that no key opens, or write new ones under the other key
+    (a store sealed under two keys), so the store refuses to open.
+    """

@@ -43,6 +43,7 @@ __all__ = [
     "metadata",
     "resource",
     "resource_history",
+    "sealing_key",
 ]
 
 metadata = MetaData()
@@ -264,3 +265,12 @@ INDEX_TABLES: dict[str, Table] = {
     "reference": idx_reference,
     "quantity": idx_quantity,
 }
+
+#: Fingerprints of the keys the store's sealed values and index hashes were made with
+#: (``hub.store.sealing``): recorded when a sealer first opens the store, checked after.
+sealing_key = Table(
+    "sealing_key",
+    metadata,
+    Column("purpose", String(32), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+)

@@ -52,6 +52,14 @@ class Sealer(Protocol):
         """The form a token code takes in the index and in queries (a keyed hash if sensitive)."""
         ...
 
+    def key_fingerprints(self) -> dict[str, tuple[str, str]]:
+        """Per key purpose: the setting that holds the key, and a fingerprint of the key.
+
+        A fingerprint is a keyed hash of a fixed text under a key of its own, derived from
+        the key: equal for the same key, and telling nothing about it.
+        """
+        ...
+
 
 def install_sealer(engine: Engine, sealer: Sealer) -> None:
     """Make every statement on this engine seal and reveal through ``sealer``."""

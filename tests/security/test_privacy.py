@@ -79,6 +79,7 @@ def test_sync_and_serve_at_debug_log_no_identifier(tmp_path: Path) -> None:
     """A whole small demo run (simulate, sync, check, link, gaps), then served and queried by
     ID and phone number at DEBUG: no log line holds one."""
     env = {"HUB_DATA_DIR": str(tmp_path / "var"), "HUB_LOG_LEVEL": "DEBUG", "PATH": ""}
+    env["HUB_SECRET_KEY"] = SECRET  # the key the hub serves with: a store opens under one key
     logs = []
     for args in (
         ["demo", "--no-serve", "--patients", "10", "--years", "1"],
