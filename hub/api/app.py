@@ -70,20 +70,25 @@ def create_app(settings: Settings, store: FhirStore) -> FastAPI:
     # Every router that reaches records goes through `authorize` (scopes, compartment,
     # audit); only health, discovery, login and metadata are open.
     guarded = [Depends(authorize)]
-    # Order matters: routes with literal segments ($export, $everything, metadata) come
-    # before the generic /fhir/{type} and /fhir/{type}/{id} patterns.
-    app.include_router(health.router)
-    app.include_router(auth.router)
+    # Order matters twice. A route that a generic FHIR pattern would also take for the same
+    # method (GET /fhir/AuditEvent/{id}, /fhir/OperationOutcome/{id}, /fhir/ViewDefinition/{id},
+    # /fhir/Patient/$export, /fhir/$export-poll/{job}) comes before rest's /fhir/{type}/{id}.
+    # Every other router comes after it: FastAPI (0.165) tries every route ahead of the one
+    # that matches, and a read is the hub's most frequent request.
+    # None of those later routes shares a path and method with a route of rest, patch or
+    # search, so the request each of them takes is the same in either order.
     app.include_router(audit.router)
     app.include_router(quality.router, dependencies=guarded)
-    app.include_router(continuity_routes.router, dependencies=guarded)
-    app.include_router(web_routes.router, dependencies=guarded)
     app.include_router(stats_routes.router, dependencies=guarded)
     app.include_router(export.router, dependencies=guarded)
-    app.include_router(identity_routes.router, dependencies=guarded)
+    app.include_router(rest.router, dependencies=guarded)
     app.include_router(operations.router, dependencies=guarded)
     app.include_router(bundle.router, dependencies=guarded)
-    app.include_router(rest.router, dependencies=guarded)
+    app.include_router(continuity_routes.router, dependencies=guarded)
+    app.include_router(identity_routes.router, dependencies=guarded)
     app.include_router(patch.router, dependencies=guarded)
     app.include_router(search.router, dependencies=guarded)
+    app.include_router(web_routes.router, dependencies=guarded)
+    app.include_router(health.router)
+    app.include_router(auth.router)
     return app
