@@ -8,16 +8,27 @@ the ingest's own process only has to ask the store about them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from hub.domain.references import reference_values
-
-__all__ = ["outgoing_references", "own_references"]
+__all__ = ["outgoing_references", "own_references", "reference_values"]
 
 #: A relative literal reference ``Type/id`` (R4 id syntax); absolute URLs, ``urn:`` and
 #: contained (``#id``) references are not the store's to resolve.
 _RELATIVE = re.compile(r"^[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}$")
+
+
+def reference_values(value: Any) -> Iterator[str]:
+    """Every ``reference`` string in the JSON value, in document order, nested ones included."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if key == "reference" and isinstance(child, str):
+                yield child
+            else:
+                yield from reference_values(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from reference_values(child)
 
 
 def own_references(resources: Iterable[dict[str, Any]]) -> set[str]:

@@ -9,11 +9,11 @@ same person; the compartment of the golden Patient covers theirs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import Connection, and_, or_, select, tuple_
+from sqlalchemy import Connection, and_, or_, select
 
 from hub.search.service import Hit, load_resources
 from hub.search.sql import local_reference
@@ -188,33 +188,21 @@ def referenced_resources(
     cost one random index page per resource once the page cache had let them go (about 200
     for a typical patient), and it saw only the references that are search parameters.
     """
-    wanted = set(types)
-    keys = sorted(
-        {key for hit in hits for key in _local_targets(hit.content, wanted, base_url)}
-        - {(hit.resource_type, hit.resource_id) for hit in hits}
-    )
-    if not keys or len(keys) > _FEW:
-        return load_resources(conn, keys) if keys else []
-    # a handful of keys of two or three types: one statement instead of one per type
-    r = resource
-    rows = conn.execute(
-        select(r.c.resource_type, r.c.resource_id, r.c.content).where(
-            tuple_(r.c.resource_type, r.c.resource_id).in_(keys), r.c.deleted.is_(False)
-        )
-    )
-    return sorted((Hit(row[0], row[1], row[2]) for row in rows), key=_key)
-
-
-_FEW = 100
-
-
-def _key(hit: Hit) -> tuple[str, str]:
-    return hit.resource_type, hit.resource_id
+    wanted = tuple(sorted(set(types)))
+    if not wanted:
+        return []
+    pattern = _reference_pattern(wanted, base_url)
+    found = {(m.group(1), m.group(2)) for hit in hits for m in pattern.finditer(hit.content)}
+    return load_resources(conn, sorted(found - {(h.resource_type, h.resource_id) for h in hits}))
 
 
 @lru_cache(maxsize=32)
 def _reference_pattern(types: tuple[str, ...], base_url: str) -> re.Pattern[str]:
-    """A JSON member ``"reference": "Type/id"`` (or ``.../_history/v``, or under our base).
+    """A JSON member ``"reference": "Type/id"`` (or ``.../_history/v``, or under our base
+    URL, which counts as local as in ``local_reference``); groups: the type and the id.
+
+    A scan of the text: parsing every document of a patient to walk it cost 5-11 ms of the
+    25-30 of a warm ``$everything`` on the 10,000-patient bench district.
 
     In JSON text ``"reference":`` with bare quotes is always a key: inside a string value
     every quote is escaped, so a resource that quotes such text in a note never matches.
@@ -222,14 +210,3 @@ def _reference_pattern(types: tuple[str, ...], base_url: str) -> re.Pattern[str]
     base = f"(?:{re.escape(base_url.rstrip('/'))}/)?" if base_url else ""
     kinds = "|".join(re.escape(t) for t in types)
     return re.compile(rf'"reference":\s*"{base}({kinds})/([^"/\\]+)(?:/_history/[^"\\]*)?"')
-
-
-def _local_targets(text: str, wanted: set[str], base_url: str) -> Iterator[tuple[str, str]]:
-    """(type, id) of the references of a wanted type to this server in a resource's JSON text.
-
-    Relative ones, and absolute ones under our own base URL (as ``local_reference`` counts).
-    A scan of the text: parsing every document of a patient to walk it cost 5-11 ms of the
-    25-30 of a warm ``$everything`` on the 10,000-patient bench district.
-    """
-    for match in _reference_pattern(tuple(sorted(wanted)), base_url).finditer(text):
-        yield match.group(1), match.group(2)

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import Connection, Select, and_, func, or_, select, tuple_
 
 from hub.search.errors import InvalidSearch
 from hub.search.paging import Cursor, after_clause, encode_cursor
@@ -113,8 +113,24 @@ def run_search(conn: Connection, request: SearchRequest, ctx: QueryContext) -> S
     return result
 
 
+#: Up to this many keys are read in one statement whatever their types (one per type cost
+#: about 1 ms each on PostgreSQL; a $everything's few Practitioners and Organizations).
+_FEW = 100
+
+
 def load_resources(conn: Connection, keys: Iterable[tuple[str, str]]) -> list[Hit]:
-    """The current, not deleted resources of the given (type, id) keys."""
+    """The current, not deleted resources of the given (type, id) keys, by type, then id."""
+    keys = list(keys)
+    if not keys:
+        return []
+    if len(keys) <= _FEW:
+        r = resource
+        rows = conn.execute(
+            select(r.c.resource_type, r.c.resource_id, r.c.content)
+            .where(tuple_(r.c.resource_type, r.c.resource_id).in_(keys), r.c.deleted.is_(False))
+            .order_by(r.c.resource_type, r.c.resource_id)
+        )
+        return [Hit(row[0], row[1], row[2]) for row in rows]
     by_type: dict[str, list[str]] = {}
     for resource_type, resource_id in keys:
         by_type.setdefault(resource_type, []).append(resource_id)

@@ -6,15 +6,15 @@ requests a generic pattern of the same method would also take, and where they mu
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib import import_module
-from pathlib import Path
 
 import pytest
 from starlette.routing import Match
 
 from hub.api import create_app
 from hub.config import Settings
-from hub.store import FhirStore
+from hub.store import open_store
 
 CASES = [
     ("GET", "/fhir/AuditEvent/e1", "hub.api.routes.audit"),
@@ -47,9 +47,17 @@ def _taken_by(app: object, method: str, path: str) -> str:
     return "no route"
 
 
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The hub's app, once for the module: routing does not depend on the database."""
+    root = tmp_path_factory.mktemp("route_order")
+    store = open_store(f"sqlite:///{root / 'hub.sqlite'}")
+    yield create_app(Settings(data_dir=root), store)
+    store.engine.dispose()
+
+
 @pytest.mark.parametrize(("method", "path", "module"), CASES)
 def test_each_request_goes_to_its_own_route(
-    method: str, path: str, module: str, tmp_path: Path, store: FhirStore
+    method: str, path: str, module: str, app: object
 ) -> None:
-    app = create_app(Settings(data_dir=tmp_path), store)
     assert _taken_by(app, method, path) == module
