@@ -19,6 +19,7 @@ from hub.domain.codes import identifier_system
 from validation.results import CheckTally
 
 __all__ = [
+    "JUDGED_TOTALS",
     "RISK_LEVEL_CODE",
     "SOURCE",
     "TOTAL_SUFFIX",
@@ -37,6 +38,9 @@ _SAME_PERSON = {"seealso", "refer"}
 #: The Observations the pass judges: a risk level, a scale total (their codes); it passes
 #: over every other Observation, so a caller reading a store may read only these.
 RISK_LEVEL_CODE, TOTAL_SUFFIX = "risk-level", "-total"
+#: The totals it can judge: those of the summed scales (a total whose response is of
+#: another scale is never compared), so a reader may ask for exactly these codes.
+JUDGED_TOTALS = tuple(sorted(f"{scale}{TOTAL_SUFFIX}" for scale in _SUMMED))
 
 
 def _day(value: Any) -> date | None:

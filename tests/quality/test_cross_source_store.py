@@ -29,6 +29,7 @@ def _district() -> list[dict[str, Any]]:
         *implausible_district(),
         *(_other(f"other-{n}", "stat-p", code) for n, code in enumerate(_PASSED_OVER)),
         *_visit_form(),
+        *_unsummed_total(),
     ]
 
 
@@ -37,6 +38,14 @@ def _visit_form() -> list[dict[str, Any]]:
     form, answer = _scale("qr-form", "symptoms-from-form", [2, 2], 4)
     answer["code"] = {"coding": [{"code": "symptoms"}]}
     return [form, answer]
+
+
+def _unsummed_total() -> list[dict[str, Any]]:
+    """A total of a scale that is not the plain sum of its items (SSRS): never compared."""
+    form, total = _scale("qr-ssrs", "ssrs-total-off", [1, 2], 9)
+    form["questionnaire"] = "https://carehub.org/fhir/Questionnaire/ssrs|1.0.0"
+    total["code"] = {"coding": [{"code": "ssrs-total"}]}
+    return [form, total]
 
 
 #: Codes near the judged ones: neither a risk level nor a total.
