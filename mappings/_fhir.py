@@ -7,6 +7,7 @@ from typing import Any
 
 from hub.domain.codes import CANONICAL_BASE
 from hub.domain.identifiers import stable_id
+from hub.domain.source_time import source_time_extension
 from mappings._context import MappingContext
 from mappings._structure import check_structure, full_parse
 from mappings._terminology import Coding, own_code
@@ -117,17 +118,25 @@ class BuiltResource:
         return getattr(self.model, name)
 
 
-def build(data: dict[str, Any], *, stub: bool = False) -> BuiltResource:
+def build(
+    data: dict[str, Any], *, stub: bool = False, recorded: str | None = None
+) -> BuiltResource:
     """A resource checked against its fhir.resources R4B model, labelled and pruned.
 
     ``stub`` tags a resource a record emits only so that its reference resolves (a doctor
-    known by id alone); the store must not let it replace a fuller version. Raises the
-    model's ``ValidationError`` when the resource is not valid R4B.
+    known by id alone); the store must not let it replace a fuller version. ``recorded``:
+    the instant the source recorded the facts, for a resource that more than one record
+    writes (``hub.domain.source_time``: an older one never replaces a newer one). Raises
+    the model's ``ValidationError`` when the resource is not valid R4B.
     """
     labels = [_RESTRICTED]
     if data["resourceType"] not in _DIRECTORY_TYPES:
         labels.append(_PSYCHIATRIC)
-    meta = {"security": labels, "tag": [STUB_TAG] if stub else None}
+    meta = {
+        "extension": [source_time_extension(recorded)] if recorded else None,
+        "security": labels,
+        "tag": [STUB_TAG] if stub else None,
+    }
     head = {"resourceType": data["resourceType"], "id": data["id"], "meta": meta}
     body = {k: v for k, v in data.items() if k not in head}
     document: dict[str, Any] = prune(head | body)

@@ -50,6 +50,9 @@ class StayFacts:
     disposition: dict[str, str] | None
     ward: str | None
     doctor_id: str | None
+    #: When the source recorded these facts (the ADT event time, the view row's update):
+    #: both write the stay, and the older never replaces the newer (``hub.domain.source_time``)
+    recorded_at: datetime | None = None
 
 
 def to_ward(ctx: MappingContext, ward: str) -> Any:
@@ -99,7 +102,8 @@ def to_inpatient_encounter(stay: StayFacts, ctx: MappingContext) -> Any:
             "location": [{"location": ref(ctx, "Location", f"ward|{stay.ward}", stay.ward)}]
             if stay.ward
             else None,
-        }
+        },
+        recorded=_recorded(stay, ctx),
     )
 
 
@@ -117,8 +121,13 @@ def to_inpatient_episode(stay: StayFacts, ctx: MappingContext) -> Any:
                 "end": instant(stay.discharged_at, ctx) if stay.discharged_at else None,
             },
             "careManager": ref(ctx, "Practitioner", stay.doctor_id) if stay.doctor_id else None,
-        }
+        },
+        recorded=_recorded(stay, ctx),
     )
+
+
+def _recorded(stay: StayFacts, ctx: MappingContext) -> str | None:
+    return instant(stay.recorded_at, ctx) if stay.recorded_at else None
 
 
 def stay_resources(stay: StayFacts, ctx: MappingContext, doctor_name: str | None) -> list[Any]:
@@ -238,6 +247,7 @@ def map_admission(
         disposition=disposition,
         ward=admission.ward,
         doctor_id=admission.attending_doctor_id,
+        recorded_at=admission.updated_at,
     )
     resources = stay_resources(stay, ctx, admission.attending_doctor_name)
     plan = to_discharge_plan(admission, ctx)
@@ -298,4 +308,5 @@ def adt_stay(event: AdtEvent, ctx: MappingContext) -> StayFacts | None:
         disposition=disposition,
         ward=event.ward,
         doctor_id=event.attending_doctor_id,
+        recorded_at=event.event_time,
     )

@@ -3,10 +3,11 @@
 A batch reads the current version and content hash of its keys in one query per type,
 then writes new resources, superseded versions, updated current rows and index rows each
 in one bulk statement (``hub.store.bulk``: COPY on PostgreSQL). Unchanged content is
-recognised by its hash and not rewritten; a stub never replaces a fuller version
-(``hub.store.stubs``). Optimistic locking holds as for single writes: a superseded version
-is copied to history under its unique key, and the current row is updated only where it
-still has the version read, so of two racing writers one gets a VersionConflict.
+recognised by its hash and not rewritten; a stub never replaces a fuller version, nor an
+older fact a newer one (``hub.store.precedence``). Optimistic locking holds as for single
+writes: a superseded version is copied to history under its unique key, and the current
+row is updated only where it still has the version read, so of two racing writers one
+gets a VersionConflict.
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from hub.store.bulk import insert_rows, insert_tables
 from hub.store.documents import content_hash, dumps, instant, require_type_and_id
 from hub.store.errors import InvalidResource, VersionConflict
+from hub.store.precedence import keeps_current, keeps_first, may_keep_current
 from hub.store.schema import INDEX_TABLES, resource, resource_history
-from hub.store.stubs import is_stub, keeps_current
 
 __all__ = [
     "Current",
@@ -176,7 +177,7 @@ def _stamped(document: dict[str, Any], version: int, last_updated: str) -> dict[
 
 
 def _keyed(documents: Sequence[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
-    """Documents by key; the last one of a key wins, except that a stub never beats a full one."""
+    """Documents by key; the last one of a key wins, unless ``precedence`` keeps the first."""
     keyed: dict[Key, dict[str, Any]] = {}
     for document in documents:
         resource_type, resource_id = require_type_and_id(document)
@@ -184,23 +185,23 @@ def _keyed(documents: Sequence[dict[str, Any]]) -> dict[Key, dict[str, Any]]:
             raise InvalidResource(f"A batch write of {resource_type} needs ids.")
         key = (resource_type, resource_id)
         earlier = keyed.get(key)
-        if earlier is not None and is_stub(document) and not is_stub(earlier):
+        if earlier is not None and keeps_first(document, earlier):
             continue
         keyed[key] = document
     return keyed
 
 
-def _kept_by_stub_rule(
+def _kept_current(
     conn: Connection,
     keyed: dict[Key, dict[str, Any]],
     existing: dict[Key, Current],
     digests: dict[Key, str],
 ) -> set[Key]:
-    """Keys whose incoming stub would replace a live version that is not a stub."""
+    """Keys whose current version the incoming one must not replace (``precedence``)."""
     candidates = [
         key
         for key, document in keyed.items()
-        if key in existing and existing[key][1] != digests[key] and is_stub(document)
+        if key in existing and existing[key][1] != digests[key] and may_keep_current(document)
     ]
     if not candidates:
         return set()
@@ -325,7 +326,7 @@ def write_batch(
     keyed = _keyed(documents)
     existing = current_versions(conn, list(keyed))
     digests = {key: content_hash(document) for key, document in keyed.items()}
-    kept = _kept_by_stub_rule(conn, keyed, existing, digests)
+    kept = _kept_current(conn, keyed, existing, digests)
     summary = WriteSummary()
     pending: list[Pending] = []
     for key, document in keyed.items():

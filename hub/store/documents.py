@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from hub.domain.source_time import is_source_time
 from hub.store.errors import InvalidResource
 
 __all__ = [
@@ -39,16 +40,35 @@ def dumps(resource: Any) -> str:
 
 
 def content_hash(resource: dict[str, Any]) -> str:
-    """SHA-256 of the resource's content, ignoring the store's own meta fields and key order."""
+    """SHA-256 of the resource's content, ignoring key order, the store's own meta fields
+    and the source time (``hub.domain.source_time``: when, not what, so a record that says
+    the same again later is unchanged)."""
     meta = resource.get("meta")
-    if isinstance(meta, dict) and any(k in meta for k in _VOLATILE_META):
-        trimmed = {k: v for k, v in meta.items() if k not in _VOLATILE_META}
-        resource = (
-            {**resource, "meta": trimmed}
-            if trimmed
-            else {k: v for k, v in resource.items() if k != "meta"}
-        )
+    if isinstance(meta, dict):
+        trimmed = _content_meta(meta)
+        if trimmed is not meta:
+            resource = (
+                {**resource, "meta": trimmed}
+                if trimmed
+                else {k: v for k, v in resource.items() if k != "meta"}
+            )
     return hashlib.sha256(orjson.dumps(resource, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _content_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """``meta`` without what is not content (the same dict when it holds none of that)."""
+    extensions = meta.get("extension")
+    timed = isinstance(extensions, list) and any(map(is_source_time, extensions))
+    if not timed and not any(k in meta for k in _VOLATILE_META):
+        return meta
+    trimmed = {k: v for k, v in meta.items() if k not in _VOLATILE_META}
+    if timed:
+        kept = [e for e in extensions or () if not is_source_time(e)]
+        if kept:
+            trimmed["extension"] = kept
+        else:
+            del trimmed["extension"]
+    return trimmed
 
 
 def stamp_meta(resource: dict[str, Any], version_id: int, moment: datetime) -> dict[str, Any]:

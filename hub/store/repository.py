@@ -30,9 +30,9 @@ from hub.store.batch import (
 )
 from hub.store.documents import content_hash, dumps, require_type_and_id, stamp_meta, utc_now
 from hub.store.errors import InvalidResource, ResourceGone, ResourceNotFound, VersionConflict
+from hub.store.precedence import keeps_current
 from hub.store.schema import resource, resource_history
 from hub.store.sealing import Sealer, install_sealer
-from hub.store.stubs import keeps_current
 
 __all__ = [
     "FhirStore",
@@ -213,7 +213,7 @@ class StoreSession:
                 resource_type, resource_id, if_match, existing.version_id if existing else None
             )
         if existing is not None and keeps_current(document, existing.content):
-            return existing  # a stub never replaces a fuller version: nothing to write
+            return existing  # a stub or an older fact: nothing to write (precedence.py)
         return self._write(document, resource_type, resource_id, existing)
 
     def delete(
