@@ -87,19 +87,18 @@ def _keys(record: SourceRecord, recipe: Recipe) -> Iterator[str]:
 class Resolver:
     """Whether a reference points into the record's output or at an id its source derives."""
 
-    def __init__(
-        self, record: SourceRecord, system: str, produced: set[tuple[str, str]], hints: Hints
-    ) -> None:
+    def __init__(self, record: SourceRecord, system: str, produced: set[str], hints: Hints) -> None:
+        """``produced``: the record's own resources as references (``Type/id``)."""
         self.record, self.system, self.produced, self.hints = record, system, produced, hints
         self._derived: dict[str, dict[str, Recipe]] = {}
 
     def resolves(self, reference: str) -> bool:
         """True for contained, absolute and canonical references, or a known relative one."""
+        if reference in self.produced:  # most references: a resource of the record's own
+            return True
         if reference.startswith("#") or "://" in reference or reference.startswith("urn:"):
             return True
         resource_type, _, resource_id = reference.partition("/")
-        if (resource_type, resource_id) in self.produced:
-            return True
         hint_key = (self.system, self.record.kind, resource_type)
         for recipe in self.hints.get(hint_key, ()):
             for key in _keys(self.record, recipe):

@@ -53,3 +53,53 @@ def test_a_questionnaire_response_without_subject_is_an_orphan(checks: FhirCheck
     del _first(resources, "QuestionnaireResponse")["subject"]
     found = {i.check for i in checks.check(record, "agency", resources)}
     assert "fhir.orphan_questionnaire_response" in found
+
+
+_SECURE = {"security": [{"code": "R"}]}
+
+
+@pytest.mark.parametrize(
+    ("resource", "missing"),
+    [
+        ({"resourceType": "Task", "status": "ready", "intent": "plan", "meta": _SECURE}, []),
+        ({"resourceType": "Task", "status": "ready", "intent": "", "meta": _SECURE}, ["intent"]),
+        ({"resourceType": "Task", "status": "ready", "intent": "plan"}, ["meta.security"]),
+        ({"resourceType": "Task", "status": 0, "intent": False, "meta": _SECURE}, []),  # given
+        (
+            {"resourceType": "Task", "status": "x", "intent": "x", "meta": {"tag": []}},
+            ["meta.security"],
+        ),
+        ({"resourceType": "Practitioner", "meta": _SECURE}, []),  # no rules: meta only
+        ({"resourceType": "Practitioner", "meta": {}}, ["meta.security"]),
+        (
+            {
+                "resourceType": "MedicationRequest",
+                "status": "active",
+                "intent": "order",
+                "subject": {"reference": "Patient/p"},
+                "medicationReference": {"reference": "M/m"},
+                "meta": _SECURE,
+            },
+            [],
+        ),  # a rule with a choice: either name will do
+        (
+            {
+                "resourceType": "MedicationRequest",
+                "status": "active",
+                "intent": "order",
+                "subject": {"reference": "Patient/p"},
+                "meta": _SECURE,
+            },
+            ["medicationCodeableConcept"],
+        ),
+    ],
+)
+def test_required_elements_at_a_glance_and_rule_by_rule_agree(
+    checks: FhirChecks, resource: dict[str, Any], missing: list[str]
+) -> None:
+    found = [
+        i.field
+        for i in checks.check(SAMPLES["agency.scale"], "agency", [resource])
+        if i.check == "fhir.required"
+    ]
+    assert found == missing
