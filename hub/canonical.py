@@ -7,7 +7,9 @@ canonical ``url|version``. Loading them into the store makes ``GET
 unchanged content by its hash, so loading at every start-up writes nothing new; a changed
 definition (a new mapping version) becomes a new version of the same resource.
 
-The hub's own CodeSystems (rules, timeline kinds, tags: ``hub.codesystems``) go with them.
+The hub's own CodeSystems (rules, timeline kinds, tags: ``hub.codesystems``) go with them,
+and the StructureDefinitions of the extensions the hub and the mappings write
+(``hub.extensions``).
 
 Called once by each entry point that opens the store for use: ``hub db upgrade``,
 ``hub serve``, ``hub sync`` and ``hub demo``.
@@ -35,9 +37,10 @@ def load_canonical_resources(store: FhirStore) -> WriteSummary:
     # Imported on use: the mappings load their code tables on import, which commands that
     # never open the store should not pay for.
     from hub.codesystems import hub_code_systems
+    from hub.extensions import extension_definitions
     from mappings import canonical_resources
 
-    documents = [*canonical_resources(), *hub_code_systems()]
+    documents = [*canonical_resources(), *hub_code_systems(), *extension_definitions()]
     for attempt in range(1, _TRIES + 1):
         try:
             return store.write_many(documents)

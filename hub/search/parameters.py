@@ -348,7 +348,7 @@ SEARCH_PARAMETERS: dict[str, list[SearchParameter]] = {
     ],
 }
 
-for _type in ("CodeSystem", "ValueSet", "ConceptMap", "ViewDefinition"):
+for _type in ("CodeSystem", "ValueSet", "ConceptMap", "StructureDefinition", "ViewDefinition"):
     SEARCH_PARAMETERS[_type] = [
         _p("url", "uri", "url"),
         _p("name", "string", "name"),
