@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hub.domain.codes import CANONICAL_BASE
+from hub.domain.codes import extension_url
 
 __all__ = ["EXTENSIONS", "EXTENSION_VERSION", "Extension", "extension_definitions"]
 
@@ -154,7 +154,7 @@ def _element(path: str, **values: Any) -> dict[str, Any]:
 
 
 def _definition(extension: Extension) -> dict[str, Any]:
-    url = f"{CANONICAL_BASE}/StructureDefinition/{extension.name}"
+    url = extension_url(extension.name)
     return {
         "resourceType": "StructureDefinition",
         "id": extension.name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from hub.domain.codes import CANONICAL_BASE
+from hub.domain.codes import CANONICAL_BASE, extension_url
 from hub.domain.identifiers import stable_id
 from hub.domain.source_time import source_time_extension
 from mappings._context import MappingContext
@@ -202,11 +202,6 @@ def observation_category(code: str) -> dict[str, Any]:
     """Observation.category from the base observation-category CodeSystem."""
     system = "http://terminology.hl7.org/CodeSystem/observation-category"
     return concept({"system": system, "code": code, "display": _OBSERVATION_CATEGORY[code]})
-
-
-def extension_url(name: str) -> str:
-    """Canonical URL of one of our extensions."""
-    return f"{CANONICAL_BASE}/StructureDefinition/{name}"
 
 
 def questionnaire_url(name: str) -> str:

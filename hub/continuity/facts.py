@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from hub.domain.codes import extension_url
 from hub.timeline.read import (
     Resource,
     code_of,
@@ -90,8 +91,8 @@ class PersonFacts:
 
 
 _EPISODE_STATUS_URL = "management-status"
-_STATUS_EXT = "https://carehub.org/fhir/StructureDefinition/management-status"
-_STREET_EXT = "https://carehub.org/fhir/StructureDefinition/sub-district"
+_STATUS_EXT = extension_url("management-status")
+_STREET_EXT = extension_url("sub-district")
 
 
 def _by_encounter(observations: Iterable[Resource]) -> dict[tuple[str, str], Resource]:

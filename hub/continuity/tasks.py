@@ -7,7 +7,7 @@ from typing import Any
 
 from hub.continuity.facts import PersonFacts
 from hub.continuity.rules import Finding, Rule
-from hub.domain.codes import code_system_url, identifier_system
+from hub.domain.codes import code_system_url, extension_url, identifier_system
 from hub.domain.identifiers import stable_id
 
 __all__ = [
@@ -22,7 +22,7 @@ __all__ = [
 
 #: CodeSystem of the continuity rules (Task.code).
 RULE_SYSTEM = code_system_url("continuity-rule")
-STREET_URL = "https://carehub.org/fhir/StructureDefinition/sub-district"
+STREET_URL = extension_url("sub-district")
 _EVIDENCE = {"coding": [{"system": code_system_url("continuity-evidence"), "code": "evidence"}]}
 _CLOSING = {"coding": [{"system": code_system_url("continuity-evidence"), "code": "closed-by"}]}
 _EPISODE = {

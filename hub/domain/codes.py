@@ -27,6 +27,7 @@ __all__ = [
     "SupervisionStep",
     "TreatmentEffect",
     "code_system_url",
+    "extension_url",
     "identifier_system",
 ]
 
@@ -37,6 +38,11 @@ CANONICAL_BASE = "https://carehub.org/fhir"
 def code_system_url(name: str) -> str:
     """Canonical URL of one of our CodeSystems, e.g. ``smd-diagnosis``."""
     return f"{CANONICAL_BASE}/CodeSystem/{name}"
+
+
+def extension_url(name: str) -> str:
+    """Canonical URL of one of our extensions (``hub.extensions`` defines each)."""
+    return f"{CANONICAL_BASE}/StructureDefinition/{name}"
 
 
 def identifier_system(name: str) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from hub.domain.codes import CANONICAL_BASE
+from hub.domain.codes import extension_url
 
 __all__ = [
     "SOURCE_TIME_URL",
@@ -27,7 +27,7 @@ __all__ = [
     "source_time_extension",
 ]
 
-SOURCE_TIME_URL = f"{CANONICAL_BASE}/StructureDefinition/source-time"
+SOURCE_TIME_URL = extension_url("source-time")
 
 
 def source_time_extension(instant: str) -> dict[str, str]:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hub.domain.codes import CANONICAL_BASE
+from hub.domain.codes import extension_url
 from hub.security.errors import Forbidden
 from hub.security.roles import Principal
 
 __all__ = ["SUB_DISTRICT_URL", "catchment_street", "in_area", "manages_case", "patient_of_query"]
 
-SUB_DISTRICT_URL = f"{CANONICAL_BASE}/StructureDefinition/sub-district"
+SUB_DISTRICT_URL = extension_url("sub-district")
 _PATIENT_PARAMS = ("patient", "subject", "_id")
 _SOCIAL_WORK_CASE = "social-work-case"  # EpisodeOfCare.type of an agency case
 

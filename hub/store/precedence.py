@@ -27,14 +27,18 @@ def may_keep_current(incoming: dict[str, Any]) -> bool:
 
 
 def keeps_current(incoming: dict[str, Any], current: str | None) -> bool:
-    """True when ``current`` (stored JSON, None if deleted) stays, under the rules above."""
+    """True when ``current`` (stored JSON, None if deleted) stays, under the rules above.
+
+    The stored text is parsed only when a glance at it leaves the rules undecided.
+    """
     if current is None:
         return False
     if is_stub(incoming):
-        return "stub" not in current or not is_stub(orjson.loads(current))  # most are no stub
-    if SOURCE_TIME_URL not in current or not has_source_time(incoming):
+        if "stub" not in current:
+            return True  # most current versions are no stub
+    elif SOURCE_TIME_URL not in current or not has_source_time(incoming):
         return False
-    return is_older(incoming, orjson.loads(current))
+    return keeps_first(incoming, orjson.loads(current))
 
 
 def keeps_first(incoming: dict[str, Any], first: dict[str, Any]) -> bool:

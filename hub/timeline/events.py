@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from hub.domain.codes import extension_url
 from hub.timeline.labels import KIND_LABELS, Language, detail_in
 from hub.timeline.read import Resource, code_of, day, display_of, ref_of, reference_of
 
@@ -168,7 +169,7 @@ def _medication(r: Resource) -> str:
     )
 
 
-_STATUS_EXT = "https://carehub.org/fhir/StructureDefinition/management-status"
+_STATUS_EXT = extension_url("management-status")
 
 
 def _episode(r: Resource, index: Mapping[str, Resource]) -> Iterator[_Draft]:

@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from hub.domain.codes import CANONICAL_BASE, code_system_url, identifier_system
+from hub.domain.codes import code_system_url, extension_url, identifier_system
 from hub.timeline.events import TimelineEvent
 from hub.timeline.labels import KIND_LABELS, Language
 
 __all__ = ["EVENT_SOURCE_URL", "EVENT_SUMMARY_URL", "timeline_bundle"]
 
-EVENT_SOURCE_URL = f"{CANONICAL_BASE}/StructureDefinition/timeline-event-source"
-EVENT_SUMMARY_URL = f"{CANONICAL_BASE}/StructureDefinition/timeline-event-summary"
+EVENT_SOURCE_URL = extension_url("timeline-event-source")
+EVENT_SUMMARY_URL = extension_url("timeline-event-summary")
 
 
 def _entry(event: TimelineEvent, language: Language) -> dict[str, Any]:
