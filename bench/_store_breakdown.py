@@ -24,12 +24,12 @@ from sqlalchemy import Connection, Table, text
 
 from hub.search.extract import index_rows, new_table_rows
 from hub.store import open_store
-from hub.store.batch import Pending, _rows, _stamped
+from hub.store.batch import LEAD_TABLE, _stamped, created_rows, lead_rows, stamped_new
 from hub.store.bulk import insert_tables
 from hub.store.documents import content_hash, dumps, instant, utc_now
 from hub.store.schema import INDEX_TABLES, resource
 
-__all__ = ["backend_cpu", "breakdown", "client_steps", "server_costs"]
+__all__ = ["backend_cpu", "breakdown", "client_steps", "server_costs", "table_rows"]
 
 Batches = list[list[dict[str, Any]]]
 
@@ -77,18 +77,19 @@ def client_steps(batches: Batches, rounds: int) -> dict[str, float]:
     return {name: min(_cpu(step) for _ in range(rounds)) for name, step in steps.items()}
 
 
-def _table_rows(batches: Batches) -> dict[str, list[list[tuple[Any, ...]]]]:
+def table_rows(batches: Batches) -> dict[str, list[list[tuple[Any, ...]]]]:
     """Each table's rows per batch, as the store's batch write builds them for new resources."""
     moment = utc_now()
-    built = []
+    tables: dict[str, list[list[tuple[Any, ...]]]] = {"resource": []}
+    tables.update({name: [] for name in INDEX_TABLES})
     for batch in batches:
-        pending: list[Pending] = [
-            (("Observation", d["id"]), d, None, content_hash(d)) for d in batch
-        ]
-        built.append(_rows(pending, index_rows, moment))
-    tables = {"resource": [b.created for b in built]}
-    for name in INDEX_TABLES:
-        tables[name] = [b.index[name] for b in built]
+        index = new_table_rows()
+        new = stamped_new([(("Observation", d["id"]), d) for d in batch], moment)
+        for _row in lead_rows(new, index_rows, index, LEAD_TABLE):  # fills index
+            pass
+        tables["resource"].append(list(created_rows(new, moment)))
+        for name in INDEX_TABLES:
+            tables[name].append(index[name])
     return tables
 
 
@@ -172,7 +173,7 @@ def server_costs(url: str, batches: Batches, rounds: int) -> list[dict[str, Any]
     ``url`` must be a scratch database on this machine: its indexes are dropped on the way.
     """
     store = open_store(url)
-    tables = _table_rows(batches)
+    tables = table_rows(batches)
     found: list[dict[str, Any]] = []
     with store.engine.connect() as conn:
         for name, per_batch in tables.items():

@@ -12,7 +12,7 @@ gets a VersionConflict.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -31,21 +31,29 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from hub.store.bulk import insert_rows, insert_tables
+from hub.store.bulk import insert_tables, stream_rows
 from hub.store.documents import content_hash, dumps, instant, require_type_and_id
 from hub.store.errors import InvalidResource, VersionConflict
 from hub.store.precedence import keeps_current, keeps_first, may_keep_current
 from hub.store.schema import INDEX_TABLES, resource, resource_history
 
 __all__ = [
+    "LEAD_TABLE",
+    "Changed",
+    "Created",
     "Current",
+    "New",
     "TableIndexer",
     "TableRows",
     "WriteSummary",
+    "changed_rows",
     "clear_index",
+    "created_rows",
     "current_versions",
     "ids_by_type",
     "ids_in",
+    "lead_rows",
+    "stamped_new",
     "write_batch",
     "write_index",
 ]
@@ -262,57 +270,104 @@ def _replace(conn: Connection, changed: list[dict[str, Any]]) -> None:
         raise conflict
 
 
-def _create(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+def _create(conn: Connection, first: Key, rows: Iterable[tuple[Any, ...]], count: int) -> None:
     """Insert new current rows; a racing writer's row with the same key is a conflict."""
     try:
-        insert_rows(conn, resource, rows)
+        stream_rows(conn, resource, rows, count)
     except (IntegrityError, conn.dialect.loaded_dbapi.IntegrityError):
-        raise VersionConflict(rows[0][0], rows[0][1], None, 1) from None
+        raise VersionConflict(first[0], first[1], None, 1) from None
 
 
-Pending = tuple[Key, dict[str, Any], Current | None, str]  # key, document, current, digest
+Created = tuple[Key, dict[str, Any]]  # key, document
+Changed = tuple[Key, dict[str, Any], Current, str]  # key, document, current, digest
+New = tuple[Key, dict[str, Any], dict[str, Any]]  # key, document as given, stamped
+
+#: The index table written while the index rows are being made (``_write``): the one most
+#: resources give the most rows to, so the most server work goes on beside the client's.
+LEAD_TABLE = "token"
 
 
-@dataclass
-class _Rows:
-    """A batch's rows: new current rows, superseded versions' updates, index rows."""
-
-    created: list[tuple[Any, ...]] = field(default_factory=list)
-    changed: list[dict[str, Any]] = field(default_factory=list)
-    index: TableRows = field(default_factory=lambda: {name: [] for name in INDEX_TABLES})
-
-
-def _rows(pending: list[Pending], indexer: TableIndexer, moment: datetime) -> _Rows:
-    rows = _Rows()
+def stamped_new(created: Iterable[Created], moment: datetime) -> list[New]:
+    """New resources with their first version's meta."""
     last_updated = instant(moment)  # one clock reading per batch, formatted once
-    for (resource_type, resource_id), document, current, digest in pending:
-        version = 1 if current is None else current[0] + 1
+    return [(key, document, _stamped(document, 1, last_updated)) for key, document in created]
+
+
+def lead_rows(
+    new: Iterable[New], indexer: TableIndexer, index: TableRows, lead: str
+) -> Iterator[tuple[Any, ...]]:
+    """Make the new resources' index rows into ``index``; yield the ``lead`` table's as made.
+
+    Rows already in ``index[lead]`` (changed resources', made before) come first.
+    """
+    rows = index[lead]
+    sent = 0
+    for (_resource_type, resource_id), _document, stamped in new:
+        yield from rows[sent:]
+        sent = len(rows)
+        indexer(stamped, resource_id, index)
+    yield from rows[sent:]
+
+
+def created_rows(new: Iterable[New], moment: datetime) -> Iterator[tuple[Any, ...]]:
+    """New current rows, each with its content hash and JSON made as it is taken."""
+    for (resource_type, resource_id), document, stamped in new:
+        digest = content_hash(document)
+        yield (resource_type, resource_id, 1, moment, False, digest, dumps(stamped))
+
+
+def changed_rows(
+    changed: Iterable[Changed], indexer: TableIndexer, moment: datetime, index: TableRows
+) -> list[dict[str, Any]]:
+    """Parameters of the current rows' updates; each resource's index rows to ``index``."""
+    last_updated = instant(moment)
+    updates = []
+    for (resource_type, resource_id), document, current, digest in changed:
+        version = current[0] + 1
         stamped = _stamped(document, version, last_updated)
-        text = dumps(stamped)
-        indexer(stamped, resource_id, rows.index)
-        if current is None:
-            rows.created.append((resource_type, resource_id, 1, moment, False, digest, text))
-        else:
-            rows.changed.append(
-                {
-                    "k_type": resource_type,
-                    "k_id": resource_id,
-                    "k_version": current[0],
-                    "new_version": version,
-                    "moment": moment,
-                    "digest": digest,
-                    "text": text,
-                }
-            )
-    return rows
+        indexer(stamped, resource_id, index)
+        updates.append(
+            {
+                "k_type": resource_type,
+                "k_id": resource_id,
+                "k_version": current[0],
+                "new_version": version,
+                "moment": moment,
+                "digest": digest,
+                "text": dumps(stamped),
+            }
+        )
+    return updates
 
 
-def _write(conn: Connection, rows: _Rows) -> None:
-    _create(conn, rows.created)
-    if rows.changed:
-        _replace(conn, rows.changed)
-        clear_index(conn, [(c["k_type"], c["k_id"]) for c in rows.changed])
-    insert_tables(conn, {INDEX_TABLES[name]: batch for name, batch in rows.index.items()})
+def _write(
+    conn: Connection,
+    created: list[Created],
+    changed: list[Changed],
+    indexer: TableIndexer,
+    moment: datetime,
+) -> None:
+    """Write a batch's changed and new resources and their index rows.
+
+    Rows of new resources are made as the database takes them in (``stream_rows``, a COPY
+    stream on PostgreSQL), so the server stores some while the client makes the next: the
+    lead index table's rows while every index row is extracted, then the resource rows
+    while their hashes and JSON are made. The client's work and the server's then go on
+    side by side instead of one after the other. Changed resources' old index rows are
+    cleared before any index row is written.
+    """
+    index: TableRows = {name: [] for name in INDEX_TABLES}
+    updates = changed_rows(changed, indexer, moment, index)
+    if updates:
+        _replace(conn, updates)
+        clear_index(conn, [(c["k_type"], c["k_id"]) for c in updates])
+    new = stamped_new(created, moment)
+    lead = lead_rows(new, indexer, index, LEAD_TABLE)
+    stream_rows(conn, INDEX_TABLES[LEAD_TABLE], lead, len(new) + len(updates))
+    if new:
+        _create(conn, new[0][0], created_rows(new, moment), len(new))
+    rest = {INDEX_TABLES[name]: rows for name, rows in index.items() if name != LEAD_TABLE}
+    insert_tables(conn, rest)
 
 
 def write_batch(
@@ -325,20 +380,24 @@ def write_batch(
     """Upsert one batch of resources with ids (see the module docstring)."""
     keyed = _keyed(documents)
     existing = current_versions(conn, list(keyed))
-    digests = {key: content_hash(document) for key, document in keyed.items()}
+    # Only a stored resource's hash decides anything before the write (unchanged, kept); a
+    # new resource's is made as its row goes to the database (``created_rows``).
+    digests = {key: content_hash(keyed[key]) for key in existing}
     kept = _kept_current(conn, keyed, existing, digests)
     summary = WriteSummary()
-    pending: list[Pending] = []
+    created: list[Created] = []
+    changed: list[Changed] = []
     for key, document in keyed.items():
-        digest, current = digests[key], existing.get(key)
-        if key in kept or (current is not None and current[1] == digest and not current[2]):
+        current = existing.get(key)
+        if current is None:
+            created.append((key, document))
+            summary.created += 1
+        elif key in kept or (current[1] == digests[key] and not current[2]):
             summary.unchanged += 1
             continue
-        pending.append((key, document, current, digest))
-        summary.by_type[key[0]] = summary.by_type.get(key[0], 0) + 1
-        if current is None:
-            summary.created += 1
         else:
+            changed.append((key, document, current, digests[key]))
             summary.updated += 1
-    _write(conn, _rows(pending, indexer, moment))
+        summary.by_type[key[0]] = summary.by_type.get(key[0], 0) + 1
+    _write(conn, created, changed, indexer, moment)
     return summary

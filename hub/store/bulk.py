@@ -10,12 +10,14 @@ datetimes, and any sealing a type applies, see ``hub.store.schema``) are applied
 way a statement would apply them. A handful of rows on PostgreSQL go through executemany
 instead, all tables' in one psycopg pipeline (one round trip): a COPY costs a round trip of
 its own, which only pays off for a batch. That is what a single-resource write's index rows
-take.
+take. ``stream_rows`` takes rows as they are made: a COPY sends them on while the caller
+makes the next, so the server works on the first rows while the client is still making
+the last.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 from weakref import WeakKeyDictionary
 
@@ -37,7 +39,7 @@ from sqlalchemy.engine import Dialect
 from hub.store.schema import JsonDocument
 from hub.store.sealing import sealer_of
 
-__all__ = ["COPY_THRESHOLD", "insert_rows", "insert_tables", "row_columns"]
+__all__ = ["COPY_THRESHOLD", "insert_rows", "insert_tables", "row_columns", "stream_rows"]
 
 #: From this many rows on, PostgreSQL writes with COPY.
 COPY_THRESHOLD = 16
@@ -145,16 +147,21 @@ def _then_jsonb(process: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
     return lambda value: _jsonb(process(value))
 
 
-def _processed(rows: Sequence[Sequence[Any]], processors: Processors) -> list[Sequence[Any]]:
+def _processed(rows: Iterable[Sequence[Any]], processors: Processors) -> list[Sequence[Any]]:
+    return list(_each_processed(rows, processors))
+
+
+def _each_processed(
+    rows: Iterable[Sequence[Any]], processors: Processors
+) -> Iterator[Sequence[Any]]:
     if not processors:
-        return list(rows)
-    out: list[Sequence[Any]] = []
+        yield from rows
+        return
     for row in rows:
         values = list(row)
         for position, process in processors:
             values[position] = process(values[position])
-        out.append(values)
-    return out
+        yield values
 
 
 def row_columns(table: Table) -> list[Column[Any]]:
@@ -166,6 +173,21 @@ def row_columns(table: Table) -> list[Column[Any]]:
 def insert_rows(conn: Connection, table: Table, rows: Sequence[Sequence[Any]]) -> None:
     """Insert rows given as tuples in the table's column order (a generated key left out)."""
     insert_tables(conn, {table: rows})
+
+
+def stream_rows(conn: Connection, table: Table, rows: Iterable[Sequence[Any]], count: int) -> None:
+    """Insert ``count`` rows taken one at a time from ``rows``, each sent as it comes.
+
+    On PostgreSQL a COPY stream (``count`` at least ``COPY_THRESHOLD``): the driver sends
+    its buffer whenever it fills, so the server stores rows while later ones are still being
+    made. If making a row raises, the COPY is abandoned and the error propagates.
+    """
+    if conn.dialect.name != "postgresql" or count < COPY_THRESHOLD:
+        insert_tables(conn, {table: list(rows)})
+        return
+    driver = conn.connection.driver_connection
+    types, processors = _copy_plan(table, conn.dialect)
+    _copy(driver, table, _each_processed(rows, processors), types)
 
 
 def insert_tables(conn: Connection, batches: Mapping[Table, Sequence[Sequence[Any]]]) -> None:
@@ -198,7 +220,7 @@ def _names(table: Table) -> str:
 
 
 def _copy(
-    driver: Any, table: Table, rows: list[Sequence[Any]], types: tuple[str, ...] | None
+    driver: Any, table: Table, rows: Iterable[Sequence[Any]], types: tuple[str, ...] | None
 ) -> None:
     binary = " (FORMAT BINARY)" if types is not None else ""
     with (

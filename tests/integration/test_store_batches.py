@@ -191,6 +191,37 @@ def test_an_indexer_failing_in_a_batch_leaves_nothing_written(store: FhirStore) 
     assert store.write_many(documents).created == len(documents)
 
 
+def test_a_row_failing_while_the_batch_streams_leaves_nothing_written(store: FhirStore) -> None:
+    # a new resource's hash and JSON are made as its row is sent: a value JSON cannot hold
+    # fails there, after many rows went to the database, and must undo them all
+    documents = [_observation(i) for i in range(COPY_THRESHOLD * 4)]
+    documents[40]["valueInteger"] = {1, 2}
+    with pytest.raises(TypeError):
+        store.write_many(documents)
+    with store.reading() as session:
+        assert session.count("Observation") == 0
+    assert _index_rows(store) == set()
+    documents[40]["valueInteger"] = 40
+    assert store.write_many(documents).created == len(documents)
+
+
+def test_a_mixed_batch_leaves_the_rows_single_writes_leave(store: FhirStore) -> None:
+    # changed resources' index rows are made before the new ones' stream and must follow
+    # their old rows' removal; compare with the same end state written one by one
+    store.write_many([_observation(i) for i in range(COPY_THRESHOLD * 3)])
+    final = [_observation(i, "amended" if i % 3 else "final") for i in range(COPY_THRESHOLD * 5)]
+    summary = store.write_many(final)
+    assert (summary.created, summary.updated) == (COPY_THRESHOLD * 2, COPY_THRESHOLD * 2)
+    batch_rows = _index_rows(store)
+    with store.begin() as session:
+        for document in final:
+            session.delete("Observation", document["id"])
+    for document in final:
+        store.update(document)
+    assert _index_rows(store) == batch_rows
+    assert len(batch_rows) == len(final) * 5
+
+
 def _practitioner(*, stub: bool, name: str | None = None) -> dict[str, Any]:
     document: dict[str, Any] = {
         "resourceType": "Practitioner",
