@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
 from hub.store.bulk import insert_tables, stream_rows
+from hub.store.collection import collection_paused
 from hub.store.documents import content_hash, dumps, instant, require_type_and_id
 from hub.store.errors import InvalidResource, VersionConflict
 from hub.store.precedence import keeps_current, keeps_first, may_keep_current
@@ -378,6 +379,13 @@ def write_batch(
     moment: datetime,
 ) -> WriteSummary:
     """Upsert one batch of resources with ids (see the module docstring)."""
+    with collection_paused():  # hub.store.collection: the batch allocates, frees no cycles
+        return _write_batch(conn, documents, indexer, moment)
+
+
+def _write_batch(
+    conn: Connection, documents: Sequence[dict[str, Any]], indexer: TableIndexer, moment: datetime
+) -> WriteSummary:
     keyed = _keyed(documents)
     existing = current_versions(conn, list(keyed))
     # Only a stored resource's hash decides anything before the write (unchanged, kept); a
