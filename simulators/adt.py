@@ -72,7 +72,9 @@ def _message(
     adm: dict[str, str],
     dg1: Sequence[str],
     person: int,
+    discharged: bool,
 ) -> AdtMessage:
+    """One message; ``discharged``: the visit has ended by its time (PV1-36, PV1-45 filled)."""
     structure = "ADT_A03" if event == "A03" else "ADT_A01"
     msh = (
         "MSH|^~\\&|" + "|".join(_SENDER) + f"|{when}||ADT^{event}^{structure}|{control}|P|2.5"
@@ -92,7 +94,6 @@ def _message(
                 },
             )
         )
-    discharged = event == "A03"
     segments.append(
         segment(
             "PV1",
@@ -125,24 +126,31 @@ def build_adt(rng: np.random.Generator, tables: HospitalTables) -> list[AdtMessa
         for a, c, n in zip(diag["adm_id"], diag["icd10"], diag["diag_name"], strict=True)
         if a
     }
-    pending: list[tuple[str, str, dict[str, str], dict[str, str], int]] = []
+    # (time, event, patient, admission, person, discharged by then)
+    pending: list[tuple[str, str, dict[str, str], dict[str, str], int, bool]] = []
     admissions = tables.views["v_admission"].to_dict("records")
     update = rng.random(len(admissions)) < 0.1
     new_phone = rng.integers(10_000_000, 99_999_999, len(admissions))
     for adm, upd, phone in zip(admissions, update.tolist(), new_phone.tolist(), strict=True):
         pat = patients[adm["pat_id"]]
         when = _hl7_time(adm["adm_time"])
-        pending.append((when, "A01", pat, adm, adm["_person"]))
+        discharge = _hl7_time(adm["dis_time"]) if adm["dis_time"] else None
+        pending.append((when, "A01", pat, adm, adm["_person"], False))
         if upd:
             changed = {**pat, "phone": f"139{phone}"}
             later = datetime.strptime(when, "%Y%m%d%H%M%S") + timedelta(hours=20)
-            pending.append((later.strftime("%Y%m%d%H%M%S"), "A08", changed, adm, adm["_person"]))
-        if adm["dis_time"]:
-            pending.append((_hl7_time(adm["dis_time"]), "A03", pat, adm, adm["_person"]))
+            at = later.strftime("%Y%m%d%H%M%S")
+            # an A08 carries the visit as it stands: after a short stay, its discharge too
+            ended = discharge is not None and discharge <= at
+            pending.append((at, "A08", changed, adm, adm["_person"], ended))
+        if discharge is not None:
+            pending.append((discharge, "A03", pat, adm, adm["_person"], True))
     pending.sort(key=lambda m: (m[0], m[3]["adm_id"], m[1]))
     return [
-        _message(event, f"MSG{i + 1:09d}", when, pat, adm, dg1.get(adm["adm_id"], ()), person)
-        for i, (when, event, pat, adm, person) in enumerate(pending)
+        _message(
+            event, f"MSG{i + 1:09d}", when, pat, adm, dg1.get(adm["adm_id"], ()), person, ended
+        )
+        for i, (when, event, pat, adm, person, ended) in enumerate(pending)
     ]
 
 
