@@ -134,25 +134,31 @@ def _admissions(
     still_in = discharged < 0
     way = rng.choice(["1", "2", "4"], k, p=[0.93, 0.04, 0.03])
     effect = rng.choice(["1", "2", "3", "4"], k, p=[0.1, 0.75, 0.12, 0.03])
+    # drawn in the order they always were, so a seed gives the same district as before
+    ward = np.array(WARDS)[rng.integers(0, len(WARDS), k)]
+    adm_time = iso_times(admitted, rng.integers(0, 86400, k), "space")
+    dis_time = iso_times(
+        np.where(still_in, NO_DAY, discharged), rng.integers(9 * 3600, 16 * 3600, k), "space"
+    )
+    danger, lai = rng.random(k) < 0.1, rng.random(k) < 0.15
+    stamped = _stamp(np.where(still_in, admitted, discharged), rng)
+    # the row is last written when it records the admission or the discharge, never before
+    updated = [max(s, d or a) for s, a, d in zip(stamped, adm_time, dis_time, strict=True)]
     frame = pd.DataFrame(
         {
             "adm_id": [f"ZY{i + 1:08d}" for i in range(k)],
             "pat_id": pat_id[person],
-            "ward_code": np.array(WARDS)[rng.integers(0, len(WARDS), k)],
-            "adm_time": iso_times(admitted, rng.integers(0, 86400, k), "space"),
-            "dis_time": iso_times(
-                np.where(still_in, NO_DAY, discharged),
-                rng.integers(9 * 3600, 16 * 3600, k),
-                "space",
-            ),
+            "ward_code": ward,
+            "adm_time": adm_time,
+            "dis_time": dis_time,
             "dis_way": np.where(still_in, "", way),
             "doctor_id": doctors["staff_id"].to_numpy(),
             "doctor_name": doctors["name"].to_numpy(),
             "treat_effect": np.where(still_in, "", effect),
-            "danger_flag": (rng.random(k) < 0.1).astype(int),
-            "lai_flag": (rng.random(k) < 0.15).astype(int),
+            "danger_flag": danger.astype(int),
+            "lai_flag": lai.astype(int),
             "rehab_advice": np.where(still_in, "", "社区康复，按时服药，定期门诊复查"),
-            "updated_at": _stamp(np.where(still_in, admitted, discharged), rng),
+            "updated_at": updated,
             "_person": person,
             "_admitted": admitted,
             "_discharged": discharged,
