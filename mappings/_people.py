@@ -51,8 +51,13 @@ def to_patient(
     patient_key: str,
     sex_map: str,
     extra: dict[str, Any] | None = None,
+    recorded: str | None = None,
 ) -> tuple[Any, list[MappingWarning]]:
-    """Patient for one source's record of a person; identifiers per source namespace."""
+    """Patient for one source's record of a person; identifiers per source namespace.
+
+    ``recorded``: when the source recorded the person's details, where more than one of its
+    records writes the same Patient (the HIS view and ADT messages): see ``build``.
+    """
     warnings: list[MappingWarning] = []
     where = Where(person.kind, person.source_key)
     local = {
@@ -72,7 +77,7 @@ def to_patient(
         "birthDate": day(person.birth_date),
         "address": [{"use": "home", "text": person.address}] if person.address else None,
     }
-    return build(data | (extra or {})), warnings
+    return build(data | (extra or {}), recorded=recorded), warnings
 
 
 # Each system spells the relation its own way (HIS words, HL7 0063, GB/T 4761, English).

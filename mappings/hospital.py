@@ -22,13 +22,14 @@ __all__ = [
     "admission_key",
     "map_admission",
     "map_hospital_patient",
+    "patient_extras",
     "to_discharge_plan",
     "to_inpatient_encounter",
     "to_inpatient_episode",
     "to_ward",
 ]
 
-MAPPING_VERSION = "1.0.0"
+MAPPING_VERSION = "1.1.0"
 
 _PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 
@@ -255,7 +256,12 @@ def map_admission(
     return resources + _discharge_observations(admission, ctx), []
 
 
-def _patient_extras(patient: HospitalPatient) -> dict[str, Any]:
+def patient_extras(patient: HospitalPatient | AdtEvent) -> dict[str, Any]:
+    """Ethnicity and marital status, which the HIS patient view and the ADT PID segment share.
+
+    Both write the same Patient (one hospital, one patient id): each must give all it knows,
+    or the later write drops what the other gave.
+    """
     where = Where(patient.kind, patient.source_key)
     extras: dict[str, Any] = {}
     if patient.ethnicity:
@@ -274,7 +280,12 @@ def map_hospital_patient(
 ) -> tuple[list[Any], list[MappingWarning]]:
     """Patient and guardian from the HIS patient view."""
     resource, warnings = to_patient(
-        patient, ctx, patient.patient_id, "hospital-sex", _patient_extras(patient)
+        patient,
+        ctx,
+        patient.patient_id,
+        "hospital-sex",
+        patient_extras(patient),
+        recorded=instant(patient.updated_at, ctx),
     )
     guardian = to_guardian(patient, ctx, patient.patient_id)
     return [resource, *([guardian] if guardian else [])], warnings

@@ -8,13 +8,14 @@ from typing import Any
 from hub.domain.records import AdtEvent
 from mappings._context import MappingContext, MappingWarning
 from mappings._errors import InvalidValue
+from mappings._fhir import instant
 from mappings._people import to_guardian, to_patient
-from mappings.hospital import admission_key, adt_stay, stay_resources
+from mappings.hospital import admission_key, adt_stay, patient_extras, stay_resources
 from mappings.hospital_clinical import ConditionFacts, icd10_condition
 
 __all__ = ["MAPPING_VERSION", "map_adt"]
 
-MAPPING_VERSION = "1.0.0"
+MAPPING_VERSION = "1.1.0"
 _EVENTS = frozenset({"A01", "A03", "A08"})
 
 
@@ -24,7 +25,11 @@ def map_adt(event: AdtEvent, ctx: MappingContext) -> tuple[list[Any], list[Mappi
         raise InvalidValue(
             event.kind, event.source_key, "event_type", event.event_type, "not one of A01, A03, A08"
         )
-    patient, warnings = to_patient(event, ctx, event.patient_id, "hospital-sex")
+    extras = patient_extras(event)
+    recorded = instant(event.event_time, ctx)  # the view's row and other messages write it too
+    patient, warnings = to_patient(
+        event, ctx, event.patient_id, "hospital-sex", extras, recorded=recorded
+    )
     guardian = to_guardian(event, ctx, event.patient_id)
     resources: list[Any] = [patient, *([guardian] if guardian else [])]
     stay = adt_stay(event, ctx)

@@ -99,6 +99,8 @@ def parse_adt(text: str) -> dict[str, Any]:
         "sex": _field(message, "PID", 8),
         "address": _field(message, "PID", 11),
         "phone": _field(message, "PID", 13),
+        "marital_status": _field(message, "PID", 16),
+        "ethnicity": _field(message, "PID", 22),
         "guardian_name": _field(message, "NK1", 2),
         "guardian_relation": _field(message, "NK1", 3),
         "guardian_phone": _field(message, "NK1", 5),

@@ -192,6 +192,8 @@ class AdtEvent(IdentifiedPerson):
     event_type: str  # A01 | A03 | A08
     event_time: datetime  # EVN-2 or MSH-7
     patient_id: str  # PID-3
+    marital_status: str | None = None  # PID-16: GB/T 2261.2, as the HIS patient view
+    ethnicity: str | None = None  # PID-22: GB 3304, as the HIS patient view
     visit_number: str | None = None  # PV1-19: the HIS admission_id
     patient_class: str | None = None  # PV1-2: I inpatient, E emergency, O outpatient
     ward: str | None = None  # PV1-3

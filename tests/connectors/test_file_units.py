@@ -82,3 +82,15 @@ def test_adt_acks_only_the_pages_committed_when_pages_are_pulled_ahead(tmp_path:
     assert acks == ["ADT_20230101.hl7.ack"]
     connector.after_landed(second)
     assert len(list((tmp_path / "ack").iterdir())) == 2
+
+
+def test_an_adt_message_gives_the_marital_status_and_ethnic_group_of_pid() -> None:
+    from connectors.hospital.adt import parse_adt
+
+    pid = "PID|1||H00000001^^^HIS^PI||张三||19800101|M||||||||20||||||01"
+    text = _MESSAGE.format(id="M1").replace("PID|1||H00000001^^^HIS^PI||张三||19800101|M", pid)
+    payload = parse_adt(text.rstrip("\r"))
+    assert (payload["marital_status"], payload["ethnicity"]) == ("20", "01")
+    bare = parse_adt(_MESSAGE.format(id="M2").rstrip("\r"))
+    assert "marital_status" not in bare
+    assert "ethnicity" not in bare

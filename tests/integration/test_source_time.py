@@ -1,5 +1,6 @@
 """An older fact never replaces a newer one: a stay written by ADT messages and the HIS
-admission view is not reopened by a message about its admission that arrives late."""
+admission view is not reopened by a message about its admission that arrives late, and a
+patient's details an ADT message updated are not undone by an older row of the HIS view."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hub.domain.records import AdtEvent, HospitalAdmission, SourceRecord
+from hub.domain.records import AdtEvent, HospitalAdmission, HospitalPatient, SourceRecord
 from hub.store import FhirStore
 from mappings import MappingContext, map_record
 from tests.mappings.mapping_samples import HOSPITAL
@@ -105,3 +106,29 @@ def test_the_same_facts_recorded_again_later_are_unchanged(store: FhirStore) -> 
     summary = store.write_many(_documents(resent))
     assert _stay(store) == _FINISHED_ONCE
     assert not set(summary.by_type) & set(_STAY_TYPES)  # only the message's Provenance
+
+
+def _patient(record: SourceRecord) -> dict[str, Any]:
+    (patient,) = [d for d in _documents(record) if d["resourceType"] == "Patient"]
+    return patient
+
+
+def test_an_older_view_row_does_not_undo_the_phone_an_adt_message_changed(
+    store: FhirStore,
+) -> None:
+    # the HIS view row (updated 2024-01-20 09:30) and an A08 (10:00, new phone) write the same
+    # Patient; pulled in either order, the A08's phone stays
+    view = next(r for r in HOSPITAL if isinstance(r, HospitalPatient))
+    person = view.model_dump(exclude={"patient_id", "updated_at"})
+    update = _DISCHARGE.model_copy(
+        update={**person, "message_control_id": "MSG00043", "event_type": "A08"}
+    )
+    update = update.model_copy(update={"phone": "13911112222"})
+    for first, then in ((view, update), (update, view)):
+        store.write_many([_patient(first)])
+        store.write_many([_patient(then)])
+        stored = store.read("Patient", _patient(view)["id"]).as_dict()
+        assert stored["telecom"] == [{"system": "phone", "value": "13911112222"}]
+        assert stored["maritalStatus"]["coding"][0]["code"] == "U"
+        with store.begin() as session:
+            session.delete("Patient", stored["id"])

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from hub.domain.records import SourceRecord
+from hub.domain.source_time import source_time
+from hub.store.documents import content_hash
 from mappings import MappingContext, map_record
 from tests.mappings.mapping_samples import SAMPLES
 
@@ -183,3 +185,15 @@ def test_each_source_spells_the_guardian_relation_its_own_way(
     assert coding["code"] == code
     contact = _only(docs, "Patient")["contact"][0]
     assert contact["relationship"][0]["coding"][0] == coding
+
+
+def test_an_adt_message_writes_the_patient_the_his_view_writes(context_for: ContextFor) -> None:
+    # one hospital, one patient id: both write the same Patient, so an ADT message must give
+    # what the view gives (PID-16 marital status, PID-22 ethnicity) or the later write drops it
+    his = SAMPLES["hospital.patient"]
+    person = his.model_dump(exclude={"patient_id", "updated_at"})
+    from_view = _only(_mapped("hospital.patient", context_for), "Patient")
+    from_adt = _only(_mapped("hospital.adt", context_for, **person), "Patient")
+    assert from_view["maritalStatus"]["coding"][0]["code"] == "U"  # 10: unmarried
+    assert content_hash(from_adt) == content_hash(from_view)  # all but when each was recorded
+    assert source_time(from_adt) != source_time(from_view)
