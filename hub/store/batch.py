@@ -364,6 +364,7 @@ def _write(
         clear_index(conn, [(c["k_type"], c["k_id"]) for c in updates])
     new = stamped_new(created, moment)
     lead = lead_rows(new, indexer, index, LEAD_TABLE)
+    # about a row per resource or more: resources of most types have several tokens
     stream_rows(conn, INDEX_TABLES[LEAD_TABLE], lead, len(new) + len(updates))
     if new:
         _create(conn, new[0][0], created_rows(new, moment), len(new))

@@ -175,14 +175,18 @@ def insert_rows(conn: Connection, table: Table, rows: Sequence[Sequence[Any]]) -
     insert_tables(conn, {table: rows})
 
 
-def stream_rows(conn: Connection, table: Table, rows: Iterable[Sequence[Any]], count: int) -> None:
-    """Insert ``count`` rows taken one at a time from ``rows``, each sent as it comes.
+def stream_rows(
+    conn: Connection, table: Table, rows: Iterable[Sequence[Any]], expected: int
+) -> None:
+    """Insert the rows taken one at a time from ``rows``, each sent as it comes.
 
-    On PostgreSQL a COPY stream (``count`` at least ``COPY_THRESHOLD``): the driver sends
-    its buffer whenever it fills, so the server stores rows while later ones are still being
-    made. If making a row raises, the COPY is abandoned and the error propagates.
+    On PostgreSQL a COPY stream when about ``expected`` rows (or more) will come, at least
+    ``COPY_THRESHOLD``: the driver sends its buffer whenever it fills, so the server stores
+    rows while later ones are still being made. Otherwise (and on SQLite) the rows are made
+    first and inserted as ``insert_tables`` does. If making a row raises, the COPY is
+    abandoned and the error propagates.
     """
-    if conn.dialect.name != "postgresql" or count < COPY_THRESHOLD:
+    if conn.dialect.name != "postgresql" or expected < COPY_THRESHOLD:
         insert_tables(conn, {table: list(rows)})
         return
     driver = conn.connection.driver_connection
