@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.base import Page, RawRecord
+from hub.gc_pause import gc_paused
 from hub.ingest.pipeline import PagePipeline, PreparedPage
 from hub.ingest.seams import QualityGate, WorkerGate
-from hub.ingest.work import PageMapper, PageResult, gc_paused
+from hub.ingest.work import PageMapper, PageResult
 from mappings import MappingContext
 
 __all__ = ["MappingPool", "PipelinedLanding"]

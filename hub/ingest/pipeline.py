@@ -21,11 +21,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from connectors.base import Cursor, Page, RawRecord
+from hub.gc_pause import gc_paused
 from hub.ingest.references import park_dangling
 from hub.ingest.report import SourceReport
 from hub.ingest.schema import connector_state, landing, quarantine, source_record
 from hub.ingest.seams import QualityGate
-from hub.ingest.work import PageMapper, PageResult, Reason, gc_paused, parse_record, to_json
+from hub.ingest.work import PageMapper, PageResult, Reason, parse_record, to_json
 from hub.store import FhirStore, StoreSession
 from hub.store.documents import dumps, utc_now
 from mappings import MappingContext

@@ -7,7 +7,6 @@ or in a worker process (``hub.ingest.parallel``); everything it returns pickles.
 
 from __future__ import annotations
 
-import gc
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,12 +18,13 @@ from pydantic import ValidationError
 
 from connectors.base import RawRecord
 from hub.domain.records import RECORD_KINDS, SourceRecord
+from hub.gc_pause import gc_paused
 from hub.ingest.seams import Finding, QualityGate
 from hub.ingest.targets import outgoing_references
 from mappings import MappingContext, MappingError, map_record
 from validation.links import resources_text
 
-__all__ = ["PageMapper", "PageResult", "Reason", "gc_paused", "parse_record", "to_json"]
+__all__ = ["PageMapper", "PageResult", "Reason", "parse_record", "to_json"]
 
 #: Stages timed inside ``map_page``, in pipeline order.
 MAPPING_STAGES = ("parse", "raw_checks", "map", "fhir_checks")
@@ -47,23 +47,6 @@ class Reason:
             "field": self.field,
             "message": self.message,
         }
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection inside the block (restored after, as it was).
-
-    A page builds and drops hundreds of thousands of small dicts; each collection the
-    allocations trigger walks every object of the process, which cost a quarter of a mapping
-    worker's time. Almost all of a page's garbage is freed by reference counting anyway.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def to_json(resource: Any) -> dict[str, Any]:

@@ -31,8 +31,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
+from hub.gc_pause import gc_paused
 from hub.store.bulk import insert_tables, stream_rows
-from hub.store.collection import collection_paused
 from hub.store.documents import content_hash, dumps, instant, require_type_and_id
 from hub.store.errors import InvalidResource, VersionConflict
 from hub.store.precedence import keeps_current, keeps_first, may_keep_current
@@ -380,7 +380,7 @@ def write_batch(
     moment: datetime,
 ) -> WriteSummary:
     """Upsert one batch of resources with ids (see the module docstring)."""
-    with collection_paused():  # hub.store.collection: the batch allocates, frees no cycles
+    with gc_paused():  # hub.gc_pause: the batch allocates a lot and makes no cycles
         return _write_batch(conn, documents, indexer, moment)
 
 

@@ -1,4 +1,4 @@
-"""The batch write's pause of the garbage collector: counted, and restored as it was."""
+"""The pause of the garbage collector (page mapping, batch writes): counted, restored as it was."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from hub.store.collection import collection_paused
+from hub.gc_pause import gc_paused
 
 
 @pytest.fixture(autouse=True)
@@ -20,20 +20,20 @@ def _collection_on() -> Iterator[None]:
 
 
 def test_collection_is_paused_in_the_block_and_back_on_after() -> None:
-    with collection_paused():
+    with gc_paused():
         assert not gc.isenabled()
     assert gc.isenabled()
 
 
 def test_collection_comes_back_after_an_error() -> None:
-    with pytest.raises(RuntimeError), collection_paused():
+    with pytest.raises(RuntimeError), gc_paused():
         raise RuntimeError("the write failed")
     assert gc.isenabled()
 
 
 def test_nested_pauses_restore_collection_only_when_the_outer_one_ends() -> None:
-    with collection_paused():
-        with collection_paused():
+    with gc_paused():
+        with gc_paused():
             assert not gc.isenabled()
         assert not gc.isenabled()
     assert gc.isenabled()
@@ -41,7 +41,7 @@ def test_nested_pauses_restore_collection_only_when_the_outer_one_ends() -> None
 
 def test_collection_switched_off_by_the_application_stays_off() -> None:
     gc.disable()
-    with collection_paused():
+    with gc_paused():
         pass
     assert not gc.isenabled()
 
@@ -52,14 +52,14 @@ def test_of_two_threads_the_last_one_out_restores_collection() -> None:
     seen: dict[str, bool] = {}
 
     def first() -> None:
-        with collection_paused():
+        with gc_paused():
             a_in.set()
             b_in.wait(5)
         a_out.set()
 
     def second() -> None:
         a_in.wait(5)
-        with collection_paused():
+        with gc_paused():
             b_in.set()
             a_out.wait(5)
             seen["while B writes"] = gc.isenabled()
