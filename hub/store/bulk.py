@@ -189,9 +189,7 @@ def stream_rows(
     if conn.dialect.name != "postgresql" or expected < COPY_THRESHOLD:
         insert_tables(conn, {table: list(rows)})
         return
-    driver = conn.connection.driver_connection
-    types, processors = _copy_plan(table, conn.dialect)
-    _copy(driver, table, _each_processed(rows, processors), types)
+    _copy_rows(conn, table, rows)
 
 
 def insert_tables(conn: Connection, batches: Mapping[Table, Sequence[Sequence[Any]]]) -> None:
@@ -210,13 +208,18 @@ def insert_tables(conn: Connection, batches: Mapping[Table, Sequence[Sequence[An
     small = {t: rows for t, rows in batches.items() if 0 < len(rows) < COPY_THRESHOLD}
     for table, rows in batches.items():
         if len(rows) >= COPY_THRESHOLD:
-            types, processors = _copy_plan(table, conn.dialect)
-            _copy(driver, table, _processed(rows, processors), types)
+            _copy_rows(conn, table, rows)
     if small:
         # A pipeline sends every statement before reading any result: one round trip.
         with driver.pipeline():
             for table, rows in small.items():
                 _execute_many(driver, table, values(table, rows), "%s")
+
+
+def _copy_rows(conn: Connection, table: Table, rows: Iterable[Sequence[Any]]) -> None:
+    """COPY the rows, each converted as the COPY takes it (no converted copy of them all)."""
+    types, processors = _copy_plan(table, conn.dialect)
+    _copy(conn.connection.driver_connection, table, _each_processed(rows, processors), types)
 
 
 def _names(table: Table) -> str:
